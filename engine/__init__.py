@@ -1,0 +1,1 @@
+"""decide-sql engine: instruments (schema, validator, executor), backends and the orchestrator."""

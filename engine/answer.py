@@ -1,0 +1,81 @@
+"""The ``Answer``: everything ``engine.ask`` decided, ran and spent for one question.
+
+This is the stable JSON shape of ``decide-sql ask`` (see docs/answer.md and
+docs/answer.schema.json). Add fields; never rename or remove them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["ok", "clarify", "refused", "error"]
+Flow = Literal["direct", "decompose", "clarify", "refuse"]
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+
+
+class ResultColumn(BaseModel):
+    name: str
+    type: str  # PostgreSQL type name, e.g. "int8", "numeric", "timestamptz"
+
+
+class Attempt(BaseModel):
+    """One SQL statement tried; ``error`` is None when it validated and ran."""
+
+    sql: str
+    stage: Literal["validate", "execute", "ok", "skipped"]
+    error: ErrorInfo | None = None
+
+
+class Decision(BaseModel):
+    """One decision program's call: its typed output and what it cost."""
+
+    program: str
+    output: dict[str, Any]
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    forced_tokens: int = 0  # tokens the grammar forced (no forward pass of choice)
+    ms: float = 0.0
+    prompt_chars: int | None = None  # filled with --trace
+    prompt: str | None = None  # filled with --trace
+
+
+class Usage(BaseModel):
+    llm_calls: int = 0
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    forced_tokens: int = 0
+    cost_usd: float | None = None  # known only for priced remote models
+
+
+class Clarification(BaseModel):
+    question: str
+    options: list[str] = Field(default_factory=list)
+
+
+class Answer(BaseModel):
+    status: Status
+    question: str
+    flow: Flow | None = None
+    tables: list[str] = Field(default_factory=list)
+    sql: str | None = None
+    explanation: str | None = None
+    clarification: Clarification | None = None
+    refusal_reason: str | None = None
+    columns: list[ResultColumn] = Field(default_factory=list)
+    rows: list[list[Any]] = Field(default_factory=list)
+    row_count: int = 0
+    truncated: bool = False
+    attempts: list[Attempt] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    timings: dict[str, float] = Field(default_factory=dict)  # milliseconds per stage, plus "total"
+    model: str = ""
+    error: ErrorInfo | None = None

@@ -1,0 +1,89 @@
+"""Pydantic picture of a database schema, produced by ``engine.introspect``.
+
+Names are kept exactly as PostgreSQL stores them. ``Table.key`` is the
+``schema.table`` form used everywhere a table must be named unambiguously;
+tables in ``public`` may also be referred to by their bare name.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+TableKind = Literal["table", "view", "materialized_view", "foreign_table", "partitioned_table"]
+
+
+class Column(BaseModel):
+    name: str
+    type: str  # as format_type() prints it, e.g. "numeric(10,2)", "timestamp with time zone"
+    nullable: bool = True
+    default: str | None = None
+    comment: str | None = None
+    # A few distinct values of low-cardinality text columns (bounded, time-boxed).
+    sample_values: list[str] = Field(default_factory=list)
+
+
+class ForeignKey(BaseModel):
+    """One foreign-key edge; the same object type serves both directions."""
+
+    name: str
+    from_schema: str
+    from_table: str
+    from_columns: list[str]
+    to_schema: str
+    to_table: str
+    to_columns: list[str]
+
+
+class Table(BaseModel):
+    schema_name: str
+    name: str
+    kind: TableKind = "table"
+    comment: str | None = None
+    columns: list[Column] = Field(default_factory=list)
+    primary_key: list[str] = Field(default_factory=list)
+    foreign_keys: list[ForeignKey] = Field(default_factory=list)  # outgoing: this table references others
+    referenced_by: list[ForeignKey] = Field(default_factory=list)  # incoming: others reference this table
+    row_estimate: int | None = None
+
+    @property
+    def key(self) -> str:
+        """``schema.table``: the unambiguous name."""
+        return f"{self.schema_name}.{self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """Bare name for ``public`` tables, ``schema.table`` otherwise (what prompts and SQL use)."""
+        return self.name if self.schema_name == "public" else self.key
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+
+class Schema(BaseModel):
+    database: str
+    server_version: str = ""
+    fingerprint: str = ""  # hash of the catalog structure; the cache key
+    tables: list[Table] = Field(default_factory=list)
+
+    def table(self, name: str) -> Table | None:
+        """Find a table by ``schema.table`` or, for ``public`` (then any unique match), by bare name."""
+        if "." in name:
+            for t in self.tables:
+                if t.key == name:
+                    return t
+            return None
+        matches = [t for t in self.tables if t.name == name]
+        public = [t for t in matches if t.schema_name == "public"]
+        if public:
+            return public[0]
+        return matches[0] if len(matches) == 1 else None
+
+    def subset(self, names: list[str]) -> "Schema":
+        """A schema holding only the named tables (order kept as given)."""
+        picked = [t for n in names if (t := self.table(n)) is not None]
+        return self.model_copy(update={"tables": picked})

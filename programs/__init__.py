@@ -1,0 +1,1 @@
+"""decide-sql decision programs: typed, grammar-constrained Guidance functions."""
