@@ -1,0 +1,85 @@
+"""Run one decision program on a model and account for what it cost.
+
+Every decision is the same shape: the shared system message and question
+(``QuestionContext``), a decision-specific instruction, and one grammar-
+constrained assistant turn. This module runs that shape, captures the
+output, and turns guidance's ``TokenUsage`` into a ``DecisionUsage``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from guidance import assistant, system, user
+
+from engine.errors import DecideSqlError, ModelError
+from programs.context import QuestionContext
+from programs.types import DecisionUsage
+
+
+def run_decision(model: Any, ctx: QuestionContext, decision: str, instruction: str, body: Any, *, prefix: str = "") -> tuple[Any, DecisionUsage, str]:
+    """Run ``body`` (a guidance grammar node) as the assistant turn; return (lm, usage, prompt text).
+
+    ``model`` is an ``engine.backends.ModelHandle``; ``prefix`` is text placed
+    at the start of the assistant turn before the grammar (local backends only).
+    """
+    lm = model.lm.copy()
+    lm._reset_usage()
+    user_text = ctx.user_text(decision, instruction)
+    started = time.perf_counter()
+    try:
+        with system():
+            lm += ctx.system_text
+        with user():
+            lm += user_text
+        with assistant():
+            lm += (prefix + body) if prefix else body
+    except DecideSqlError:
+        raise
+    except Exception as exc:  # llama.cpp, llguidance or HTTP failures
+        raise ModelError(
+            f"model failed during decision {decision}: {type(exc).__name__}: {_first_line(exc)}",
+            code=_error_code(exc),
+        ) from None
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    usage = lm._get_usage()
+    out = DecisionUsage(
+        input_tokens=int(usage.input_tokens or 0),
+        cached_input_tokens=int(usage.cached_input_tokens or 0),
+        output_tokens=int(getattr(usage, "output_tokens", 0) or usage.forward_passes or 0),
+        forced_tokens=int(usage.ff_tokens or 0),
+        ms=round(elapsed_ms, 1),
+        prompt_chars=len(ctx.system_text) + len(user_text),
+    )
+    return lm, out, f"{ctx.system_text}\n\n{user_text}"
+
+
+def captured_json(lm: Any, name: str, decision: str) -> dict[str, Any]:
+    """The JSON object captured as ``name``; a clear ModelError when it is missing or broken."""
+    if name not in lm:
+        raise ModelError(f"model returned no output for decision {decision}; the server may ignore grammars", code="model_output_invalid")
+    try:
+        value = json.loads(lm[name])
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"model returned invalid JSON for decision {decision}: {exc.msg}", code="model_output_invalid") from None
+    if not isinstance(value, dict):
+        raise ModelError(f"model returned {type(value).__name__} instead of an object for decision {decision}", code="model_output_invalid")
+    return value
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else ""
+
+
+def _error_code(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "context window" in text or "exceed context" in text or "n_ctx" in text:
+        return "context_overflow"
+    if "timeout" in text or "timed out" in text:
+        return "model_timeout"
+    if "connect" in text:
+        return "model_unavailable"
+    return "model_output_invalid"

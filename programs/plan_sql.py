@@ -1,0 +1,93 @@
+"""Decisions that write SQL: ``plan_sql`` (first attempt) and ``repair_sql``.
+
+On grammar backends (local llama.cpp, vLLM, scripted) the SQL is generated
+inside a Lark grammar (programs/sql_grammar.py) that only admits the chosen
+tables after FROM/JOIN and their real columns after ``alias.``, and no write
+keywords; the explanation is derived from the SQL. On OpenAI, which accepts
+only JSON decisions, the plan is a strict JSON object {explanation, sql}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import guidance
+
+from engine.schema import Schema
+from programs._run import captured_json, run_decision
+from programs.context import QuestionContext
+from programs.describe_sql import describe_sql
+from programs.sql_grammar import sql_grammar
+from programs.types import FlowDecision, SqlPlan, TableSelection
+
+MAX_SQL_TOKENS = 400
+
+PLAN_INSTRUCTION = "Write one PostgreSQL SELECT query that answers the question. Use only these tables: {tables}."
+DECOMPOSE_INSTRUCTION = (
+    "Write one PostgreSQL SELECT query that answers the question in steps, as CTEs named step1, step2, ...: "
+    "{steps}. Use only these tables: {tables}."
+)
+REPAIR_INSTRUCTION = """This query failed:
+{sql}
+Error: {error}
+Write a corrected PostgreSQL SELECT query that answers the question. Use only these tables: {tables}."""
+
+PLAN_JSON_SCHEMA = {
+    "type": "object",
+    "properties": {"explanation": {"type": "string"}, "sql": {"type": "string"}},
+    "required": ["explanation", "sql"],
+    "additionalProperties": False,
+}
+
+
+def plan_sql(
+    model: Any,
+    schema: Schema,
+    question: str,
+    *,
+    selection: TableSelection,
+    flow: FlowDecision | None = None,
+    context: QuestionContext | None = None,
+) -> SqlPlan:
+    """Write the SQL for ``question`` over the selected tables (CTE steps when the flow decomposes)."""
+    ctx = context or QuestionContext.build(schema, question)
+    tables = ", ".join(selection.all_tables)
+    if flow is not None and flow.flow == "decompose" and flow.steps:
+        steps = "; ".join(f"step{i} = {s}" for i, s in enumerate(flow.steps, 1))
+        instruction = DECOMPOSE_INSTRUCTION.format(steps=steps, tables=tables)
+    else:
+        instruction = PLAN_INSTRUCTION.format(tables=tables)
+    return _write_sql(model, ctx, "plan_sql", instruction, selection)
+
+
+def repair_sql(
+    model: Any,
+    schema: Schema,
+    question: str,
+    *,
+    failed_sql: str,
+    error: str,
+    selection: TableSelection,
+    context: QuestionContext | None = None,
+) -> SqlPlan:
+    """Rewrite ``failed_sql`` given the validator's or database's ``error`` message."""
+    ctx = context or QuestionContext.build(schema, question)
+    instruction = REPAIR_INSTRUCTION.format(sql=failed_sql.strip(), error=error.strip(), tables=", ".join(selection.all_tables))
+    return _write_sql(model, ctx, "repair_sql", instruction, selection)
+
+
+def _write_sql(model: Any, ctx: QuestionContext, decision: str, instruction: str, selection: TableSelection) -> SqlPlan:
+    full = ctx.full_schema or ctx.schema
+    allowed = [t for n in selection.all_tables if (t := full.table(n)) is not None]
+    if model.grammar:
+        body = guidance.lark(sql_grammar(allowed), name="sql", max_tokens=MAX_SQL_TOKENS) + "\n```"
+        lm, usage, prompt = run_decision(model, ctx, decision, instruction, body, prefix="```sql\n")
+        sql = lm["sql"].strip() if "sql" in lm else ""
+        plan = SqlPlan(tables=selection.all_tables, explanation=describe_sql(sql), sql=sql)
+    else:
+        body = guidance.json(name="plan", schema=PLAN_JSON_SCHEMA)
+        lm, usage, prompt = run_decision(model, ctx, decision, instruction + " Reply with JSON.", body)
+        raw = captured_json(lm, "plan", decision)
+        plan = SqlPlan(tables=selection.all_tables, explanation=str(raw.get("explanation", ""))[:300], sql=str(raw.get("sql", "")))
+    plan._usage, plan._prompt = usage, prompt
+    return plan

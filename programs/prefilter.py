@@ -1,0 +1,98 @@
+"""Cheap lexical pre-filter: rank tables by how well they match a question.
+
+For schemas of hundreds or thousands of tables the model cannot read every
+definition, so tables are ranked by word overlap between the question and
+each table's name, column names, comments and sample values (with a light
+singular/plural folding); foreign-key neighbours of strong matches get a
+share of their score, since answers often need the join path. No model, no
+index: it runs in milliseconds for 5,000 tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from engine.schema import Schema, Table
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    "a an and are as at be by for from how in is it list many me much of on or show that the their there these "
+    "this to was were what when where which who whose with each per all any give find tell number count total".split()
+)
+
+NAME_WEIGHT = 4.0
+COLUMN_WEIGHT = 2.0
+TEXT_WEIGHT = 1.0
+NEIGHBOUR_SHARE = 0.5
+
+
+def words(text: str) -> set[str]:
+    """Lower-case word stems: split snake_case and camelCase, fold simple plurals."""
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text).lower().replace("_", " ")
+    return {_stem(w) for w in _WORD.findall(text) if w not in _STOP and len(w) > 1}
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("es") and word[-3] in "sxz":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def table_score(table: Table, question_words: set[str]) -> float:
+    name = words(table.name)
+    columns = set().union(*(words(c.name) for c in table.columns)) if table.columns else set()
+    text_parts = [table.comment or ""] + [c.comment or "" for c in table.columns]
+    text_parts += [v for c in table.columns for v in c.sample_values]
+    text = words(" ".join(text_parts))
+    return (
+        NAME_WEIGHT * len(question_words & name)
+        + COLUMN_WEIGHT * len(question_words & columns)
+        + TEXT_WEIGHT * len(question_words & text)
+    )
+
+
+def _neighbours(table: Table) -> list[tuple[str, str]]:
+    """(schema, table) of every table linked to ``table`` by a foreign key, either direction."""
+    return [(fk.to_schema, fk.to_table) for fk in table.foreign_keys] + [
+        (fk.from_schema, fk.from_table) for fk in table.referenced_by
+    ]
+
+
+def rank_tables(schema: Schema, question: str) -> list[str]:
+    """All table names, most relevant first; ties keep the schema's order."""
+    qwords = words(question)
+    scores = {t.display_name: table_score(t, qwords) for t in schema.tables}
+    boosted: dict[str, float] = defaultdict(float)
+    for t in schema.tables:
+        own = scores[t.display_name]
+        if own <= 0:
+            continue
+        for other_schema, other in _neighbours(t):
+            key = other if other_schema == "public" else f"{other_schema}.{other}"
+            boosted[key] += NEIGHBOUR_SHARE * own
+    order = {t.display_name: i for i, t in enumerate(schema.tables)}
+    return sorted(scores, key=lambda n: (-(scores[n] + boosted.get(n, 0.0)), order[n]))
+
+
+def join_neighbours(schema: Schema, tables: list[str]) -> list[str]:
+    """Tables that link two chosen tables through one intermediate table (join paths)."""
+    chosen = {t for name in tables if (t := schema.table(name)) is not None}
+    chosen_keys = {t.key for t in chosen}
+    links: dict[str, set[str]] = defaultdict(set)
+    for t in chosen:
+        for other_schema, other in _neighbours(t):
+            key = f"{other_schema}.{other}"
+            if key not in chosen_keys:
+                links[key].add(t.key)
+    bridges = [k for k, via in links.items() if len(via) >= 2]
+    out = []
+    for key in sorted(bridges):
+        table = schema.table(key)
+        if table is not None:
+            out.append(table.display_name)
+    return out

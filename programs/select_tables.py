@@ -1,0 +1,55 @@
+"""Decision: which tables answer the question.
+
+The output grammar is a JSON object whose ``tables`` items are an enum of
+the real table names shown to the model, so it cannot name a table that does
+not exist. Tables that bridge two chosen tables through foreign keys are added
+afterwards (``TableSelection.added``) so the plan can join them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import guidance
+
+from engine.schema import Schema
+from programs._run import captured_json, run_decision
+from programs.context import QuestionContext
+from programs.prefilter import join_neighbours
+from programs.types import TableSelection
+
+NAME = "select_tables"
+MAX_TABLES = 8
+INSTRUCTION = (
+    "Choose the tables needed to answer the question, including the tables needed to join them. "
+    'Reply with JSON: {"tables": [...]}.'
+)
+
+
+def selection_schema(table_names: list[str], *, strict: bool) -> dict[str, Any]:
+    """JSON Schema of the decision; ``strict`` drops keywords OpenAI strict mode rejects."""
+    items: dict[str, Any] = {"type": "string", "enum": table_names}
+    array: dict[str, Any] = {"type": "array", "items": items}
+    if not strict:
+        array.update(minItems=1, maxItems=min(MAX_TABLES, len(table_names)))
+    return {
+        "type": "object",
+        "properties": {"tables": array},
+        "required": ["tables"],
+        "additionalProperties": False,
+    }
+
+
+def select_tables(model: Any, schema: Schema, question: str, *, context: QuestionContext | None = None) -> TableSelection:
+    """Pick the tables for ``question`` from ``schema`` (names constrained to real tables)."""
+    ctx = context or QuestionContext.build(schema, question)
+    names = ctx.table_names
+    grammar = guidance.json(name="selection", schema=selection_schema(names, strict=not model.grammar))
+    lm, usage, prompt = run_decision(model, ctx, NAME, INSTRUCTION, grammar)
+    raw = captured_json(lm, "selection", NAME)
+    chosen = [n for n in dict.fromkeys(raw.get("tables") or []) if n in names]  # dedupe; re-check names (OpenAI is not checked locally)
+    if not chosen:
+        chosen = names[:1]
+    result = TableSelection(tables=chosen, added=join_neighbours(ctx.full_schema or schema, chosen))
+    result._usage, result._prompt = usage, prompt
+    return result

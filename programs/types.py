@@ -1,0 +1,64 @@
+"""Typed outputs of the decision programs: pydantic in, pydantic out.
+
+Each output carries, as a private attribute, what producing it cost
+(``.usage``); ``model_dump()`` shows only the decision itself.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+FlowName = Literal["direct", "decompose", "clarify", "refuse"]
+
+
+class DecisionUsage(BaseModel):
+    """Tokens and time of one decision (from guidance's TokenUsage)."""
+
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    forced_tokens: int = 0
+    ms: float = 0.0
+    prompt_chars: int = 0
+
+
+class DecisionOutput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    _usage: DecisionUsage = PrivateAttr(default_factory=DecisionUsage)
+    _prompt: str = PrivateAttr(default="")
+
+    @property
+    def usage(self) -> DecisionUsage:
+        return self._usage
+
+    @property
+    def prompt(self) -> str:
+        """The exact prompt text the model saw (for --trace)."""
+        return self._prompt
+
+
+class TableSelection(DecisionOutput):
+    """Tables that answer the question; ``added`` are join neighbours the engine added."""
+
+    tables: list[str] = Field(min_length=1)
+    added: list[str] = Field(default_factory=list)
+
+    @property
+    def all_tables(self) -> list[str]:
+        return self.tables + [t for t in self.added if t not in self.tables]
+
+
+class FlowDecision(DecisionOutput):
+    flow: FlowName
+    reason: str = ""
+    clarifying_question: str = ""  # flow == "clarify"
+    options: list[str] = Field(default_factory=list)  # flow == "clarify": concrete choices
+    steps: list[str] = Field(default_factory=list)  # flow == "decompose": sub-questions, in order
+
+
+class SqlPlan(DecisionOutput):
+    tables: list[str] = Field(default_factory=list)
+    explanation: str = ""
+    sql: str
