@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 Status = Literal["ok", "clarify", "refused", "error"]
 Flow = Literal["direct", "decompose", "clarify", "refuse"]
@@ -79,3 +79,4 @@ class Answer(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)  # milliseconds per stage, plus "total"
     model: str = ""
     error: ErrorInfo | None = None
+    _exit_code: int = PrivateAttr(default=0)  # the CLI's exit code; not part of the JSON

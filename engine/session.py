@@ -1,29 +1,77 @@
-"""A ``Session``: the resources many questions share (model, connection, schema).
+"""The orchestrator: question in, ``Answer`` out.
 
-``engine.ask`` is the one-shot convenience; an eval run or ``ask --file`` keeps
-one Session so the model loads once and the schema is introspected once.
+introspect (cached) -> select tables -> choose flow -> plan -> validate ->
+execute -> repair on failure (bounded) -> answer. A ``Session`` holds what
+many questions share (model, connection, schema), so an eval run or
+``ask --file`` loads the model once and introspects once. Every decision's
+typed output, tokens and milliseconds are recorded in the Answer.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
 
-from engine.answer import Answer
+from engine.answer import Answer, Attempt, Clarification, Decision, ErrorInfo, Usage
+from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, SqlRefused
+from engine.instruments import Instruments
 from engine.settings import Settings
+from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
+from programs.types import DecisionOutput, SqlPlan, TableSelection
+
+# Validator codes that end the question as a policy refusal: never "repaired" into something else.
+POLICY_CODES = frozenset(
+    {"write_statement", "select_into", "locking_clause", "data_modifying_cte", "forbidden_function", "system_catalog", "multiple_statements", "too_complex"}
+)
+# Database errors a different query cannot fix.
+FATAL_DB_CODES = frozenset({"connection_failed", "connection_lost", "embedded_unavailable"})
+MAX_QUESTION_CHARS = 10_000
 
 
 class Session:
-    """Holds a model handle, an executor and the (cached) schema of one database."""
+    """Model + database instruments shared by many questions."""
 
     def __init__(
         self,
         *,
         settings: Settings | None = None,
         database_url: str | None = None,
-        model: "object | str | None" = None,  # engine.backends.ModelHandle or a spec string
+        model: Any = None,  # engine.backends.ModelHandle, a spec string, or None for settings.model
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        raise NotImplementedError("being written: engine/session.py")
+        self.settings = settings or Settings.load()
+        if database_url:
+            self.settings = self.settings.model_copy(update={"database_url": database_url})
+        self._progress = progress
+        self._model = model
+        self._stack = ExitStack()
+        started = time.perf_counter()
+        self.instruments: Instruments = self._stack.enter_context(Instruments.open(self.settings, progress=progress))
+        self.introspect_ms = (time.perf_counter() - started) * 1000
+
+    @property
+    def schema(self):  # noqa: ANN201 - engine.schema.Schema
+        return self.instruments.schema
+
+    @property
+    def model(self) -> Any:
+        """The model handle, loaded on first use (assembly and load report progress)."""
+        if self._model is None or isinstance(self._model, str):
+            from engine.backends import load_model
+
+            self._model = load_model(self._model or self.settings.model, self.settings, progress=self._progress)
+        return self._model
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def ask(
         self,
@@ -34,7 +82,152 @@ class Session:
         max_attempts: int | None = None,
         max_rows: int | None = None,
     ) -> Answer:
-        raise NotImplementedError
+        """Answer one question. Never raises for per-question failures: they are in ``Answer.error``."""
+        run = _Run(self, question, trace=trace)
+        try:
+            _check_question(question)
+            run.answer.model = self.model.name
+            run.execute(execute=execute, max_attempts=self.settings.max_attempts if max_attempts is None else max_attempts, max_rows=max_rows)
+        except DecideSqlError as err:
+            run.fail(err)
+        return run.finish()
 
-    def close(self) -> None:
-        raise NotImplementedError
+
+def _check_question(question: str) -> None:
+    if not question or not question.strip():
+        raise BadInput("empty question; ask something about the data, e.g. decide-sql ask \"how many orders are there?\"")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise BadInput(f"question is {len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}: shorten it")
+    if "\x00" in question:
+        raise BadInput("question contains NUL bytes; pass plain text")
+
+
+class _Run:
+    """The state of one question while the decisions are made."""
+
+    def __init__(self, session: Session, question: str, *, trace: bool) -> None:
+        self.session = session
+        self.trace = trace
+        self.started = time.perf_counter()
+        self.answer = Answer(status="error", question=question)
+        self.answer.timings["introspect"] = round(session.introspect_ms, 1)
+        self.exit_code = ExitCode.OK
+
+    # -- recording -----------------------------------------------------------
+    def record(self, name: str, output: DecisionOutput) -> None:
+        u = output.usage
+        self.answer.decisions.append(
+            Decision(
+                program=name,
+                output=output.model_dump(mode="json"),
+                input_tokens=u.input_tokens,
+                cached_input_tokens=u.cached_input_tokens,
+                output_tokens=u.output_tokens,
+                forced_tokens=u.forced_tokens,
+                ms=u.ms,
+                prompt_chars=u.prompt_chars if self.trace else None,
+                prompt=output.prompt if self.trace else None,
+            )
+        )
+        self.answer.timings[name] = round(self.answer.timings.get(name, 0.0) + u.ms, 1)
+
+    def timed(self, stage: str, started: float) -> None:
+        self.answer.timings[stage] = round(self.answer.timings.get(stage, 0.0) + (time.perf_counter() - started) * 1000, 1)
+
+    # -- the pipeline --------------------------------------------------------
+    def execute(self, *, execute: bool, max_attempts: int, max_rows: int | None) -> None:
+        s = self.session
+        model, schema, q = s.model, s.schema, self.answer.question
+        budget = max(512, min(3000, int(getattr(model, "context_window", 8192) * 0.45)))
+        ctx = QuestionContext.build(schema, q, max_schema_tokens=budget)
+
+        selection = select_tables(model, schema, q, context=ctx)
+        self.record("select_tables", selection)
+        self.answer.tables = selection.all_tables
+
+        flow = choose_flow(model, schema, q, selection=selection, context=ctx)
+        self.record("choose_flow", flow)
+        self.answer.flow = flow.flow
+        if flow.flow == "refuse":
+            self.answer.status = "refused"
+            self.answer.refusal_reason = flow.reason or "the question asks for something this read-only engine will not do"
+            self.answer.error = ErrorInfo(code="refused_by_decision", message=self.answer.refusal_reason)
+            self.exit_code = ExitCode.REFUSED
+            return
+        if flow.flow == "clarify":
+            self.answer.status = "clarify"
+            self.answer.clarification = Clarification(question=flow.clarifying_question or "Could you make the question more specific?", options=flow.options)
+            self.exit_code = ExitCode.CLARIFY
+            return
+
+        plan = plan_sql(model, schema, q, selection=selection, flow=flow, context=ctx)
+        self.record("plan_sql", plan)
+        for attempt in range(max_attempts + 1):
+            error = self.try_plan(plan, execute=execute, max_rows=max_rows)
+            if error is None:
+                return
+            if error.code in POLICY_CODES or error.code in FATAL_DB_CODES or attempt == max_attempts:
+                raise error
+            plan = repair_sql(model, schema, q, failed_sql=plan.sql, error=error.message, selection=selection, context=ctx)
+            self.record("repair_sql", plan)
+
+    def try_plan(self, plan: SqlPlan, *, execute: bool, max_rows: int | None) -> DecideSqlError | None:
+        """Validate and run one plan; return the error to repair, or None when it worked."""
+        inst = self.session.instruments
+        self.answer.sql, self.answer.explanation = plan.sql, plan.explanation
+        started = time.perf_counter()
+        try:
+            checked = inst.validate(plan.sql, max_rows=max_rows)
+        except SqlRefused as err:
+            self.timed("validate", started)
+            self.answer.attempts.append(Attempt(sql=plan.sql, stage="validate", error=ErrorInfo(**err.to_dict())))
+            return err
+        self.timed("validate", started)
+        self.answer.sql = checked.sql
+        if not execute:
+            self.answer.attempts.append(Attempt(sql=checked.sql, stage="skipped"))
+            self.answer.status = "ok"
+            return None
+        started = time.perf_counter()
+        try:
+            result = inst.run(checked.sql)
+        except DatabaseError as err:
+            self.timed("execute", started)
+            self.answer.attempts.append(Attempt(sql=checked.sql, stage="execute", error=ErrorInfo(**err.to_dict())))
+            return err
+        self.timed("execute", started)
+        self.answer.attempts.append(Attempt(sql=checked.sql, stage="ok"))
+        self.answer.columns, self.answer.rows = result.columns, result.rows
+        self.answer.row_count, self.answer.truncated = result.row_count, result.truncated
+        self.answer.status = "ok"
+        return None
+
+    def fail(self, err: DecideSqlError) -> None:
+        self.answer.status = "refused" if err.exit_code == ExitCode.REFUSED and err.code in POLICY_CODES else "error"
+        self.answer.error = ErrorInfo(**err.to_dict())
+        self.exit_code = err.exit_code
+
+    def finish(self) -> Answer:
+        a = self.answer
+        a.usage = _total_usage(a.decisions, getattr(self.session._model, "price", None))
+        a.timings["total"] = round((time.perf_counter() - self.started) * 1000 + a.timings.get("introspect", 0.0), 1)
+        a._exit_code = int(self.exit_code)
+        return a
+
+
+def _total_usage(decisions: list[Decision], price: tuple[float, float] | None) -> Usage:
+    usage = Usage(
+        llm_calls=len(decisions),
+        input_tokens=sum(d.input_tokens for d in decisions),
+        cached_input_tokens=sum(d.cached_input_tokens for d in decisions),
+        output_tokens=sum(d.output_tokens for d in decisions),
+        forced_tokens=sum(d.forced_tokens for d in decisions),
+    )
+    if price:
+        usage.cost_usd = round((usage.input_tokens * price[0] + usage.output_tokens * price[1]) / 1_000_000, 6)
+    return usage
+
+
+def exit_code_of(answer: Answer) -> int:
+    """The CLI exit code for an answer (0 ok, 3 refused, 6 clarify, else the error's class)."""
+    return answer._exit_code

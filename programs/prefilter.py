@@ -81,7 +81,7 @@ def rank_tables(schema: Schema, question: str) -> list[str]:
 
 def join_neighbours(schema: Schema, tables: list[str]) -> list[str]:
     """Tables that link two chosen tables through one intermediate table (join paths)."""
-    chosen = {t for name in tables if (t := schema.table(name)) is not None}
+    chosen = [t for name in tables if (t := schema.table(name)) is not None]
     chosen_keys = {t.key for t in chosen}
     links: dict[str, set[str]] = defaultdict(set)
     for t in chosen:

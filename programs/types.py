@@ -51,6 +51,7 @@ class TableSelection(DecisionOutput):
 
 
 class FlowDecision(DecisionOutput):
+    statement: str = "SELECT"  # first keyword of the statement the request would need (a write means refuse)
     flow: FlowName
     reason: str = ""
     clarifying_question: str = ""  # flow == "clarify"
