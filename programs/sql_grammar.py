@@ -8,7 +8,8 @@ into unnatural SQL:
   ``stepN`` CTE, or a subquery) may follow: no invented tables;
 - after ``alias.`` only a real column name of the selected tables may follow;
 - no bare word may be a write or DDL keyword (INSERT, DELETE, DROP, ...),
-  no ``;`` except at the very end, no dollar quoting, no comments.
+  no ``;`` except at the very end, no dollar quoting, no comments (``-``
+  and ``/`` must be followed by an operand, so ``--`` and ``/*`` cannot form).
 
 It does not replace the validator (which proves the SQL read-only and
 resolves every column); it steers generation so the validator rarely has to
@@ -56,15 +57,12 @@ start: _WS? seq _WS? ";"?
 seq: item (_WS? item)*
 item: FROMJOIN _WS source
     | WITH _WS CTE_NAME
-    | ref
-    | WORD
-    | QUOTED
-    | NUMBER
-    | STRING
-    | OP
-    | ","
+    | operand
     | "*"
-    | "(" _WS? seq? _WS? ")"
+    | OP
+    | ARITH _WS? operand
+    | ","
+operand: ref | WORD | QUOTED | NUMBER | STRING | "(" _WS? seq? _WS? ")"
 source: TABLE | ref | COLUMN | NUMBER | STRING | "(" _WS? seq _WS? ")"
 ref: WORD "." (COLUMN | "*")
 FROMJOIN: /(?i:from|join)/
@@ -76,6 +74,7 @@ WORD: /[A-Za-z_][A-Za-z0-9_]*/ & ~/(?i:{forbidden})/
 QUOTED: /"[A-Za-z_][A-Za-z0-9_ ]*"/
 NUMBER: /[0-9]+(\\.[0-9]+)?/
 STRING: /'([^'\\n\\\\]|'')*'/
-OP: /(::|<=|>=|<>|!=|\\|\\||[<>=+\\-\\/%])/
+OP: /(::|<=|>=|<>|!=|\\|\\||[<>=+%])/
+ARITH: /[-\\/]/
 _WS: /[ \\t\\n]+/
 """

@@ -1,0 +1,64 @@
+"""The plan grammar admits ordinary read queries and rejects invented names and writes."""
+
+from __future__ import annotations
+
+import guidance
+import pytest
+
+from programs.sql_grammar import quote_ident, sql_grammar
+from tests.schema_fixtures import shop_schema
+
+
+@pytest.fixture(scope="module")
+def grammar():
+    schema = shop_schema()
+    tables = [schema.table(n) for n in ("customers", "orders", "order_items", "products")]
+    return guidance.lark(sql_grammar(tables), name="sql")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT count(*) FROM orders",
+        "SELECT count(*) FROM orders;",
+        "select o.status, count(*) from orders o group by o.status order by 2 desc",
+        "SELECT c.first_name, SUM(o.total_amount) AS spent FROM customers c JOIN orders o ON o.customer_id = c.customer_id GROUP BY c.first_name ORDER BY spent DESC LIMIT 5",
+        "SELECT EXTRACT(YEAR FROM o.ordered_at) AS y, COUNT(*) FROM orders o GROUP BY 1",
+        "SELECT * FROM orders WHERE status IN ('paid', 'shipped') AND total_amount >= 10.5",
+        "SELECT p.name FROM products p WHERE p.product_id NOT IN (SELECT oi.product_id FROM order_items oi)",
+        "WITH step1 AS (SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id) SELECT AVG(n) FROM step1",
+        "SELECT total_amount::int, name || ' x' FROM orders, products",
+        "SELECT o.* FROM orders o LEFT JOIN customers c ON c.customer_id = o.customer_id WHERE c.city <> 'Paris'",
+        "SELECT 'it''s' AS quote",
+        "SELECT total_amount - 1, total_amount / 2 FROM orders",
+    ],
+)
+def test_admits_read_queries(grammar, sql: str) -> None:
+    assert grammar.match(sql) is not None, sql
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM users",  # invented table
+        "SELECT o.colour FROM orders o",  # invented column after alias
+        "SELECT * FROM audit_log",  # real table, but not selected
+        "DELETE FROM orders",
+        "SELECT 1; DROP TABLE orders",
+        "INSERT INTO orders VALUES (1)",
+        "SELECT * INTO backup FROM orders",
+        "SELECT 1 -- hidden\n",
+        "SELECT 1 /* hidden */",
+        "SELECT $$x$$",
+        "WITH x AS (SELECT 1) SELECT * FROM x",  # CTE names are step1..step9
+        "UPDATE orders SET status = 'paid'",
+    ],
+)
+def test_rejects_invented_names_and_writes(grammar, sql: str) -> None:
+    assert grammar.match(sql) is None, sql
+
+
+def test_quote_ident() -> None:
+    assert quote_ident("orders") == "orders"
+    assert quote_ident("Order Items") == '"Order Items"'
+    assert quote_ident('we"ird') == '"we""ird"'
