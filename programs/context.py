@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engine.render import render_schema
+from engine.render import render_blocks
 from engine.schema import Schema
 from programs.prefilter import rank_tables
 
@@ -42,16 +42,17 @@ class QuestionContext:
     schema: Schema  # the (possibly pre-filtered) schema shown to the model
     question: str
     schema_text: str
-    full_schema: Schema = field(repr=False, default=None)  # type: ignore[assignment]
+    full_schema: Schema | None = field(repr=False, default=None)  # before pre-filtering
 
     @classmethod
     def build(cls, schema: Schema, question: str, *, max_schema_tokens: int = DEFAULT_SCHEMA_TOKENS) -> "QuestionContext":
         """Rank tables by lexical relevance and render as many as fit the budget."""
         question = clean_question(question)
-        ranked = rank_tables(schema, question)
-        shown = schema.subset(ranked)
-        text = render_schema(shown, max_tokens=max_schema_tokens, tables=ranked)
-        visible = [t.display_name for t in shown.tables if _mentions(text, t.display_name)]
+        blocks = render_blocks(schema, max_tokens=max_schema_tokens, tables=rank_tables(schema, question))
+        # Show the surviving tables in schema order, so the prefix is the same for every question
+        # when the whole schema fits (then the KV cache serves it across questions too).
+        visible = [t.display_name for t in schema.tables if t.display_name in blocks]
+        text = "\n".join(blocks[name] for name in visible)
         return cls(schema=schema.subset(visible), question=question, schema_text=text, full_schema=schema)
 
     @property
@@ -64,8 +65,3 @@ class QuestionContext:
     @property
     def table_names(self) -> list[str]:
         return [t.display_name for t in self.schema.tables]
-
-
-def _mentions(schema_text: str, table_name: str) -> bool:
-    """Whether the rendered text defines ``table_name`` (the budget may have dropped it)."""
-    return re.search(rf"CREATE (?:TABLE|VIEW|MATERIALIZED VIEW) \"?{re.escape(table_name)}\"? ", schema_text) is not None

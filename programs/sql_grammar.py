@@ -19,8 +19,8 @@ refuse.
 from __future__ import annotations
 
 import json
-import re
 
+from engine.render import quote_ident, table_ref
 from engine.schema import Table
 
 # Words that may never appear bare in generated SQL (they only begin writes,
@@ -32,12 +32,6 @@ FORBIDDEN_WORDS = (
 ).split()
 
 MAX_CTE_STEPS = 9
-_SIMPLE_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
-
-
-def quote_ident(name: str) -> str:
-    """PostgreSQL identifier as it must be written: bare when it is plain lower-case."""
-    return name if _SIMPLE_IDENT.match(name) else '"' + name.replace('"', '""') + '"'
 
 
 def _alternatives(names: list[str]) -> str:
@@ -48,7 +42,7 @@ def _alternatives(names: list[str]) -> str:
 
 def sql_grammar(tables: list[Table]) -> str:
     """Lark source for one SQL statement over ``tables`` (display names, quoted as needed)."""
-    table_names = [quote_ident(t.name) if t.schema_name == "public" else f"{quote_ident(t.schema_name)}.{quote_ident(t.name)}" for t in tables]
+    table_names = [table_ref(t) for t in tables]
     table_names += [f"step{i}" for i in range(1, MAX_CTE_STEPS + 1)]
     columns = [quote_ident(c.name) for t in tables for c in t.columns] or ["id"]
     forbidden = "|".join(FORBIDDEN_WORDS + ["from", "join", "with"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import guidance
 import pytest
 
-from programs.sql_grammar import quote_ident, sql_grammar
+from engine.render import quote_ident
+from programs.sql_grammar import sql_grammar
 from tests.schema_fixtures import shop_schema
 
 
@@ -62,3 +63,4 @@ def test_quote_ident() -> None:
     assert quote_ident("orders") == "orders"
     assert quote_ident("Order Items") == '"Order Items"'
     assert quote_ident('we"ird') == '"we""ird"'
+    assert quote_ident("order") == '"order"'  # reserved word
