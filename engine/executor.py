@@ -1,0 +1,150 @@
+"""The executor instrument: run validated SQL read-only, bounded, and always rolled back.
+
+It is the second line of defence after the validator: even a write handed
+to it directly cannot persist, because every statement runs inside a
+``READ ONLY`` transaction that is rolled back, with ``statement_timeout``,
+``lock_timeout`` and ``idle_in_transaction_session_timeout`` set locally.
+Rows are fetched through a server-side cursor, at most ``max_rows + 1`` of
+them, and fetching stops once the JSON size passes ``max_result_bytes``;
+either limit sets ``truncated``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import psycopg2
+import psycopg2.errors
+import psycopg2.extensions
+from pydantic import BaseModel
+
+from engine.answer import ResultColumn
+from engine.connection import connect
+from engine.errors import DatabaseError
+from engine.jsonsafe import to_jsonable
+from engine.settings import Settings
+from engine.urls import mask_url, password_of, scrub
+
+FETCH_CHUNK = 500
+
+
+class QueryResult(BaseModel):
+    columns: list[ResultColumn]
+    rows: list[list[Any]]
+    row_count: int
+    truncated: bool
+    ms: float
+
+
+class Executor:
+    """Runs statements on one reused connection; reconnects once if it was lost between runs."""
+
+    def __init__(self, url: str, settings: Settings | None = None, *, max_rows: int | None = None) -> None:
+        self.url = url
+        self.settings = settings or Settings.load()
+        self.max_rows = max_rows or self.settings.max_rows
+        self._conn: psycopg2.extensions.connection | None = None
+        self._type_names: dict[int, str] = {}
+
+    # -- connection --------------------------------------------------------------
+    def connection(self) -> psycopg2.extensions.connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = connect(self.url)
+            self._conn.set_session(readonly=True, autocommit=False)
+            self._type_names = {}
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None and not self._conn.closed:
+            self._conn.close()
+        self._conn = None
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- running -----------------------------------------------------------------
+    def run(self, sql: str, *, max_rows: int | None = None) -> QueryResult:
+        """Run one statement read-only; raise ``DatabaseError`` with a stable code on failure."""
+        limit = max_rows or self.max_rows
+        conn = self.connection()
+        started = time.perf_counter()
+        try:
+            with conn.cursor() as setup:
+                setup.execute("SET TRANSACTION READ ONLY")
+                setup.execute("SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true), "
+                              "set_config('idle_in_transaction_session_timeout', %s, true)",
+                              (str(self.settings.statement_timeout_ms), str(self.settings.lock_timeout_ms), str(self.settings.idle_timeout_ms)))
+            rows, truncated, description = self._fetch(conn, sql, limit)
+            columns = self._columns(conn, description)
+        except psycopg2.Error as exc:
+            raise self._error(exc) from None
+        finally:
+            self._rollback()
+        return QueryResult(columns=columns, rows=rows, row_count=len(rows), truncated=truncated, ms=(time.perf_counter() - started) * 1000)
+
+    def _fetch(self, conn: psycopg2.extensions.connection, sql: str, limit: int) -> tuple[list[list[Any]], bool, Any]:
+        rows: list[list[Any]] = []
+        size = 0
+        with conn.cursor(name="decide_sql_result") as cur:  # server-side: only fetched rows travel
+            cur.execute(sql)
+            while len(rows) <= limit:
+                chunk = cur.fetchmany(min(FETCH_CHUNK, limit + 1 - len(rows)))
+                if not chunk:
+                    break
+                for raw in chunk:
+                    row = [to_jsonable(v) for v in raw]
+                    size += len(json.dumps(row, default=str))
+                    if size > self.settings.max_result_bytes:
+                        return rows, True, cur.description
+                    rows.append(row)
+            truncated = len(rows) > limit
+            return rows[:limit], truncated, cur.description
+
+    def _columns(self, conn: psycopg2.extensions.connection, description: Any) -> list[ResultColumn]:
+        if not description:
+            return []
+        missing = [d.type_code for d in description if d.type_code not in self._type_names]
+        if missing:
+            with conn.cursor() as cur:
+                cur.execute("SELECT oid, typname FROM pg_catalog.pg_type WHERE oid = ANY(%s)", (missing,))
+                self._type_names.update({int(oid): name for oid, name in cur.fetchall()})
+        return [ResultColumn(name=d.name, type=self._type_names.get(d.type_code, str(d.type_code))) for d in description]
+
+    def _rollback(self) -> None:
+        if self._conn is None or self._conn.closed:
+            return
+        try:
+            self._conn.rollback()
+        except psycopg2.Error:
+            self.close()
+
+    def _error(self, exc: psycopg2.Error) -> DatabaseError:
+        if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)) and (self._conn is None or self._conn.closed):
+            self.close()
+            return DatabaseError(f"lost the connection to {mask_url(self.url)} while running the query; run it again (decide-sql reconnects)", code="connection_lost")
+        message = _server_message(exc, password_of(self.url))
+        if isinstance(exc, psycopg2.errors.QueryCanceled):
+            return DatabaseError(f"the query ran longer than statement_timeout ({self.settings.statement_timeout_ms} ms) and was cancelled; simplify it or raise DECIDE_SQL_STATEMENT_TIMEOUT_MS", code="statement_timeout")
+        if isinstance(exc, psycopg2.errors.LockNotAvailable):
+            return DatabaseError(f"a table is locked by another session (lock_timeout {self.settings.lock_timeout_ms} ms); try again later", code="lock_timeout")
+        if isinstance(exc, psycopg2.errors.ReadOnlySqlTransaction):
+            return DatabaseError(f"refused by the read-only transaction: {message}", code="read_only_violation")
+        if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+            self.close()
+            return DatabaseError(f"database failure: {message}", code="connection_lost")
+        code = f" (SQLSTATE {exc.pgcode})" if exc.pgcode else ""
+        return DatabaseError(f"{message}{code}", code="sql_error")
+
+
+def _server_message(exc: psycopg2.Error, password: str | None) -> str:
+    diag = getattr(exc, "diag", None)
+    lines = str(exc).strip().splitlines()
+    primary = getattr(diag, "message_primary", None) or (lines[0] if lines else type(exc).__name__)
+    hint = getattr(diag, "message_hint", None)
+    text = f"{primary} (hint: {hint})" if hint else primary
+    return scrub(" ".join(str(text).split()), password)
