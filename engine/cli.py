@@ -18,7 +18,6 @@ from engine.errors import BadInput
 from engine.output import OutputFormat, emit, guard, progress
 from engine.cli_ask import ask_command
 from engine.cli_db import db_app
-from engine.cli_eval import eval_command
 
 app = typer.Typer(
     name="decide-sql",
@@ -105,7 +104,6 @@ def schema(
 
 app.command("ask")(ask_command)
 app.add_typer(db_app, name="db", help="Manage the embedded demo database.")
-app.command("eval")(eval_command)
 
 
 def main() -> None:
@@ -115,3 +113,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -58,15 +58,15 @@ WHERE (schemaname, tablename) IN (SELECT n.nspname, c.relname FROM pg_catalog.pg
 # One cheap query: a digest of every structural fact the Schema holds (the cache key).
 FINGERPRINT = """
 SELECT md5(coalesce(string_agg(x, '|' ORDER BY x), '')) FROM (
-  SELECT c.oid::text || n.nspname || '.' || c.relname || c.relkind || coalesce(obj_description(c.oid, 'pg_class'), '') AS x
+  SELECT concat_ws(',', c.oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class')) AS x
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r','v','m','f','p') AND n.nspname NOT IN ('pg_catalog','information_schema','pg_toast')
   UNION ALL
-  SELECT a.attrelid::text || a.attnum || a.attname || a.atttypid || a.atttypmod || a.attnotnull || a.attisdropped || coalesce(col_description(a.attrelid, a.attnum), '')
+  SELECT concat_ws(',', a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attisdropped, col_description(a.attrelid, a.attnum))
   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE a.attnum > 0 AND c.relkind IN ('r','v','m','f','p') AND n.nspname NOT IN ('pg_catalog','information_schema','pg_toast')
   UNION ALL
-  SELECT con.oid::text || con.conname || con.contype || con.conrelid || con.confrelid FROM pg_catalog.pg_constraint con WHERE con.contype IN ('p','f')
+  SELECT concat_ws(',', con.oid, con.conname, con.contype, con.conrelid, con.confrelid) FROM pg_catalog.pg_constraint con WHERE con.contype IN ('p','f')
 ) parts
 """
 

@@ -1,0 +1,82 @@
+"""``decide-sql db ...``: the embedded demo database and a least-privilege role."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Optional
+
+import typer
+
+from engine.cli_options import DatabaseUrlOpt, FormatOpt, fmt_or_default, settings_from
+from engine.output import emit, guard, progress
+from engine.urls import mask_url
+
+db_app = typer.Typer(no_args_is_help=True, help="Manage the embedded demo database.")
+
+
+@db_app.command("url")
+def url_command(database_url: DatabaseUrlOpt = None, fmt: FormatOpt = None) -> None:
+    """Print the connection URL in use (password masked)."""
+    from engine.embedded import resolve_database_url
+
+    out = fmt_or_default(fmt)
+    with guard(out):
+        settings = settings_from(database_url)
+        url = resolve_database_url(settings, progress=progress)
+        emit({"status": "ok", "url": mask_url(url), "embedded": settings.database_url is None}, out)
+
+
+@db_app.command("reset")
+def reset_command(
+    scale: Annotated[float, typer.Option("--scale", min=0.01, max=1000, help="Row-count multiplier (1.0: ~30k orders).")] = 1.0,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same data.")] = 42,
+    fmt: FormatOpt = None,
+) -> None:
+    """Recreate the demo database of the embedded server."""
+    from engine.embedded import reset_demo
+    from engine.connection import connect
+
+    out = fmt_or_default(fmt)
+    with guard(out):
+        started = time.perf_counter()
+        url = reset_demo(settings_from(), scale=scale, seed=seed, progress=progress)
+        conn = connect(url)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT relname, reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND relkind = 'r' ORDER BY relname")
+                rows = dict(cur.fetchall())
+        finally:
+            conn.close()
+        emit({"status": "ok", "database": "demo", "scale": scale, "seed": seed, "tables": rows, "seconds": round(time.perf_counter() - started, 2)}, out)
+
+
+@db_app.command("stop")
+def stop_command(fmt: FormatOpt = None) -> None:
+    """Stop the embedded PostgreSQL server."""
+    from engine.embedded import stop_embedded
+
+    out = fmt_or_default(fmt)
+    with guard(out):
+        emit({"status": "ok", "stopped": stop_embedded(settings_from())}, out)
+
+
+@db_app.command("grant-readonly")
+def grant_readonly_command(
+    role: Annotated[str, typer.Option("--role", help="Name of the role to create.")],
+    schema: Annotated[Optional[list[str]], typer.Option("--schema", help="Schema it may read (repeatable; default public).")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Run the statements (needs a superuser or the schema owner).")] = False,
+    database_url: DatabaseUrlOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Print (or --apply) SQL creating a role that can only read the chosen schemas."""
+    from engine.embedded import resolve_database_url
+    from engine.readonly_role import apply_statements, grant_readonly_sql
+
+    out = fmt_or_default(fmt)
+    with guard(out):
+        url = resolve_database_url(settings_from(database_url), progress=progress)
+        database = url.rsplit("/", 1)[-1].split("?", 1)[0]
+        statements = grant_readonly_sql(role, schema or ["public"], database=database)
+        if apply:
+            apply_statements(url, statements)
+        emit({"status": "ok", "role": role, "applied": apply, "statements": statements}, out)
