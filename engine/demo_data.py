@@ -1,346 +1,969 @@
-"""The demo database: a retail business generated deterministically from a seed.
+"""The generated demo retail database: deterministic, consistent, skewed, fast to build.
 
-Same seed and scale give byte-identical data. Rows are generated in Python
-(random.Random(seed)) and loaded with COPY; keys, constraints and indexes are
-added after loading, then ANALYZE, and the database comment that marks the
-demo as complete is written last, so a half-built database never looks done.
-Row counts at scale 1.0: ~5k customers, ~30k orders, ~80k order items. The
-data is consistent (order totals equal their items minus discount, shipments
-only for shipped orders, returns only for returned ones) and skewed (a few
-customers and products account for much of the revenue), so wrong SQL gives
-visibly wrong answers.
+``create_demo`` drops and recreates one database, generates every row in Python
+from ``random.Random(seed)`` (so one seed and scale give byte-identical data),
+loads it with ``COPY``, adds keys, checks and indexes after loading (cheaper
+than checking row by row), runs ``ANALYZE`` so row estimates are right, and
+writes the completion marker (``COMMENT ON DATABASE``) as the very last step:
+a half-built database has no marker and is rebuilt by ``engine.embedded``.
+
+The data is internally consistent (order subtotal = sum of its lines, payments
+only for paid orders, shipments only for shipped orders, returns only for
+returned orders, reviews only for delivered purchases) and skewed (a few
+customers and products account for much of the revenue) so that wrong SQL gives
+visibly wrong answers. Column comments are what the engine shows a model, so
+they state units and the meaning of every status value.
 """
 
 from __future__ import annotations
 
 import io
 import random
-from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
+import re
+import time
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from itertools import accumulate
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
-import psycopg2.extensions
+from psycopg2 import sql
+from pydantic import BaseModel
 
-from engine.errors import DatabaseError
+from engine.errors import BadInput
 
 DEMO_VERSION = 1
 DEFAULT_SEED = 42
-START = datetime(2024, 1, 1, tzinfo=timezone.utc)
-DAYS = 731  # 2024-01-01 .. 2025-12-31
+DEFAULT_SCALE = 1.0
+MIN_SCALE, MAX_SCALE = 0.001, 100.0
+_MARKER_PREFIX = "decide-sql demo"
+_MARKER_RE = re.compile(r"^decide-sql demo v(\d+) seed=(-?\d+) scale=([0-9.]+)$")
 
-FIRST = "Olivia Liam Emma Noah Ava Oliver Sophia Elijah Isabella James Mia William Amelia Benjamin Harper Lucas Evelyn Henry Abigail Theodore Emily Jack Ella Levi Elizabeth Alexander Camila Jackson Luna Mateo Sofia Daniel Avery Michael Mila Mason Aria Sebastian Scarlett Ethan Penelope Logan Layla Owen Chloe Samuel Victoria Jacob Madison Asher Eleanor Aiden Grace John Nora Joseph Riley Wyatt Zoey David Hannah Leo Hazel Luke Lily Julian Ellie Hudson Violet Grayson Lillian Matthew Zoe Ezra Stella Gabriel Aurora Carter Natalie Isaac Emilia Jayden Everly Luca Leah Anthony Aubrey Dylan Willow Lincoln Addison".split()
-LAST = "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Gomez Phillips Evans Turner Diaz Parker Cruz Edwards Collins Reyes Stewart Morris Morales Murphy Cook Rogers Gutierrez Ortiz Morgan Cooper Peterson Bailey Reed Kelly Howard Ramos Kim Cox Ward Richardson Watson Brooks Chavez Wood James Bennett Gray Mendoza Ruiz Hughes Price Alvarez Castillo Sanders Patel Myers Long Ross Foster".split()
-CITIES = [("Seattle", "US"), ("Portland", "US"), ("Austin", "US"), ("Chicago", "US"), ("Boston", "US"), ("Denver", "US"), ("Miami", "US"), ("New York", "US"), ("San Diego", "US"), ("Atlanta", "US"), ("Toronto", "CA"), ("Vancouver", "CA"), ("Montreal", "CA"), ("London", "GB"), ("Manchester", "GB"), ("Dublin", "IE"), ("Berlin", "DE"), ("Munich", "DE"), ("Paris", "FR"), ("Lyon", "FR"), ("Madrid", "ES"), ("Amsterdam", "NL")]
-STREETS = "Oak Maple Pine Cedar Elm Main Park Lake Hill River Church Market Mill Spring Forest Sunset Meadow Highland Union Bridge".split()
-CATEGORY_TREE = {
-    "Electronics": ["Phones", "Laptops", "Audio", "Cameras", "Accessories"],
-    "Home": ["Kitchen", "Furniture", "Bedding", "Lighting"],
-    "Outdoors": ["Camping", "Cycling", "Garden"],
-    "Clothing": ["Men", "Women", "Kids", "Shoes"],
-    "Toys": ["Board Games", "Puzzles", "Building Sets"],
-    "Grocery": ["Coffee", "Tea", "Snacks"],
-}
-ADJECTIVES = "Classic Smart Ultra Compact Deluxe Eco Pro Mini Premium Essential Urban Rugged Silent Bright Cozy Swift".split()
-NOUNS = {
-    "Phones": "Phone Smartphone Handset", "Laptops": "Laptop Notebook Ultrabook", "Audio": "Headphones Speaker Earbuds Soundbar",
-    "Cameras": "Camera Action-Cam Lens", "Accessories": "Charger Cable Case Stand", "Kitchen": "Blender Kettle Toaster Pan",
-    "Furniture": "Chair Desk Shelf Sofa", "Bedding": "Pillow Duvet Sheet-Set Blanket", "Lighting": "Lamp Bulb Lantern",
-    "Camping": "Tent Sleeping-Bag Stove Backpack", "Cycling": "Helmet Bike-Light Pump Lock", "Garden": "Hose Shovel Planter Rake",
-    "Men": "Jacket Shirt Jeans Sweater", "Women": "Dress Blouse Coat Skirt", "Kids": "Hoodie T-Shirt Pajamas", "Shoes": "Sneakers Boots Sandals",
-    "Board Games": "Strategy-Game Party-Game Chess-Set", "Puzzles": "Jigsaw Puzzle-Box Brain-Teaser", "Building Sets": "Brick-Set Castle-Kit Robot-Kit",
-    "Coffee": "Espresso-Beans Ground-Coffee Cold-Brew", "Tea": "Green-Tea Black-Tea Herbal-Tea", "Snacks": "Trail-Mix Granola Chips",
-}
-PRICE_RANGE = {"Electronics": (25, 1800), "Home": (12, 900), "Outdoors": (10, 600), "Clothing": (8, 250), "Toys": (6, 150), "Grocery": (3, 40)}
-SUPPLIERS = "Acme Globex Initech Umbrella Stark Wayne Wonka Tyrell Cyberdyne Soylent Hooli Vandelay Monarch Oscorp Aperture Massive Dynamic Gringotts Duff Nakatomi Zorg Virtucon Genco Prestige Sirius".split()
+# ---------------------------------------------------------------------------
+# Schema: tables in load order, each with its comment and (column, type, comment).
+# ---------------------------------------------------------------------------
 
-SCHEMA_SQL = """
-CREATE TABLE stores (store_id integer, name text NOT NULL, city text NOT NULL, country text NOT NULL, store_type text NOT NULL, opened_on date NOT NULL);
-CREATE TABLE employees (employee_id integer, store_id integer NOT NULL, manager_id integer, first_name text NOT NULL, last_name text NOT NULL, role text NOT NULL, hired_on date NOT NULL, hourly_wage numeric(8,2) NOT NULL);
-CREATE TABLE customers (customer_id integer, first_name text NOT NULL, last_name text NOT NULL, email text NOT NULL, phone text, loyalty_tier text NOT NULL, home_store_id integer, created_at timestamptz NOT NULL);
-CREATE TABLE addresses (address_id integer, customer_id integer NOT NULL, kind text NOT NULL, street text NOT NULL, city text NOT NULL, postal_code text NOT NULL, country text NOT NULL, is_default boolean NOT NULL);
-CREATE TABLE product_categories (category_id integer, name text NOT NULL, parent_id integer);
-CREATE TABLE suppliers (supplier_id integer, name text NOT NULL, country text NOT NULL, contact_email text NOT NULL);
-CREATE TABLE products (product_id integer, sku text NOT NULL, name text NOT NULL, category_id integer NOT NULL, supplier_id integer NOT NULL, unit_price numeric(12,2) NOT NULL, unit_cost numeric(12,2) NOT NULL, is_active boolean NOT NULL, launched_on date NOT NULL);
-CREATE TABLE orders (order_id integer, customer_id integer NOT NULL, store_id integer NOT NULL, employee_id integer, channel text NOT NULL, status text NOT NULL, ordered_at timestamptz NOT NULL, shipping_address_id integer, discount_amount numeric(12,2) NOT NULL, total_amount numeric(12,2) NOT NULL);
-CREATE TABLE order_items (order_item_id integer, order_id integer NOT NULL, product_id integer NOT NULL, quantity integer NOT NULL, unit_price numeric(12,2) NOT NULL, line_total numeric(12,2) NOT NULL);
-CREATE TABLE payments (payment_id integer, order_id integer NOT NULL, method text NOT NULL, status text NOT NULL, amount numeric(12,2) NOT NULL, paid_at timestamptz NOT NULL);
-CREATE TABLE shipments (shipment_id integer, order_id integer NOT NULL, carrier text NOT NULL, tracking_number text NOT NULL, shipped_at timestamptz NOT NULL, delivered_at timestamptz);
-CREATE TABLE returns (return_id integer, order_id integer NOT NULL, order_item_id integer NOT NULL, reason text NOT NULL, refund_amount numeric(12,2) NOT NULL, returned_at timestamptz NOT NULL);
-CREATE TABLE reviews (review_id integer, product_id integer NOT NULL, customer_id integer NOT NULL, rating integer NOT NULL, title text NOT NULL, created_at timestamptz NOT NULL);
-CREATE TABLE inventory (store_id integer NOT NULL, product_id integer NOT NULL, quantity_on_hand integer NOT NULL, reorder_level integer NOT NULL, updated_at timestamptz NOT NULL);
-"""
+Columns = list[tuple[str, str, str | None]]
+
+TABLES: dict[str, tuple[str, Columns]] = {
+    "product_categories": (
+        "Product category tree: top-level departments (parent_id NULL) and their subcategories. Products belong to subcategories.",
+        [
+            ("category_id", "integer NOT NULL", "Primary key."),
+            ("parent_id", "integer", "Parent category (product_categories.category_id); NULL for a top-level department."),
+            ("name", "text NOT NULL", "Category name, unique, e.g. 'Electronics' or 'Headphones'."),
+            ("description", "text", "Short description of what the category contains."),
+        ],
+    ),
+    "suppliers": (
+        "Companies that supply products to the retailer.",
+        [
+            ("supplier_id", "integer NOT NULL", "Primary key."),
+            ("name", "text NOT NULL", "Supplier company name, unique."),
+            ("country", "text NOT NULL", "Country where the supplier is based (English name, e.g. 'Germany')."),
+            ("contact_email", "text NOT NULL", "Purchasing contact e-mail address."),
+            ("lead_time_days", "integer NOT NULL", "Typical days between a purchase order and delivery to stores."),
+        ],
+    ),
+    "products": (
+        "Products sold by the retailer (one row per SKU).",
+        [
+            ("product_id", "integer NOT NULL", "Primary key."),
+            ("sku", "text NOT NULL", "Stock keeping unit code, unique, e.g. 'EL-HEA-00017'."),
+            ("name", "text NOT NULL", "Product name as shown to customers (brand + descriptor + product type)."),
+            ("brand", "text NOT NULL", "Brand name."),
+            ("category_id", "integer NOT NULL", "Subcategory (product_categories.category_id, always a subcategory, never a top-level department)."),
+            ("supplier_id", "integer NOT NULL", "Supplier of the product (suppliers.supplier_id)."),
+            ("unit_price", "numeric(12,2) NOT NULL", "Current list price per unit in USD; order_items.unit_price holds the price actually charged, which was lower for some products in 2024."),
+            ("unit_cost", "numeric(12,2) NOT NULL", "Purchase cost per unit in USD paid to the supplier; margin = unit_price - unit_cost."),
+            ("weight_kg", "numeric(8,3) NOT NULL", "Shipping weight of one unit in kilograms."),
+            ("is_active", "boolean NOT NULL", "true if the product is currently sold; false if discontinued (it can still appear in past orders)."),
+            ("created_at", "timestamptz NOT NULL", "When the product was added to the catalog."),
+        ],
+    ),
+    "stores": (
+        "Physical retail stores. Orders with channel 'in_store' were placed at one of these; online orders have no store.",
+        [
+            ("store_id", "integer NOT NULL", "Primary key."),
+            ("name", "text NOT NULL", "Store name, unique, e.g. 'Boston Downtown'."),
+            ("city", "text NOT NULL", "City of the store."),
+            ("region", "text NOT NULL", "State, province or region of the store."),
+            ("country", "text NOT NULL", "Country of the store (English name, e.g. 'United States')."),
+            ("opened_on", "date NOT NULL", "Date the store opened."),
+            ("square_meters", "integer NOT NULL", "Sales floor area in square meters."),
+        ],
+    ),
+    "employees": (
+        "Staff. Store staff belong to a store; the CEO and regional managers have no store. manager_id gives the reporting line.",
+        [
+            ("employee_id", "integer NOT NULL", "Primary key."),
+            ("store_id", "integer", "Store the employee works at (stores.store_id); NULL for head-office staff (ceo, regional_manager)."),
+            ("manager_id", "integer", "Direct manager (employees.employee_id); NULL only for the CEO."),
+            ("first_name", "text NOT NULL", "Given name."),
+            ("last_name", "text NOT NULL", "Family name."),
+            ("email", "text NOT NULL", "Work e-mail address, unique."),
+            ("role", "text NOT NULL", "Job role: ceo, regional_manager, store_manager, assistant_manager, sales_associate, cashier or stock_clerk."),
+            ("hire_date", "date NOT NULL", "First day of employment."),
+            ("termination_date", "date", "Last day of employment; NULL while the employee is still employed."),
+            ("annual_salary", "numeric(12,2) NOT NULL", "Gross annual salary in USD."),
+        ],
+    ),
+    "customers": (
+        "Registered customers (people who can place orders). Their country is on their addresses.",
+        [
+            ("customer_id", "integer NOT NULL", "Primary key."),
+            ("first_name", "text NOT NULL", "Given name."),
+            ("last_name", "text NOT NULL", "Family name."),
+            ("email", "text NOT NULL", "E-mail address, unique."),
+            ("phone", "text", "Phone number in international format; NULL if not given."),
+            ("birth_date", "date", "Date of birth; NULL if not given."),
+            ("signup_at", "timestamptz NOT NULL", "When the customer account was created (always before the customer's first order)."),
+            ("loyalty_tier", "text NOT NULL", "Loyalty tier from lifetime spend: bronze (default), silver, gold, platinum (highest)."),
+            ("marketing_opt_in", "boolean NOT NULL", "true if the customer agreed to receive marketing e-mails."),
+        ],
+    ),
+    "addresses": (
+        "Postal addresses of customers; a customer has one default shipping address and may have more shipping and billing addresses, all in the same country.",
+        [
+            ("address_id", "integer NOT NULL", "Primary key."),
+            ("customer_id", "integer NOT NULL", "Owner (customers.customer_id)."),
+            ("address_type", "text NOT NULL", "shipping (where orders are delivered) or billing (invoice address)."),
+            ("street", "text NOT NULL", "House number and street."),
+            ("city", "text NOT NULL", "City."),
+            ("region", "text NOT NULL", "State, province or region."),
+            ("postal_code", "text NOT NULL", "Postal or ZIP code."),
+            ("country", "text NOT NULL", "Country (English name, e.g. 'United States', 'Germany')."),
+            ("is_default", "boolean NOT NULL", "true for the customer's default address of this address_type."),
+        ],
+    ),
+    "orders": (
+        "Customer orders, online (web, mobile_app) or in a store (in_store). Revenue of an order is total_amount; cancelled orders were never paid.",
+        [
+            ("order_id", "integer NOT NULL", "Primary key."),
+            ("customer_id", "integer NOT NULL", "Customer who placed the order (customers.customer_id)."),
+            ("channel", "text NOT NULL", "Where the order was placed: web, mobile_app or in_store."),
+            ("store_id", "integer", "Store of an in_store order (stores.store_id); NULL for online orders."),
+            ("employee_id", "integer", "Employee who served an in_store order (employees.employee_id); NULL for online orders."),
+            ("shipping_address_id", "integer", "Delivery address of an online order (addresses.address_id); NULL for in_store orders."),
+            ("status", "text NOT NULL", "pending (placed, not paid yet), paid (paid, not shipped yet), shipped (handed to the carrier), delivered (received by the customer; in_store orders are delivered at the till), cancelled (cancelled before payment, never charged), returned (delivered, then one or more items were sent back: see returns)."),
+            ("ordered_at", "timestamptz NOT NULL", "When the order was placed."),
+            ("subtotal_amount", "numeric(12,2) NOT NULL", "Sum of order_items.line_total of the order, in USD (after line discounts)."),
+            ("shipping_amount", "numeric(12,2) NOT NULL", "Shipping fee charged in USD; 0 for in_store orders and online orders with a subtotal of 50 USD or more."),
+            ("total_amount", "numeric(12,2) NOT NULL", "Amount charged in USD = subtotal_amount + shipping_amount (refunds are in returns.refund_amount)."),
+        ],
+    ),
+    "order_items": (
+        "Lines of an order: one row per product in an order.",
+        [
+            ("order_item_id", "integer NOT NULL", "Primary key."),
+            ("order_id", "integer NOT NULL", "Order (orders.order_id)."),
+            ("line_number", "integer NOT NULL", "Position of the line within its order, starting at 1."),
+            ("product_id", "integer NOT NULL", "Product bought (products.product_id); a product appears at most once per order."),
+            ("quantity", "integer NOT NULL", "Number of units bought (at least 1)."),
+            ("unit_price", "numeric(12,2) NOT NULL", "Price per unit charged in USD, before the line discount."),
+            ("discount_amount", "numeric(12,2) NOT NULL", "Discount on the whole line in USD (0 if none)."),
+            ("line_total", "numeric(12,2) NOT NULL", "Amount of the line in USD = quantity * unit_price - discount_amount."),
+        ],
+    ),
+    "payments": (
+        "Payment attempts for orders. Every paid, shipped, delivered or returned order has exactly one captured payment of its total_amount; pending orders have none; failed attempts are kept too.",
+        [
+            ("payment_id", "integer NOT NULL", "Primary key."),
+            ("order_id", "integer NOT NULL", "Order paid for (orders.order_id)."),
+            ("method", "text NOT NULL", "Payment method: card, paypal, gift_card, bank_transfer or cash (cash only in stores)."),
+            ("status", "text NOT NULL", "captured (money received) or failed (declined attempt, no money received)."),
+            ("amount", "numeric(12,2) NOT NULL", "Amount of the attempt in USD (equals orders.total_amount)."),
+            ("paid_at", "timestamptz NOT NULL", "When the payment was captured or failed."),
+        ],
+    ),
+    "shipments": (
+        "Deliveries of online orders by a carrier: one per online order with status shipped, delivered or returned. in_store orders have no shipment.",
+        [
+            ("shipment_id", "integer NOT NULL", "Primary key."),
+            ("order_id", "integer NOT NULL", "Order shipped (orders.order_id), unique."),
+            ("carrier", "text NOT NULL", "Carrier: UPS, FedEx, DHL, USPS or DPD."),
+            ("tracking_number", "text NOT NULL", "Carrier tracking number, unique."),
+            ("shipped_at", "timestamptz NOT NULL", "When the parcel was handed to the carrier."),
+            ("delivered_at", "timestamptz", "When the parcel was delivered; NULL while in transit (order status shipped)."),
+        ],
+    ),
+    "returns": (
+        "Items sent back by customers after delivery; only orders with status returned have rows here. Each row returns some units of one order line.",
+        [
+            ("return_id", "integer NOT NULL", "Primary key."),
+            ("order_item_id", "integer NOT NULL", "Order line returned (order_items.order_item_id)."),
+            ("quantity", "integer NOT NULL", "Units returned (1 .. order_items.quantity)."),
+            ("reason", "text NOT NULL", "Why: damaged, wrong_item, not_as_described, changed_mind, too_small, too_large or late_delivery."),
+            ("returned_at", "timestamptz NOT NULL", "When the return was received."),
+            ("refund_amount", "numeric(12,2) NOT NULL", "Amount refunded to the customer in USD for this return."),
+        ],
+    ),
+    "reviews": (
+        "Product reviews written by customers who bought and received the product.",
+        [
+            ("review_id", "integer NOT NULL", "Primary key."),
+            ("product_id", "integer NOT NULL", "Product reviewed (products.product_id)."),
+            ("customer_id", "integer NOT NULL", "Author (customers.customer_id); at most one review per customer and product."),
+            ("order_id", "integer NOT NULL", "Order in which the customer bought the product (orders.order_id)."),
+            ("rating", "smallint NOT NULL", "Star rating from 1 (worst) to 5 (best)."),
+            ("title", "text NOT NULL", "Review headline."),
+            ("body", "text NOT NULL", "Review text."),
+            ("helpful_votes", "integer NOT NULL", "How many shoppers marked the review as helpful."),
+            ("created_at", "timestamptz NOT NULL", "When the review was posted."),
+        ],
+    ),
+    "inventory": (
+        "Current stock of each product in each store (one row per store and product the store carries), as of 2025-12-31.",
+        [
+            ("store_id", "integer NOT NULL", "Store (stores.store_id)."),
+            ("product_id", "integer NOT NULL", "Product (products.product_id)."),
+            ("quantity_on_hand", "integer NOT NULL", "Units in stock now; 0 means out of stock."),
+            ("reorder_level", "integer NOT NULL", "When quantity_on_hand falls to or below this many units the store reorders."),
+            ("last_restocked_at", "timestamptz NOT NULL", "When stock of this product last arrived at the store."),
+        ],
+    ),
+}
 
 CONSTRAINTS_SQL = """
-ALTER TABLE stores ADD PRIMARY KEY (store_id), ADD CHECK (store_type IN ('flagship','mall','outlet','online'));
-ALTER TABLE employees ADD PRIMARY KEY (employee_id), ADD CHECK (role IN ('store_manager','sales_associate','cashier','stock_clerk'));
-ALTER TABLE customers ADD PRIMARY KEY (customer_id), ADD UNIQUE (email), ADD CHECK (loyalty_tier IN ('bronze','silver','gold','platinum'));
-ALTER TABLE addresses ADD PRIMARY KEY (address_id), ADD CHECK (kind IN ('shipping','billing'));
-ALTER TABLE product_categories ADD PRIMARY KEY (category_id);
-ALTER TABLE suppliers ADD PRIMARY KEY (supplier_id);
-ALTER TABLE products ADD PRIMARY KEY (product_id), ADD UNIQUE (sku), ADD CHECK (unit_price >= 0 AND unit_cost >= 0);
-ALTER TABLE orders ADD PRIMARY KEY (order_id), ADD CHECK (status IN ('pending','paid','shipped','delivered','cancelled','returned')), ADD CHECK (channel IN ('in_store','online'));
-ALTER TABLE order_items ADD PRIMARY KEY (order_item_id), ADD CHECK (quantity > 0);
-ALTER TABLE payments ADD PRIMARY KEY (payment_id), ADD CHECK (method IN ('card','paypal','gift_card','bank_transfer','cash')), ADD CHECK (status IN ('captured','refunded','failed'));
-ALTER TABLE shipments ADD PRIMARY KEY (shipment_id), ADD CHECK (carrier IN ('ups','fedex','dhl','usps'));
-ALTER TABLE returns ADD PRIMARY KEY (return_id), ADD CHECK (reason IN ('damaged','wrong_item','too_small','too_large','not_as_described','changed_mind'));
-ALTER TABLE reviews ADD PRIMARY KEY (review_id), ADD CHECK (rating BETWEEN 1 AND 5);
-ALTER TABLE inventory ADD PRIMARY KEY (store_id, product_id);
-ALTER TABLE employees ADD FOREIGN KEY (store_id) REFERENCES stores, ADD FOREIGN KEY (manager_id) REFERENCES employees;
-ALTER TABLE customers ADD FOREIGN KEY (home_store_id) REFERENCES stores;
-ALTER TABLE addresses ADD FOREIGN KEY (customer_id) REFERENCES customers;
-ALTER TABLE product_categories ADD FOREIGN KEY (parent_id) REFERENCES product_categories;
-ALTER TABLE products ADD FOREIGN KEY (category_id) REFERENCES product_categories, ADD FOREIGN KEY (supplier_id) REFERENCES suppliers;
-ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers, ADD FOREIGN KEY (store_id) REFERENCES stores, ADD FOREIGN KEY (employee_id) REFERENCES employees, ADD FOREIGN KEY (shipping_address_id) REFERENCES addresses;
-ALTER TABLE order_items ADD FOREIGN KEY (order_id) REFERENCES orders, ADD FOREIGN KEY (product_id) REFERENCES products;
-ALTER TABLE payments ADD FOREIGN KEY (order_id) REFERENCES orders;
-ALTER TABLE shipments ADD FOREIGN KEY (order_id) REFERENCES orders;
-ALTER TABLE returns ADD FOREIGN KEY (order_id) REFERENCES orders, ADD FOREIGN KEY (order_item_id) REFERENCES order_items;
-ALTER TABLE reviews ADD FOREIGN KEY (product_id) REFERENCES products, ADD FOREIGN KEY (customer_id) REFERENCES customers;
-ALTER TABLE inventory ADD FOREIGN KEY (store_id) REFERENCES stores, ADD FOREIGN KEY (product_id) REFERENCES products;
-CREATE INDEX ON orders (customer_id); CREATE INDEX ON orders (ordered_at); CREATE INDEX ON order_items (order_id); CREATE INDEX ON order_items (product_id);
-CREATE INDEX ON payments (order_id); CREATE INDEX ON shipments (order_id); CREATE INDEX ON reviews (product_id);
+ALTER TABLE product_categories ADD PRIMARY KEY (category_id),
+  ADD UNIQUE (name),
+  ADD FOREIGN KEY (parent_id) REFERENCES product_categories (category_id);
+ALTER TABLE suppliers ADD PRIMARY KEY (supplier_id), ADD UNIQUE (name),
+  ADD CHECK (lead_time_days > 0);
+ALTER TABLE products ADD PRIMARY KEY (product_id), ADD UNIQUE (sku),
+  ADD FOREIGN KEY (category_id) REFERENCES product_categories (category_id),
+  ADD FOREIGN KEY (supplier_id) REFERENCES suppliers (supplier_id),
+  ADD CHECK (unit_price > 0), ADD CHECK (unit_cost > 0), ADD CHECK (weight_kg > 0);
+ALTER TABLE stores ADD PRIMARY KEY (store_id), ADD UNIQUE (name),
+  ADD CHECK (square_meters > 0);
+ALTER TABLE employees ADD PRIMARY KEY (employee_id), ADD UNIQUE (email),
+  ADD FOREIGN KEY (store_id) REFERENCES stores (store_id),
+  ADD FOREIGN KEY (manager_id) REFERENCES employees (employee_id),
+  ADD CONSTRAINT employees_role_check CHECK (role IN ('ceo', 'regional_manager', 'store_manager',
+      'assistant_manager', 'sales_associate', 'cashier', 'stock_clerk')),
+  ADD CHECK (termination_date IS NULL OR termination_date >= hire_date),
+  ADD CHECK (annual_salary > 0);
+ALTER TABLE customers ADD PRIMARY KEY (customer_id), ADD UNIQUE (email),
+  ADD CONSTRAINT customers_loyalty_tier_check CHECK (loyalty_tier IN ('bronze', 'silver', 'gold', 'platinum'));
+ALTER TABLE addresses ADD PRIMARY KEY (address_id),
+  ADD FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
+  ADD CONSTRAINT addresses_address_type_check CHECK (address_type IN ('shipping', 'billing'));
+ALTER TABLE orders ADD PRIMARY KEY (order_id),
+  ADD FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
+  ADD FOREIGN KEY (store_id) REFERENCES stores (store_id),
+  ADD FOREIGN KEY (employee_id) REFERENCES employees (employee_id),
+  ADD FOREIGN KEY (shipping_address_id) REFERENCES addresses (address_id),
+  ADD CONSTRAINT orders_channel_check CHECK (channel IN ('web', 'mobile_app', 'in_store')),
+  ADD CONSTRAINT orders_status_check CHECK (status IN ('pending', 'paid', 'shipped', 'delivered', 'cancelled', 'returned')),
+  ADD CHECK ((channel = 'in_store') = (store_id IS NOT NULL)),
+  ADD CHECK ((channel = 'in_store') = (shipping_address_id IS NULL)),
+  ADD CHECK (total_amount = subtotal_amount + shipping_amount),
+  ADD CHECK (subtotal_amount >= 0 AND shipping_amount >= 0);
+ALTER TABLE order_items ADD PRIMARY KEY (order_item_id),
+  ADD UNIQUE (order_id, line_number), ADD UNIQUE (order_id, product_id),
+  ADD FOREIGN KEY (order_id) REFERENCES orders (order_id),
+  ADD FOREIGN KEY (product_id) REFERENCES products (product_id),
+  ADD CHECK (quantity > 0), ADD CHECK (unit_price > 0), ADD CHECK (discount_amount >= 0),
+  ADD CHECK (line_total = quantity * unit_price - discount_amount);
+ALTER TABLE payments ADD PRIMARY KEY (payment_id),
+  ADD FOREIGN KEY (order_id) REFERENCES orders (order_id),
+  ADD CONSTRAINT payments_method_check CHECK (method IN ('card', 'paypal', 'gift_card', 'bank_transfer', 'cash')),
+  ADD CONSTRAINT payments_status_check CHECK (status IN ('captured', 'failed')),
+  ADD CHECK (amount > 0);
+ALTER TABLE shipments ADD PRIMARY KEY (shipment_id), ADD UNIQUE (order_id), ADD UNIQUE (tracking_number),
+  ADD FOREIGN KEY (order_id) REFERENCES orders (order_id),
+  ADD CONSTRAINT shipments_carrier_check CHECK (carrier IN ('UPS', 'FedEx', 'DHL', 'USPS', 'DPD')),
+  ADD CHECK (delivered_at IS NULL OR delivered_at > shipped_at);
+ALTER TABLE returns ADD PRIMARY KEY (return_id),
+  ADD FOREIGN KEY (order_item_id) REFERENCES order_items (order_item_id),
+  ADD CONSTRAINT returns_reason_check CHECK (reason IN ('damaged', 'wrong_item', 'not_as_described',
+      'changed_mind', 'too_small', 'too_large', 'late_delivery')),
+  ADD CHECK (quantity > 0), ADD CHECK (refund_amount >= 0);
+ALTER TABLE reviews ADD PRIMARY KEY (review_id), ADD UNIQUE (customer_id, product_id),
+  ADD FOREIGN KEY (product_id) REFERENCES products (product_id),
+  ADD FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
+  ADD FOREIGN KEY (order_id) REFERENCES orders (order_id),
+  ADD CHECK (rating BETWEEN 1 AND 5), ADD CHECK (helpful_votes >= 0);
+ALTER TABLE inventory ADD PRIMARY KEY (store_id, product_id),
+  ADD FOREIGN KEY (store_id) REFERENCES stores (store_id),
+  ADD FOREIGN KEY (product_id) REFERENCES products (product_id),
+  ADD CHECK (quantity_on_hand >= 0), ADD CHECK (reorder_level >= 0);
+CREATE INDEX ON products (category_id);
+CREATE INDEX ON employees (store_id);
+CREATE INDEX ON addresses (customer_id);
+CREATE INDEX ON orders (customer_id);
+CREATE INDEX ON orders (ordered_at);
+CREATE INDEX ON orders (store_id);
+CREATE INDEX ON order_items (product_id);
+CREATE INDEX ON payments (order_id);
+CREATE INDEX ON returns (order_item_id);
+CREATE INDEX ON reviews (product_id);
+CREATE INDEX ON inventory (product_id);
 """
 
-COMMENTS: dict[str, tuple[str, dict[str, str]]] = {
-    "stores": ("Physical shops and the online store", {"store_id": "store identifier", "name": "store name", "city": "city the store is in", "country": "ISO 3166 country code", "store_type": "flagship, mall, outlet or online", "opened_on": "date the store opened"}),
-    "employees": ("Staff working at stores", {"store_id": "store the employee works at", "manager_id": "the employee's manager (another employee); NULL for store managers", "role": "store_manager, sales_associate, cashier or stock_clerk", "hired_on": "hire date", "hourly_wage": "wage in USD per hour"}),
-    "customers": ("People who have an account with the shop", {"email": "login email, unique", "phone": "phone number, may be NULL", "loyalty_tier": "bronze, silver, gold or platinum", "home_store_id": "the store the customer shops at most", "created_at": "when the account was created"}),
-    "addresses": ("Customer shipping and billing addresses", {"customer_id": "customer the address belongs to", "kind": "shipping or billing", "postal_code": "postal or ZIP code", "country": "ISO 3166 country code", "is_default": "true for the customer's default address of this kind"}),
-    "product_categories": ("Product category tree: top-level categories have parent_id NULL", {"name": "category name", "parent_id": "parent category; NULL for top-level categories"}),
-    "suppliers": ("Companies that supply products", {"name": "supplier company name", "country": "ISO 3166 country code", "contact_email": "contact address"}),
-    "products": ("Items the shop sells", {"sku": "stock keeping unit, unique", "name": "product name", "category_id": "the product's (sub)category", "supplier_id": "who supplies it", "unit_price": "current list price in USD", "unit_cost": "what one unit costs the shop in USD", "is_active": "false for discontinued products", "launched_on": "date the product was first sold"}),
-    "orders": ("Customer orders, in store or online; revenue is total_amount of orders that were not cancelled", {"customer_id": "who placed the order", "store_id": "store that sold it (the online store for online orders)", "employee_id": "sales employee for in-store orders; NULL online", "channel": "in_store or online", "status": "pending, paid, shipped, delivered, cancelled or returned", "ordered_at": "when the order was placed", "shipping_address_id": "delivery address for online orders; NULL in store", "discount_amount": "discount given on the order in USD", "total_amount": "amount charged in USD: sum of line totals minus discount"}),
-    "order_items": ("Lines of an order: one product with a quantity", {"order_id": "the order", "product_id": "the product", "quantity": "units ordered", "unit_price": "price per unit in USD at the time of the order", "line_total": "quantity * unit_price in USD"}),
-    "payments": ("Payments for orders", {"order_id": "the order paid", "method": "card, paypal, gift_card, bank_transfer or cash", "status": "captured, refunded or failed", "amount": "amount in USD", "paid_at": "when the payment was made"}),
-    "shipments": ("Deliveries of shipped online orders", {"order_id": "the order shipped", "carrier": "ups, fedex, dhl or usps", "tracking_number": "carrier tracking number", "shipped_at": "when it left the warehouse", "delivered_at": "when it arrived; NULL while in transit"}),
-    "returns": ("Items customers sent back; the order's status is returned", {"order_id": "the order", "order_item_id": "the order line returned", "reason": "damaged, wrong_item, too_small, too_large, not_as_described or changed_mind", "refund_amount": "refunded in USD", "returned_at": "when the return was received"}),
-    "reviews": ("Product ratings written by customers", {"product_id": "product reviewed", "customer_id": "author", "rating": "1 (worst) to 5 (best) stars", "title": "review headline", "created_at": "when the review was written"}),
-    "inventory": ("Units of each product in stock at each store", {"store_id": "the store", "product_id": "the product", "quantity_on_hand": "units in stock now", "reorder_level": "restock when quantity_on_hand falls below this", "updated_at": "last stock count"}),
+# ---------------------------------------------------------------------------
+# Word lists (no external data).
+# ---------------------------------------------------------------------------
+
+FIRST_NAMES = (
+    "James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Barbara Richard Susan Joseph "
+    "Jessica Thomas Sarah Charles Karen Daniel Lisa Matthew Nancy Anthony Sandra Mark Emily Paul Ashley Steven "
+    "Kimberly Andrew Donna Joshua Michelle Kevin Laura Brian Amanda Emma Lukas Sophie Leon Hannah Noah Mia Oliver "
+    "Amelia Jack Isla Lucas Chloe Hugo Camille Louis Lea Mateo Lucia Pablo Sofia Daan Julia Sem Anna Liam Olivia "
+    "Ethan Ava Aiden Zoe Ryan Grace Nathan Ella Yuki Priya Arjun Wei Mei Omar Fatima Diego Valentina"
+).split()
+LAST_NAMES = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson "
+    "Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis "
+    "Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Mueller "
+    "Schmidt Schneider Fischer Weber Meyer Wagner Becker Dubois Durand Lefebvre Moreau Laurent Fernandez Ruiz "
+    "Navarro Jansen DeVries Bakker Visser Evans Roberts Walsh Murphy Kelly Patel Khan Chen Wang Tanaka Singh"
+).split()
+
+# (city, region, country, postal code prefix, relative weight of customers)
+CITIES: tuple[tuple[str, str, str, str, int], ...] = (
+    ("New York", "NY", "United States", "100", 30), ("Los Angeles", "CA", "United States", "900", 22),
+    ("Chicago", "IL", "United States", "606", 16), ("Houston", "TX", "United States", "770", 12),
+    ("Phoenix", "AZ", "United States", "850", 8), ("Seattle", "WA", "United States", "981", 9),
+    ("Boston", "MA", "United States", "021", 9), ("Denver", "CO", "United States", "802", 7),
+    ("Atlanta", "GA", "United States", "303", 8), ("Miami", "FL", "United States", "331", 8),
+    ("San Francisco", "CA", "United States", "941", 9), ("Austin", "TX", "United States", "787", 6),
+    ("Toronto", "ON", "Canada", "M5", 9), ("Vancouver", "BC", "Canada", "V6", 6), ("Montreal", "QC", "Canada", "H2", 5),
+    ("London", "England", "United Kingdom", "EC", 12), ("Manchester", "England", "United Kingdom", "M1", 5),
+    ("Edinburgh", "Scotland", "United Kingdom", "EH", 3), ("Berlin", "Berlin", "Germany", "10", 8),
+    ("Munich", "Bavaria", "Germany", "80", 6), ("Hamburg", "Hamburg", "Germany", "20", 4),
+    ("Paris", "Ile-de-France", "France", "75", 7), ("Lyon", "Auvergne-Rhone-Alpes", "France", "69", 3),
+    ("Madrid", "Madrid", "Spain", "28", 4), ("Barcelona", "Catalonia", "Spain", "08", 4),
+    ("Amsterdam", "North Holland", "Netherlands", "10", 4), ("Rotterdam", "South Holland", "Netherlands", "30", 2),
+    ("Sydney", "NSW", "Australia", "20", 5), ("Melbourne", "VIC", "Australia", "30", 4),
+)
+STREETS = (
+    "Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Park Rd", "High St", "Church Rd", "Station Rd", "Elm St",
+    "Lake View", "Hill Rd", "Mill Lane", "River Rd", "King St", "Queen St", "Bridge St", "Market St", "Pine Ct",
+)
+STORE_SUFFIXES = ("Downtown", "Central", "Mall", "Riverside", "Uptown", "Harbor", "Westside", "Eastgate", "Plaza", "North")
+REGION_OF_COUNTRY = {
+    "United States": "North America", "Canada": "North America", "United Kingdom": "Europe", "Germany": "Europe",
+    "France": "Europe", "Spain": "Europe", "Netherlands": "Europe", "Australia": "Asia Pacific",
+}
+BRANDS = (
+    "Auralis", "Northwind", "Brightline", "Kestrel", "Lumio", "Vantor", "Halden", "Oakridge", "Peakform", "Zephyr",
+    "Corvid", "Mirabel", "Tidewater", "Solenne", "Ironleaf", "Novaq", "Pinecrest", "Ardent", "Bluefin", "Emberly",
+)
+ADJECTIVES = (
+    "Classic", "Pro", "Compact", "Deluxe", "Essential", "Ultra", "Eco", "Smart", "Premium", "Lite", "Max", "Everyday",
+    "Signature", "Sport", "Urban", "Vintage",
+)
+SUPPLIER_WORDS = (
+    "Global", "Pacific", "Atlas", "Summit", "Harbor", "Crown", "Evergreen", "Meridian", "Pioneer", "Sterling",
+    "Union", "Keystone", "Liberty", "Orion", "Vertex",
+)
+SUPPLIER_SUFFIXES = ("Trading Co.", "Supply Ltd.", "Industries", "Wholesale", "Manufacturing", "Imports GmbH", "Distribution")
+SUPPLIER_COUNTRIES = ("China", "United States", "Germany", "Vietnam", "India", "Mexico", "Italy", "Japan", "Taiwan", "Turkey")
+
+# department -> (sku prefix, price range in cents, weight range kg, {subcategory: product nouns})
+DEPARTMENTS: dict[str, tuple[str, tuple[int, int], tuple[float, float], dict[str, tuple[str, ...]]]] = {
+    "Electronics": ("EL", (1999, 149999), (0.1, 4.0), {
+        "Headphones": ("Wireless Headphones", "Earbuds", "Studio Headphones", "Noise-Cancelling Headphones"),
+        "Laptops": ("Laptop 14\"", "Laptop 16\"", "Ultrabook", "Gaming Laptop"),
+        "Smartphones": ("Smartphone", "Phone 5G", "Rugged Phone"),
+        "Cameras": ("Mirrorless Camera", "Action Camera", "Instant Camera", "Webcam"),
+        "Accessories": ("USB-C Cable", "Power Bank", "Phone Case", "Wireless Charger", "Laptop Sleeve"),
+    }),
+    "Home & Kitchen": ("HK", (799, 59999), (0.2, 12.0), {
+        "Cookware": ("Frying Pan", "Saucepan Set", "Dutch Oven", "Wok"),
+        "Small Appliances": ("Blender", "Coffee Maker", "Toaster", "Air Fryer", "Electric Kettle"),
+        "Bedding": ("Duvet Cover", "Pillow", "Sheet Set", "Weighted Blanket"),
+        "Furniture": ("Desk Chair", "Bookshelf", "Side Table", "Floor Lamp"),
+    }),
+    "Clothing": ("CL", (999, 24999), (0.1, 1.5), {
+        "Men's Clothing": ("T-Shirt", "Hoodie", "Chinos", "Rain Jacket", "Wool Sweater"),
+        "Women's Clothing": ("Blouse", "Summer Dress", "Cardigan", "Jeans", "Puffer Jacket"),
+        "Shoes": ("Running Shoes", "Sneakers", "Leather Boots", "Sandals"),
+        "Kids' Clothing": ("Kids Pajamas", "Kids Raincoat", "Kids Sneakers"),
+    }),
+    "Sports & Outdoors": ("SP", (999, 89999), (0.2, 20.0), {
+        "Fitness": ("Yoga Mat", "Dumbbell Set", "Resistance Bands", "Kettlebell"),
+        "Camping": ("Tent 2-Person", "Sleeping Bag", "Camping Stove", "Headlamp"),
+        "Cycling": ("Bike Helmet", "Bike Light Set", "Road Bike", "Cycling Gloves"),
+    }),
+    "Books": ("BK", (599, 5999), (0.2, 1.5), {
+        "Fiction": ("Mystery Novel", "Fantasy Novel", "Thriller", "Short Stories"),
+        "Non-Fiction": ("Cookbook", "Biography", "History Book", "Travel Guide"),
+        "Children's Books": ("Picture Book", "Activity Book", "Bedtime Stories"),
+    }),
+    "Toys & Games": ("TG", (799, 19999), (0.1, 5.0), {
+        "Board Games": ("Strategy Board Game", "Party Game", "Puzzle 1000 Pieces", "Card Game"),
+        "Building Sets": ("Building Blocks Set", "Robot Kit", "Marble Run"),
+        "Outdoor Toys": ("Water Blaster", "Kite", "Scooter"),
+    }),
+    "Beauty": ("BE", (499, 12999), (0.05, 1.0), {
+        "Skincare": ("Face Moisturizer", "Sunscreen SPF 50", "Cleanser", "Serum"),
+        "Hair Care": ("Shampoo", "Conditioner", "Hair Dryer", "Hair Oil"),
+        "Fragrance": ("Eau de Parfum", "Body Mist", "Cologne"),
+    }),
+}
+DEPT_DESCRIPTIONS = {
+    "Electronics": "Consumer electronics and accessories.",
+    "Home & Kitchen": "Cookware, appliances, bedding and furniture for the home.",
+    "Clothing": "Apparel and footwear for men, women and kids.",
+    "Sports & Outdoors": "Fitness, camping and cycling gear.",
+    "Books": "Printed books.",
+    "Toys & Games": "Games, building sets and outdoor toys.",
+    "Beauty": "Skincare, hair care and fragrance.",
 }
 
+ROLE_SALARY = {  # role -> (min, max) annual salary in whole USD
+    "ceo": (240_000, 320_000), "regional_manager": (120_000, 160_000), "store_manager": (70_000, 95_000),
+    "assistant_manager": (50_000, 65_000), "sales_associate": (30_000, 42_000), "cashier": (27_000, 36_000),
+    "stock_clerk": (28_000, 38_000),
+}
+RETURN_REASONS = ("damaged", "wrong_item", "not_as_described", "changed_mind", "too_small", "too_large", "late_delivery")
+RETURN_REASON_WEIGHTS = (14, 8, 16, 30, 12, 12, 8)
+CARRIERS = ("UPS", "FedEx", "DHL", "USPS", "DPD")
+CARRIER_WEIGHTS = (30, 20, 20, 22, 8)
+REVIEW_TITLES = {
+    1: ("Very disappointed", "Broke after a week", "Do not buy", "Waste of money"),
+    2: ("Not great", "Below expectations", "Meh", "Could be better"),
+    3: ("It's okay", "Average", "Does the job", "Mixed feelings"),
+    4: ("Pretty good", "Solid choice", "Happy with it", "Good value"),
+    5: ("Excellent!", "Love it", "Exactly what I needed", "Highly recommend"),
+}
+REVIEW_BODIES = {
+    1: "The {noun} stopped working quickly and support was no help.",
+    2: "The {noun} works but feels cheap for the price.",
+    3: "The {noun} is fine for everyday use, nothing special.",
+    4: "Good {noun}, well made; delivery was quick.",
+    5: "Best {noun} I have owned; great quality and value.",
+}
 
-def marker(seed: int, scale: float) -> str:
-    return f"decide-sql demo v{DEMO_VERSION} seed={seed} scale={scale}"
+# ---------------------------------------------------------------------------
+# Time frame: orders from 2024-01-01 to 2025-12-31 (UTC); the data is a snapshot at END.
+# ---------------------------------------------------------------------------
+
+UTC = timezone.utc
+START = datetime(2024, 1, 1, tzinfo=UTC)
+END = datetime(2026, 1, 1, tzinfo=UTC)
+DAY = 86_400
+N_DAYS = (END - START).days
+HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 10, 12, 12, 10, 9, 9, 10, 12, 13, 12, 9, 5, 2)
+
+# Row counts at scale 1.0 (and the floor at small scales).
+BASE_COUNTS = {"customers": (5000, 20), "orders": (30000, 50), "products": (300, 20), "stores": (20, 2),
+               "suppliers": (25, 3), "reviews": (2000, 5)}
 
 
-def _url_for(admin_url: str, dbname: str) -> str:
-    """The URL of database ``dbname`` on the same server as ``admin_url``."""
-    from urllib.parse import urlsplit, urlunsplit
+class DemoMarker(BaseModel):
+    """What built a demo database: parsed from its ``COMMENT ON DATABASE``."""
 
-    parts = urlsplit(admin_url)
+    version: int
+    seed: int
+    scale: float
+
+    def text(self) -> str:
+        return f"{_MARKER_PREFIX} v{self.version} seed={self.seed} scale={self.scale}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> "DemoMarker | None":
+        m = _MARKER_RE.match(text or "")
+        return cls(version=int(m[1]), seed=int(m[2]), scale=float(m[3])) if m else None
+
+
+# ---------------------------------------------------------------------------
+# COPY text formatting.
+# ---------------------------------------------------------------------------
+
+
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+@lru_cache(maxsize=None)
+def _date(days: int) -> str:
+    return (START + timedelta(days=days)).strftime("%Y-%m-%d")
+
+
+def _ts(seconds: int) -> str:
+    """Seconds since START as a timestamptz literal in UTC (cheaper than strftime per row)."""
+    days, rest = divmod(seconds, DAY)
+    hours, rest = divmod(rest, 3600)
+    return f"{_date(days)} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}+00"
+
+
+def _day(seconds: int) -> str:
+    return _date(seconds // DAY)
+
+
+class _Table:
+    """Rows of one table, buffered as COPY text (None is NULL, booleans are t/f)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, *values: object) -> None:
+        self.lines.append(
+            "\t".join(["\\N" if v is None else "t" if v is True else "f" if v is False else str(v) for v in values])
+        )
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+def _weighted(rng: random.Random, items: Sequence[object], weights: Iterable[float], k: int) -> list:
+    return rng.choices(items, cum_weights=list(accumulate(weights)), k=k)
+
+
+class _Picker:
+    """One weighted draw at a time, without ``random.choices``' per-call set-up (hot loops)."""
+
+    def __init__(self, items: Sequence[object], weights: Iterable[float]) -> None:
+        self.items, self.cum = items, list(accumulate(weights))
+        self.total = self.cum[-1]
+
+    def __call__(self, rng: random.Random):
+        return self.items[bisect_right(self.cum, rng.random() * self.total)]
+
+
+# ---------------------------------------------------------------------------
+# The generator.
+# ---------------------------------------------------------------------------
+
+
+class _Generator:
+    """Generates every table from one ``random.Random``; the call order fixes the data."""
+
+    def __init__(self, seed: int, scale: float) -> None:
+        self.rng = random.Random(seed)
+        self.n = {name: max(floor, round(base * scale)) for name, (base, floor) in BASE_COUNTS.items()}
+        self.t: dict[str, _Table] = {name: _Table() for name in TABLES}
+
+    def run(self) -> dict[str, _Table]:
+        self.categories()
+        self.suppliers()
+        self.products()
+        self.stores_and_employees()
+        self.customers_and_addresses()
+        self.orders()
+        self.reviews()
+        self.inventory()
+        return self.t
+
+    # -- catalog ----------------------------------------------------------
+
+    def categories(self) -> None:
+        self.leaf_categories: list[tuple[int, str, str]] = []  # (category_id, department, subcategory)
+        cid = 0
+        for dept, (_, _, _, subs) in DEPARTMENTS.items():
+            cid += 1
+            dept_id = cid
+            self.t["product_categories"].add(dept_id, None, dept, DEPT_DESCRIPTIONS[dept])
+            for sub in subs:
+                cid += 1
+                self.t["product_categories"].add(cid, dept_id, sub, f"{sub} in the {dept} department.")
+                self.leaf_categories.append((cid, dept, sub))
+
+    def suppliers(self) -> None:
+        rng, names = self.rng, set()
+        for sid in range(1, self.n["suppliers"] + 1):
+            name = f"{rng.choice(SUPPLIER_WORDS)} {rng.choice(SUPPLIER_SUFFIXES)}"
+            while name in names:
+                name = f"{rng.choice(SUPPLIER_WORDS)} {rng.choice(SUPPLIER_WORDS)} {rng.choice(SUPPLIER_SUFFIXES)}"
+            names.add(name)
+            slug = re.sub(r"[^a-z]+", "", name.lower())[:20]
+            self.t["suppliers"].add(sid, name, rng.choice(SUPPLIER_COUNTRIES), f"orders@{slug}.example.com", rng.randint(5, 60))
+
+    def products(self) -> None:
+        rng = self.rng
+        n = self.n["products"]
+        # Departments are not equally big: electronics and clothing have the most SKUs.
+        dept_weight = {"Electronics": 5, "Home & Kitchen": 4, "Clothing": 5, "Sports & Outdoors": 3, "Books": 3, "Toys & Games": 2, "Beauty": 3}
+        leaves = _weighted(rng, self.leaf_categories, [dept_weight[d] / len(DEPARTMENTS[d][3]) for _, d, _ in self.leaf_categories], n)
+        self.price: list[int] = [0]  # current list price in cents, by product_id
+        self.price_2024: list[int] = [0]  # price charged in 2024
+        self.noun: list[str] = [""]
+        self.quality: list[float] = [0.0]
+        self.active: list[bool] = [False]
+        names: set[str] = set()
+        for pid, (cat_id, dept, sub) in enumerate(leaves, 1):
+            prefix, (lo, hi), (wlo, whi), subs = DEPARTMENTS[dept]
+            noun = rng.choice(subs[sub])
+            brand = rng.choice(BRANDS)
+            name = f"{brand} {rng.choice(ADJECTIVES)} {noun}"
+            while name in names:
+                name = f"{brand} {rng.choice(ADJECTIVES)} {noun} {rng.choice(('II', 'III', 'X', 'S', 'Plus', 'Mini'))}"
+                if name in names:
+                    name = f"{name} {pid}"
+            names.add(name)
+            # Log-uniform prices, ending in .99 or .49.
+            dollars = int(lo / 100 * (hi / lo) ** rng.random())
+            price = dollars * 100 + rng.choice((99, 49, 99))
+            price_2024 = price if rng.random() < 0.7 else round(price * rng.uniform(0.85, 0.97))
+            cost = round(price * rng.uniform(0.35, 0.7))
+            created = -rng.randint(30, 1500) * DAY + rng.randrange(DAY)
+            active = rng.random() > 0.06
+            self.t["products"].add(
+                pid, f"{prefix}-{sub[:3].upper()}-{pid:05d}", name, brand, cat_id, rng.randint(1, self.n["suppliers"]),
+                _money(price), _money(cost), f"{rng.uniform(wlo, whi):.3f}", active, _ts(created),
+            )
+            self.price.append(price)
+            self.price_2024.append(price_2024)
+            self.noun.append(noun.lower())
+            self.quality.append(rng.uniform(2.6, 4.8))
+            self.active.append(active)
+
+    # -- people -----------------------------------------------------------
+
+    def _person(self) -> tuple[str, str]:
+        return self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+
+    def stores_and_employees(self) -> None:
+        rng = self.rng
+        store_cities = _weighted(rng, CITIES, [c[4] for c in CITIES], self.n["stores"])
+        self.store_staff: dict[int, list[tuple[int, int, int | None]]] = {}  # store -> (employee, hire s, termination s)
+        emails: set[str] = set()
+        eid = 0
+
+        def employee(store: int | None, manager: int | None, role: str, hire: int, term: int | None = None) -> int:
+            nonlocal eid
+            eid += 1
+            first, last = self._person()
+            email = f"{first}.{last}".lower()
+            if email in emails:
+                email = f"{email}{eid}"
+            emails.add(email)
+            lo, hi = ROLE_SALARY[role]
+            self.t["employees"].add(
+                eid, store, manager, first, last, f"{email}@shop.example.com", role, _day(hire),
+                None if term is None else _day(term), _money(rng.randint(lo, hi) * 100),
+            )
+            return eid
+
+        ceo = employee(None, None, "ceo", -rng.randint(2000, 4000) * DAY)
+        regional = {region: employee(None, ceo, "regional_manager", -rng.randint(800, 3000) * DAY)
+                    for region in sorted(set(REGION_OF_COUNTRY.values()))}
+        names: set[str] = set()
+        for sid, (city, region, country, _, _) in enumerate(store_cities, 1):
+            name = next(f"{city} {s}" for s in STORE_SUFFIXES + (f"#{sid}",) if f"{city} {s}" not in names)
+            names.add(name)
+            opened = -rng.randint(400, 5000) * DAY
+            self.t["stores"].add(sid, name, city, region, country, _day(opened), rng.randint(400, 3500))
+            manager = employee(sid, regional[REGION_OF_COUNTRY[country]], "store_manager", opened + rng.randint(0, 300) * DAY)
+            staff: list[tuple[int, int, int | None]] = []
+            roles = ["assistant_manager"] + ["sales_associate"] * rng.randint(3, 7) + ["cashier"] * rng.randint(1, 3) + ["stock_clerk"] * rng.randint(1, 2)
+            for role in roles:
+                hire = max(opened, -rng.randint(0, 3000) * DAY) + rng.randint(0, 600) * DAY
+                term = hire + rng.randint(60, 500) * DAY if rng.random() < 0.15 else None
+                if term is not None and term >= N_DAYS * DAY:
+                    term = None
+                e = employee(sid, manager, role, hire, term)
+                if role in ("sales_associate", "cashier"):
+                    staff.append((e, hire, term))
+            self.store_staff[sid] = staff
+
+    def customers_and_addresses(self) -> None:
+        """Customers' names, places and order propensity; signup and tier are set once orders exist."""
+        rng = self.rng
+        n = self.n["customers"]
+        self.cust_city = _weighted(rng, range(len(CITIES)), [c[4] for c in CITIES], n)
+        # Pareto propensity: a few heavy buyers; ~12% never order.
+        self.cust_weight = [0.0 if rng.random() < 0.12 else min(rng.paretovariate(1.3), 60.0) for _ in range(n)]
+        self.cust_addresses: list[list[int]] = []  # shipping address ids per customer (default first)
+        aid = 0
+        for c in range(n):
+            city_idx = self.cust_city[c]
+            country = CITIES[city_idx][2]
+            same_country = [i for i, x in enumerate(CITIES) if x[2] == country]
+            shipping: list[int] = []
+            kinds = [("shipping", True)] + ([("shipping", False)] if rng.random() < 0.3 else []) + ([("billing", True)] if rng.random() < 0.4 else [])
+            for kind, default in kinds:
+                aid += 1
+                city, region, country, zip_prefix, _ = CITIES[city_idx if default else rng.choice(same_country)]
+                postal = f"{zip_prefix}{rng.randint(10, 99)}"
+                self.t["addresses"].add(aid, c + 1, kind, f"{rng.randint(1, 999)} {rng.choice(STREETS)}", city, region, postal, country, default)
+                if kind == "shipping":
+                    shipping.append(aid)
+            self.cust_addresses.append(shipping)
+
+    # -- orders -----------------------------------------------------------
+
+    def _order_times(self, k: int) -> list[int]:
+        """Order timestamps (seconds since START): growth, Nov/Dec peaks, busier weekends, daytime peaks."""
+        weights = []
+        for d in range(N_DAYS):
+            day = START + timedelta(days=d)
+            season = {11: 1.5, 12: 1.9, 1: 0.8, 2: 0.8}.get(day.month, 1.0)
+            if day.month == 11 and 22 <= day.day <= 30:
+                season = 2.6  # Black Friday week
+            weekend = 1.25 if day.weekday() >= 5 else 1.0
+            weights.append((1.0 + 0.4 * d / N_DAYS) * season * weekend)
+        days = _weighted(self.rng, range(N_DAYS), weights, k)
+        hours = _weighted(self.rng, range(24), HOUR_WEIGHTS, k)
+        rng = self.rng
+        return sorted(d * DAY + h * 3600 + rng.randrange(3600) for d, h in zip(days, hours))
+
+    def orders(self) -> None:
+        rng = self.rng
+        n_orders, n_customers, n_products = self.n["orders"], self.n["customers"], self.n["products"]
+        times = self._order_times(n_orders)
+        customers = _weighted(rng, range(n_customers), self.cust_weight, n_orders)
+        # Zipf popularity over a random ranking of products; discontinued products sell less.
+        ranking = list(range(1, n_products + 1))
+        rng.shuffle(ranking)
+        pop = [0.0] * (n_products + 1)
+        for rank, pid in enumerate(ranking, 1):
+            pop[pid] = (1.0 / rank ** 1.05) * (1.0 if self.active[pid] else 0.3)
+        pick_product = _Picker(range(1, n_products + 1), pop[1:])
+        pick_qty = _Picker((1, 2, 3, 4, 5), (70, 16, 8, 4, 2))
+        pick_store_method = _Picker(("card", "cash", "gift_card"), (75, 18, 7))
+        pick_online_method = _Picker(("card", "paypal", "gift_card", "bank_transfer"), (60, 22, 6, 12))
+        pick_carrier = _Picker(CARRIERS, CARRIER_WEIGHTS)
+        pick_reason = _Picker(RETURN_REASONS, RETURN_REASON_WEIGHTS)
+        channels = _weighted(rng, ("web", "mobile_app", "in_store"), (55, 25, 20), n_orders)
+        n_stores = self.n["stores"]
+        pick_store = _Picker(range(1, n_stores + 1), [rng.uniform(0.5, 2.0) for _ in range(n_stores)])
+        line_counts = _weighted(rng, (1, 2, 3, 4, 5, 6), (30, 25, 20, 12, 8, 5), n_orders)
+        end = N_DAYS * DAY
+        self.first_order: dict[int, int] = {}
+        self.spend = [0] * n_customers
+        self.delivered_lines: list[tuple[int, int, int, int, bool]] = []  # (customer, product, order, delivered s, returned)
+        t_orders, t_items, t_pay, t_ship, t_ret = (self.t[x] for x in ("orders", "order_items", "payments", "shipments", "returns"))
+        item_id = pay_id = ship_id = ret_id = 0
+        tracking: set[str] = set()
+        for oid in range(1, n_orders + 1):
+            at, cust, channel = times[oid - 1], customers[oid - 1], channels[oid - 1]
+            self.first_order.setdefault(cust, at)
+            in_store = channel == "in_store"
+            # Lines: distinct products, popular ones more often.
+            chosen: list[int] = []
+            for _ in range(line_counts[oid - 1]):
+                pid = pick_product(rng)
+                if pid not in chosen:
+                    chosen.append(pid)
+            lines = []
+            for pid in chosen:
+                qty = pick_qty(rng)
+                price = self.price_2024[pid] if at < 366 * DAY else self.price[pid]
+                gross = qty * price
+                discount = round(gross * rng.choice((5, 10, 15, 20, 25)) / 100) if rng.random() < 0.12 else 0
+                lines.append((pid, qty, price, discount, gross - discount))
+            subtotal = sum(line[4] for line in lines)
+            shipping = 0 if in_store or subtotal >= 5000 else rng.choice((499, 799))
+            total = subtotal + shipping
+            # Timeline: payment, shipment, delivery, return; the status is where the order stands at END.
+            if in_store:
+                store = pick_store(rng)
+                staff = [e for e, hire, term in self.store_staff[store] if hire <= at and (term is None or at < term)]
+                employee, address = (rng.choice(staff) if staff else None), None
+                method = pick_store_method(rng)
+                paid = at + rng.randint(20, 240)
+                shipped = delivered = None
+                status = "delivered"
+            else:
+                store = employee = None
+                addrs = self.cust_addresses[cust]
+                address = addrs[0] if len(addrs) == 1 or rng.random() < 0.85 else rng.choice(addrs[1:])
+                method = pick_online_method(rng)
+                paid = at + (rng.randint(1, 3) * DAY + rng.randrange(DAY) if method == "bank_transfer" else rng.randint(10, 600))
+                shipped = paid + rng.randint(4 * 3600, 3 * DAY)
+                delivered = shipped + rng.randint(1 * DAY, 7 * DAY)
+                status = "pending" if paid >= end else "paid" if shipped >= end else "shipped" if delivered >= end else "delivered"
+            if status != "pending" and rng.random() < 0.04:
+                status = "cancelled"
+            returned_at = delivered + rng.randint(2 * DAY, 30 * DAY) if delivered is not None else at + rng.randint(DAY, 30 * DAY)
+            if status == "delivered" and rng.random() < 0.06 and returned_at < end:
+                status = "returned"
+            t_orders.add(oid, cust + 1, channel, store, employee, address, status, _ts(at), _money(subtotal), _money(shipping), _money(total))
+            first_item = item_id + 1
+            for line_no, (pid, qty, price, discount, line_total) in enumerate(lines, 1):
+                item_id += 1
+                t_items.add(item_id, oid, line_no, pid, qty, _money(price), _money(discount), _money(line_total))
+            # Payments: a failed attempt for some; one captured payment once paid.
+            if status == "cancelled" and rng.random() < 0.4 or status not in ("pending", "cancelled") and rng.random() < 0.03:
+                pay_id += 1
+                t_pay.add(pay_id, oid, method, "failed", _money(total), _ts(min(paid, end - 1) - rng.randint(60, 600)))
+            if status not in ("pending", "cancelled"):
+                pay_id += 1
+                t_pay.add(pay_id, oid, method, "captured", _money(total), _ts(paid))
+                self.spend[cust] += total
+            if shipped is not None and status in ("shipped", "delivered", "returned"):
+                ship_id += 1
+                carrier = pick_carrier(rng)
+                number = f"{carrier[:2].upper()}{rng.randrange(10**11, 10**12)}"
+                while number in tracking:
+                    number = f"{carrier[:2].upper()}{rng.randrange(10**11, 10**12)}"
+                tracking.add(number)
+                t_ship.add(ship_id, oid, carrier, number, _ts(shipped), _ts(delivered) if status != "shipped" else None)
+            if status == "returned":
+                for k, (pid, qty, _, _, line_total) in enumerate(lines):
+                    if k == 0 or rng.random() < 0.3:
+                        ret_id += 1
+                        units = rng.randint(1, qty)
+                        reason = pick_reason(rng)
+                        t_ret.add(ret_id, first_item + k, units, reason, _ts(returned_at), _money(line_total * units // qty))
+            if status in ("delivered", "returned"):
+                done = delivered if delivered is not None else paid
+                for pid, *_ in lines:
+                    self.delivered_lines.append((cust, pid, oid, done, status == "returned"))
+        self._customers_rows()
+
+    def _customers_rows(self) -> None:
+        """Customers, now that first orders (signup precedes them) and lifetime spend (tier) are known."""
+        rng = self.rng
+        n = self.n["customers"]
+        ranked = sorted(range(n), key=lambda c: -self.spend[c])
+        tier = ["bronze"] * n
+        for pos, c in enumerate(ranked):
+            if self.spend[c] == 0:
+                break
+            tier[c] = "platinum" if pos < 0.03 * n else "gold" if pos < 0.13 * n else "silver" if pos < 0.38 * n else "bronze"
+        emails: set[str] = set()
+        for c in range(n):
+            first, last = self._person()
+            email = f"{first}.{last}".lower()
+            if email in emails:
+                email = f"{email}{c + 1}"
+            emails.add(email)
+            domain = rng.choice(("gmail.com", "yahoo.com", "outlook.com", "icloud.com", "mail.example.org"))
+            country = CITIES[self.cust_city[c]][2]
+            phone = None if rng.random() < 0.15 else f"{'+1' if country in ('United States', 'Canada') else '+44'} {rng.randint(200, 999)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+            birth = None if rng.random() < 0.05 else _day(-rng.randint(18 * 365, 80 * 365) * DAY)
+            first_order = self.first_order.get(c)
+            if first_order is None:
+                signup = rng.randint(-5 * 365 * DAY, N_DAYS * DAY - DAY)
+            else:
+                signup = max(-5 * 365 * DAY, first_order - rng.randint(3600, 900 * DAY))
+            self.t["customers"].add(c + 1, first, last, f"{email}@{domain}", phone, birth, _ts(signup), tier[c], rng.random() < 0.45)
+
+    def reviews(self) -> None:
+        rng = self.rng
+        lines = self.delivered_lines
+        seen: set[tuple[int, int]] = set()
+        rid, tries, end = 0, 0, N_DAYS * DAY
+        while rid < self.n["reviews"] and tries < 20 * self.n["reviews"] and lines:
+            tries += 1
+            cust, pid, oid, done, returned = lines[rng.randrange(len(lines))]
+            created = done + rng.randint(DAY, 60 * DAY)
+            if (cust, pid) in seen or created >= end:
+                continue
+            seen.add((cust, pid))
+            rid += 1
+            rating = max(1, min(5, round(rng.gauss(self.quality[pid] - (1.5 if returned else 0.0), 1.0))))
+            votes = int(rng.paretovariate(1.5)) - 1
+            self.t["reviews"].add(rid, pid, cust + 1, oid, rating, rng.choice(REVIEW_TITLES[rating]),
+                                  REVIEW_BODIES[rating].format(noun=self.noun[pid]), votes, _ts(created))
+
+    def inventory(self) -> None:
+        rng = self.rng
+        for sid in range(1, self.n["stores"] + 1):
+            for pid in range(1, self.n["products"] + 1):
+                if not self.active[pid] or rng.random() > 0.75:
+                    continue
+                qty = 0 if rng.random() < 0.08 else int(rng.lognormvariate(2.8, 0.9))
+                restocked = N_DAYS * DAY - rng.randint(3600, 60 * DAY)
+                self.t["inventory"].add(sid, pid, qty, rng.randint(3, 20), _ts(restocked))
+
+
+def generate(seed: int = DEFAULT_SEED, scale: float = DEFAULT_SCALE) -> dict[str, list[str]]:
+    """Every table's rows as COPY text lines, in load order (pure: no database needed)."""
+    if not MIN_SCALE <= scale <= MAX_SCALE:
+        raise BadInput(f"demo scale {scale} is out of range; use a scale from {MIN_SCALE} to {MAX_SCALE} (1.0: ~30k orders)")
+    return {name: table.lines for name, table in _Generator(seed, scale).run().items()}
+
+
+# ---------------------------------------------------------------------------
+# Loading.
+# ---------------------------------------------------------------------------
+
+
+def database_url(url: str, dbname: str) -> str:
+    """``url`` with its database name replaced (query string such as ``host=`` kept)."""
+    parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
 
 
+def _ddl() -> str:
+    out = []
+    for name, (comment, columns) in TABLES.items():
+        out.append(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t, _ in columns)});")
+        out.append(f"COMMENT ON TABLE {name} IS {_literal(comment)};")
+        out += [f"COMMENT ON COLUMN {name}.{c} IS {_literal(doc)};" for c, _, doc in columns if doc]
+    return "\n".join(out)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def create_demo(
+    admin_url: str,
+    dbname: str = "demo",
+    *,
+    scale: float = DEFAULT_SCALE,
+    seed: int = DEFAULT_SEED,
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """Drop and recreate ``dbname`` on the server of ``admin_url``, fill it, return its URL."""
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    say(f"demo database {dbname!r}: generating data (scale={scale}, seed={seed})")
+    data = generate(seed, scale)
+    admin = psycopg2.connect(admin_url)
+    try:
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    finally:
+        admin.close()
+    url = database_url(admin_url, dbname)
+    say(f"demo database {dbname!r}: loading {sum(map(len, data.values())):,} rows")
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("SET TIME ZONE 'UTC'; SET synchronous_commit = off")
+            cur.execute(_ddl())
+            for name, lines in data.items():
+                buf = io.StringIO("\n".join(lines) + "\n" if lines else "")
+                cur.copy_expert(f"COPY {name} FROM STDIN", buf)
+            cur.execute(CONSTRAINTS_SQL)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("ANALYZE")
+            marker = DemoMarker(version=DEMO_VERSION, seed=seed, scale=scale).text()
+            cur.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(dbname), sql.Literal(marker)))
+    finally:
+        conn.close()
+    say(f"demo database {dbname!r}: ready in {time.perf_counter() - started:.1f} s")
+    return url
+
+
 def demo_marker(url: str) -> str | None:
-    """The completion marker of the demo database at ``url`` (None when absent or unreachable)."""
+    """The completion marker of the database at ``url``; None if it is missing or half-built."""
     try:
         conn = psycopg2.connect(url, connect_timeout=5)
-    except psycopg2.Error:
-        return None
+    except psycopg2.OperationalError as exc:
+        if "does not exist" in str(exc):
+            return None
+        raise
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()")
             row = cur.fetchone()
-        return row[0] if row else None
     finally:
         conn.close()
+    text = row[0] if row else None
+    return text if text and text.startswith(_MARKER_PREFIX) else None
 
 
-def create_demo(admin_url: str, dbname: str = "demo", *, scale: float = 1.0, seed: int = DEFAULT_SEED, progress: Callable[[str], None] | None = None) -> str:
-    """(Re)create database ``dbname`` with the demo data; return its URL."""
-    say = progress or (lambda _m: None)
-    admin = psycopg2.connect(admin_url)
-    admin.autocommit = True
+def table_counts(url: str) -> dict[str, int]:
+    """Exact row count of every demo table."""
+    conn = psycopg2.connect(url, connect_timeout=5)
     try:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-            cur.execute(f'CREATE DATABASE "{dbname}"')
-    except psycopg2.Error as exc:
-        raise DatabaseError(f"cannot create demo database {dbname}: {str(exc).strip().splitlines()[0]}; check disk space and permissions", code="embedded_unavailable") from None
-    finally:
-        admin.close()
-    url = _url_for(admin_url, dbname)
-    conn = psycopg2.connect(url)
-    try:
-        say(f"generating demo data (scale {scale}, seed {seed})")
-        tables = generate(scale=scale, seed=seed)
         with conn.cursor() as cur:
-            cur.execute(SCHEMA_SQL)
-            for name, rows in tables.items():
-                cur.copy_expert(f"COPY {name} FROM STDIN", _copy_buffer(rows))
-            say("adding keys, constraints and comments")
-            cur.execute(CONSTRAINTS_SQL)
-            cur.execute(_comments_sql(cur))
-        conn.commit()
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("ANALYZE")
-            cur.execute(f"COMMENT ON DATABASE \"{dbname}\" IS %s", (marker(seed, scale),))  # last: marks it complete
+            cur.execute(" UNION ALL ".join(f"SELECT '{name}', count(*) FROM {name}" for name in TABLES))
+            counts = dict(cur.fetchall())
     finally:
         conn.close()
-    say(f"demo database ready: {sum(len(r) for r in tables.values()):,} rows in {len(tables)} tables")
-    return url
-
-
-def _comments_sql(cur: psycopg2.extensions.cursor) -> str:
-    parts = []
-    for table, (comment, columns) in COMMENTS.items():
-        parts.append(cur.mogrify(f"COMMENT ON TABLE {table} IS %s;", (comment,)).decode())
-        for column, text in columns.items():
-            parts.append(cur.mogrify(f"COMMENT ON COLUMN {table}.{column} IS %s;", (text,)).decode())
-    return "\n".join(parts)
-
-
-def _copy_buffer(rows: Iterable[tuple[object, ...]]) -> io.StringIO:
-    out = io.StringIO()
-    for row in rows:
-        out.write("\t".join("\\N" if v is None else (("t" if v else "f") if isinstance(v, bool) else str(v)) for v in row))
-        out.write("\n")
-    out.seek(0)
-    return out
-
-
-def _money(value: float) -> Decimal:
-    return Decimal(str(round(value, 2))).quantize(Decimal("0.01"))
-
-
-def _moment(rng: random.Random) -> datetime:
-    """A timestamp in 2024-2025, busier in November and December, during shop hours."""
-    while True:
-        day = rng.randrange(DAYS)
-        when = START + timedelta(days=day)
-        if when.month in (11, 12) or rng.random() < 0.72:
-            return when + timedelta(seconds=rng.randrange(8 * 3600, 22 * 3600))
-
-
-def generate(*, scale: float = 1.0, seed: int = DEFAULT_SEED) -> dict[str, list[tuple[object, ...]]]:
-    """Every table's rows, in load order; pure and deterministic."""
-    rng = random.Random(seed)
-    n = lambda base: max(1, int(round(base * scale)))  # noqa: E731
-    t: dict[str, list[tuple[object, ...]]] = {}
-
-    stores = []
-    for i in range(1, max(4, n(20)) + 1):
-        city, country = CITIES[(i - 1) % len(CITIES)]
-        kind = "online" if i == 1 else rng.choice(["flagship", "mall", "mall", "outlet"])
-        name = "Online Store" if i == 1 else f"{city} {kind.title()} {i}"
-        stores.append((i, name, "Seattle" if i == 1 else city, "US" if i == 1 else country, kind, date(2015, 1, 1) + timedelta(days=rng.randrange(3000))))
-    t["stores"] = stores
-    store_ids = [s[0] for s in stores]
-    physical = store_ids[1:]
-
-    employees, managers = [], {}
-    eid = 0
-    for sid in store_ids:
-        eid += 1
-        managers[sid] = eid
-        employees.append((eid, sid, None, rng.choice(FIRST), rng.choice(LAST), "store_manager", date(2018, 1, 1) + timedelta(days=rng.randrange(2000)), _money(rng.uniform(28, 45))))
-        for _ in range(rng.randint(8, 18)):
-            eid += 1
-            role = rng.choice(["sales_associate", "sales_associate", "cashier", "stock_clerk"])
-            employees.append((eid, sid, managers[sid], rng.choice(FIRST), rng.choice(LAST), role, date(2019, 1, 1) + timedelta(days=rng.randrange(2300)), _money(rng.uniform(15, 26))))
-    t["employees"] = employees
-    staff_by_store = {sid: [e[0] for e in employees if e[1] == sid and e[5] != "stock_clerk"] for sid in store_ids}
-
-    customers, addresses = [], []
-    aid = 0
-    shipping_of: dict[int, int] = {}
-    for cid in range(1, n(5000) + 1):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        tier = rng.choices(["bronze", "silver", "gold", "platinum"], [60, 25, 11, 4])[0]
-        created = START - timedelta(days=rng.randrange(900)) + timedelta(days=rng.randrange(DAYS))
-        phone = None if rng.random() < 0.2 else f"+1-555-{rng.randrange(1000, 9999)}"
-        customers.append((cid, first, last, f"{first.lower()}.{last.lower()}.{cid}@example.com", phone, tier, rng.choice(physical), created.replace(hour=rng.randrange(24))))
-        city, country = rng.choice(CITIES)
-        for kind in ("shipping", "billing") if rng.random() < 0.5 else ("shipping",):
-            aid += 1
-            addresses.append((aid, cid, kind, f"{rng.randrange(1, 999)} {rng.choice(STREETS)} Street", city, f"{rng.randrange(10000, 99999)}", country, True))
-            if kind == "shipping":
-                shipping_of[cid] = aid
-    t["customers"], t["addresses"] = customers, addresses
-
-    categories, leaf_parent = [], {}
-    cid_ = 0
-    for top, subs in CATEGORY_TREE.items():
-        cid_ += 1
-        top_id = cid_
-        categories.append((top_id, top, None))
-        for sub in subs:
-            cid_ += 1
-            categories.append((cid_, sub, top_id))
-            leaf_parent[cid_] = (sub, top)
-    t["product_categories"] = categories
-    t["suppliers"] = [(i, f"{name} {rng.choice(['Trading', 'Supply', 'Goods', 'Industries'])}", rng.choice(CITIES)[1], f"sales@{name.lower()}.example.com") for i, name in enumerate(SUPPLIERS, 1)]
-
-    products = []
-    leaves = list(leaf_parent)
-    for pid in range(1, n(400) + 1):
-        leaf = leaves[(pid - 1) % len(leaves)] if pid <= len(leaves) else rng.choice(leaves)
-        sub, top = leaf_parent[leaf]
-        lo, hi = PRICE_RANGE[top]
-        price = _money(lo * (hi / lo) ** rng.random())
-        products.append((pid, f"SKU-{pid:05d}", f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS[sub].split()).replace('-', ' ')} {pid}", leaf, rng.randrange(1, len(SUPPLIERS) + 1), price, _money(float(price) * rng.uniform(0.45, 0.75)), rng.random() > 0.08, date(2022, 1, 1) + timedelta(days=rng.randrange(1200))))
-    t["products"] = products
-    product_weights = [1 / (rank ** 0.9) for rank in range(1, len(products) + 1)]
-    rng.shuffle(product_weights)
-    customer_weights = [rng.paretovariate(1.6) for _ in customers]
-
-    orders, items, payments, shipments, returns = [], [], [], [], []
-    item_id = pay_id = ship_id = ret_id = 0
-    order_customers = rng.choices(range(1, len(customers) + 1), customer_weights, k=n(30000))
-    moments = sorted(_moment(rng) for _ in order_customers)
-    end = START + timedelta(days=DAYS)
-    for oid, (cust, when) in enumerate(zip(order_customers, moments), 1):
-        online = rng.random() < 0.45
-        store = 1 if online else rng.choice(physical)
-        age_days = (end - when).days
-        if age_days < 3:
-            status = rng.choices(["pending", "paid"], [2, 3])[0]
-        elif online and age_days < 10:
-            status = rng.choices(["paid", "shipped", "cancelled"], [2, 6, 1])[0]
-        else:
-            status = rng.choices(["delivered", "cancelled", "returned"], [88, 7, 5])[0]
-        if not online and status in ("shipped",):
-            status = "delivered"
-        lines = []
-        for pid in set(rng.choices(range(1, len(products) + 1), product_weights, k=rng.choices([1, 2, 3, 4, 5], [35, 30, 18, 10, 7])[0])):
-            qty = rng.choices([1, 2, 3, 4], [70, 18, 8, 4])[0]
-            unit = products[pid - 1][5]
-            item_id += 1
-            lines.append((item_id, oid, pid, qty, unit, unit * qty))
-        subtotal = sum(line[5] for line in lines)
-        discount = _money(float(subtotal) * rng.choice([0, 0, 0, 0.05, 0.1, 0.15])) if rng.random() < 0.3 else Decimal("0.00")
-        total = subtotal - discount
-        employee = None if online else rng.choice(staff_by_store[store])
-        orders.append((oid, cust, store, employee, "online" if online else "in_store", status, when.isoformat(), shipping_of.get(cust) if online else None, discount, total))
-        items.extend(lines)
-        if status != "pending" and not (status == "cancelled" and rng.random() < 0.5):
-            pay_id += 1
-            method = rng.choices(["card", "paypal", "gift_card", "bank_transfer"] if online else ["card", "cash", "gift_card"], [60, 25, 8, 7] if online else [70, 22, 8])[0]
-            pay_status = "refunded" if status in ("cancelled", "returned") else "captured"
-            payments.append((pay_id, oid, method, pay_status, total, (when + timedelta(minutes=rng.randrange(1, 90))).isoformat()))
-        if online and status in ("shipped", "delivered", "returned"):
-            ship_id += 1
-            shipped = when + timedelta(hours=rng.randrange(6, 72))
-            delivered = None if status == "shipped" else shipped + timedelta(hours=rng.randrange(20, 140))
-            shipments.append((ship_id, oid, rng.choice(["ups", "fedex", "dhl", "usps"]), f"TRK{oid:08d}{rng.randrange(100, 999)}", shipped.isoformat(), delivered.isoformat() if delivered else None))
-        if status == "returned":
-            line = rng.choice(lines)
-            ret_id += 1
-            returns.append((ret_id, oid, line[0], rng.choice(["damaged", "wrong_item", "too_small", "too_large", "not_as_described", "changed_mind"]), line[5], (when + timedelta(days=rng.randrange(5, 30))).isoformat()))
-    t.update(orders=orders, order_items=items, payments=payments, shipments=shipments, returns=returns)
-
-    reviews, seen = [], set()
-    titles = {1: "Very disappointed", 2: "Not great", 3: "It is okay", 4: "Pretty good", 5: "Love it"}
-    for line in rng.sample(items, min(len(items), n(4000))):
-        order = orders[line[1] - 1]
-        key = (line[2], order[1])
-        if key in seen or order[5] in ("pending", "cancelled"):
-            continue
-        seen.add(key)
-        rating = rng.choices([1, 2, 3, 4, 5], [6, 8, 16, 32, 38] if products[line[2] - 1][7] else [25, 25, 25, 15, 10])[0]
-        reviews.append((len(reviews) + 1, line[2], order[1], rating, titles[rating], (datetime.fromisoformat(order[6]) + timedelta(days=rng.randrange(3, 40))).isoformat()))
-    t["reviews"] = reviews
-    t["inventory"] = [(s, p[0], rng.randrange(0, 120), rng.choice([5, 10, 15, 20]), (end - timedelta(days=rng.randrange(1, 20))).isoformat()) for s in store_ids for p in products]
-    return t
+    return {name: counts[name] for name in TABLES}

@@ -17,7 +17,7 @@ from engine.schema import Schema
 from programs._run import captured_json, run_decision
 from programs.context import QuestionContext
 from programs.describe_sql import describe_sql
-from programs.sql_grammar import sql_grammar
+from programs.sql_grammar import sql_grammar, strip_fence
 from programs.types import FlowDecision, SqlPlan, TableSelection
 
 MAX_SQL_TOKENS = 400
@@ -80,9 +80,9 @@ def _write_sql(model: Any, ctx: QuestionContext, decision: str, instruction: str
     full = ctx.full_schema or ctx.schema
     allowed = [t for n in selection.all_tables if (t := full.table(n)) is not None]
     if model.grammar:
-        body = guidance.lark(sql_grammar(allowed), name="sql", max_tokens=MAX_SQL_TOKENS) + "\n```"
+        body = guidance.lark(sql_grammar(allowed), name="sql", max_tokens=MAX_SQL_TOKENS)
         lm, usage, prompt = run_decision(model, ctx, decision, instruction, body, prefix="```sql\n")
-        sql = lm["sql"].strip() if "sql" in lm else ""
+        sql = strip_fence(lm["sql"]) if "sql" in lm else ""
         plan = SqlPlan(tables=selection.all_tables, explanation=describe_sql(sql), sql=sql)
     else:
         body = guidance.json(name="plan", schema=PLAN_JSON_SCHEMA)

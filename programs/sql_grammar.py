@@ -41,13 +41,17 @@ def _alternatives(names: list[str]) -> str:
 
 
 def sql_grammar(tables: list[Table]) -> str:
-    """Lark source for one SQL statement over ``tables`` (display names, quoted as needed)."""
+    """Lark source for one SQL statement over ``tables``, optionally closed by a ``` fence.
+
+    The fence lets a model end the statement the way it ends code blocks; strip
+    it from the capture with ``strip_fence``.
+    """
     table_names = [table_ref(t) for t in tables]
     table_names += [f"step{i}" for i in range(1, MAX_CTE_STEPS + 1)]
     columns = [quote_ident(c.name) for t in tables for c in t.columns] or ["id"]
     forbidden = "|".join(FORBIDDEN_WORDS + ["from", "join", "with"])
     return f"""
-start: _WS? seq _WS? ";"?
+start: _WS? seq _WS? ";"? FENCE?
 seq: item (_WS? item)*
 item: FROMJOIN _WS source
     | WITH _WS CTE_NAME
@@ -71,4 +75,10 @@ STRING: /'([^'\\n\\\\]|'')*'/
 OP: /(::|<=|>=|<>|!=|\\|\\||[<>=+%])/
 ARITH: /[-\\/]/
 _WS: /[ \\t\\n]+/
+FENCE: /\\n?```/
 """
+
+
+def strip_fence(text: str) -> str:
+    """The SQL of a capture made with ``sql_grammar`` (without the closing fence)."""
+    return text.strip().removesuffix("```").strip()

@@ -1,0 +1,118 @@
+"""A deterministic scripted backend that still goes through the real grammar.
+
+Tests give a script, ``{decision name: [response, response, ...]}``. Every
+generation answers the decision named by the last ``Decision: <name>`` line
+of the prompt with the next response for that name (the last one repeats).
+The engine steers each token towards the scripted bytes; when the program's
+grammar forbids the next scripted byte (a table that is not in the enum, a
+write keyword in SQL) it raises ``ScriptRejectedByGrammar`` instead of quietly
+sampling something else, so tests can prove what a grammar refuses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from guidance._schema import SamplingParams
+from guidance.models._base import Model
+from guidance.models._engine import Engine, EngineInterpreter
+from guidance.models._mock import MockTokenizer
+
+from engine.errors import ConfigError, ModelError
+
+_DECISION = re.compile(rb"Decision: (\w+)")
+ASSISTANT_MARK = b"<|im_start|>assistant\n"  # guidance renders roles of byte-level models as ChatML
+_BIG = 100.0
+
+
+class ScriptRejectedByGrammar(ModelError):
+    code = "model_output_invalid"
+
+
+class ScriptedEngine(Engine):
+    def __init__(self, script: dict[str, list[str]]) -> None:
+        tokens = [b"<s>"] + [bytes([i]) for i in range(256)]
+        super().__init__(MockTokenizer(tokens, special_token_ids=[0]), enable_backtrack=False, enable_ff_tokens=True, enable_monitoring=False)
+        self.script = {k: list(v) for k, v in script.items()}
+        self.used: dict[str, int] = {}
+        self.generated: list[tuple[str, str]] = []  # (decision, response) per generation, for assertions
+        self._prompt = b""
+        self._response = b""
+        self._decision = ""
+        self._wanted: int | None = None
+
+    def _start(self, prompt: bytes) -> None:
+        names = _DECISION.findall(prompt)
+        if not names:
+            raise ModelError("scripted backend: the prompt names no 'Decision: <name>'", code="model_output_invalid")
+        name = names[-1].decode()
+        responses = self.script.get(name)
+        if not responses:
+            raise ScriptRejectedByGrammar(f"scripted backend has no response for decision {name}")
+        k = self.used.get(name, 0)
+        self.used[name] = k + 1
+        self._prompt, self._decision = prompt, name
+        self._response = responses[min(k, len(responses) - 1)].encode()
+        self.generated.append((name, self._response.decode()))
+
+    def get_logits(self, token_ids: list[int], include_all_uncached_tokens: bool = False) -> dict[str, Any]:
+        data = b"".join(self.tokenizer.tokens[i] for i in token_ids)
+        if not (self._prompt and data.startswith(self._prompt) and len(data) > len(self._prompt)):
+            self._start(data)
+        rest = _remaining(data.rsplit(ASSISTANT_MARK, 1)[-1], self._response)
+        logits = np.full(len(self.tokenizer.tokens), -_BIG)
+        self._wanted = 0 if not rest else 1 + rest[0]  # token 0 is end of sequence, 1+b is byte b
+        logits[self._wanted] = _BIG
+        return {"logits": logits.reshape(1, -1), "n_tokens": len(token_ids), "n_cached": 0}
+
+    def get_next_token_with_top_k(self, logits, logits_lat_ms, token_ids, mask, temperature, k, compute_unmasked_probs, sampling_params):  # noqa: ANN001, ANN201
+        if mask is not None and self._wanted is not None and not mask[self._wanted]:
+            done = b"".join(self.tokenizer.tokens[i] for i in token_ids).rsplit(ASSISTANT_MARK, 1)[-1]
+            wanted = "the end" if self._wanted == 0 else repr(chr(self._wanted - 1))
+            raise ScriptRejectedByGrammar(
+                f"decision {self._decision}: the grammar refuses {wanted} after {done.decode(errors='replace')!r} (script: {self._response.decode(errors='replace')!r})"
+            )
+        return super().get_next_token_with_top_k(logits, logits_lat_ms, token_ids, mask, temperature, k, compute_unmasked_probs, sampling_params)
+
+
+def _remaining(output: bytes, response: bytes) -> bytes:
+    """What is left of ``response`` after the assistant ``output`` so far.
+
+    The output may begin with text the program or grammar forced (a ```sql
+    fence, a JSON key) that the script need not repeat: align on the longest
+    tail of the output that starts the response.
+    """
+    for start in range(len(output) + 1):
+        if response.startswith(output[start:]):
+            return response[len(output) - start:]
+    return response
+
+
+class ScriptedModel(Model):
+    """``lm.engine`` (guidance's own accessor) is the ScriptedEngine, shared by every copy."""
+
+    def __init__(self, script: dict[str, list[str]]) -> None:
+        super().__init__(interpreter=EngineInterpreter(ScriptedEngine(script)), sampling_params=SamplingParams(), echo=False)
+
+
+def scripted_model(script: dict[str, list[str]]) -> Any:
+    """A ModelHandle (kind "scripted", grammar True) answering from ``script``."""
+    from engine.backends import ModelHandle
+
+    lm = ScriptedModel(script)
+    return ModelHandle(spec="scripted", name="scripted", kind="scripted", lm=lm, grammar=True, price=None, context_window=32768)
+
+
+def load_script(path: str) -> dict[str, list[str]]:
+    """Read a script file: a JSON object mapping decision names to lists of responses."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read scripted model file {path}: {exc}; pass a JSON object of decision -> [responses]") from None
+    if not isinstance(data, dict) or not all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in data.values()):
+        raise ConfigError(f"scripted model file {path} must hold a JSON object of decision name -> list of strings")
+    return data
