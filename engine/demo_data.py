@@ -34,7 +34,7 @@ from pydantic import BaseModel
 
 from engine.errors import BadInput
 
-DEMO_VERSION = 1
+DEMO_VERSION = 2  # bump on any generator change: ensure_demo rebuilds demos of other versions
 DEFAULT_SEED = 42
 DEFAULT_SCALE = 1.0
 MIN_SCALE, MAX_SCALE = 0.001, 100.0
@@ -536,6 +536,7 @@ class _Generator:
 
     def __init__(self, seed: int, scale: float) -> None:
         self.rng = random.Random(seed)
+        self.scale = scale
         self.n = {name: max(floor, round(base * scale)) for name, (base, floor) in BASE_COUNTS.items()}
         self.t: dict[str, _Table] = {name: _Table() for name in TABLES}
 
@@ -713,7 +714,7 @@ class _Generator:
         rng.shuffle(ranking)
         pop = [0.0] * (n_products + 1)
         for rank, pid in enumerate(ranking, 1):
-            pop[pid] = (1.0 / rank ** 1.05) * (1.0 if self.active[pid] else 0.3)
+            pop[pid] = (1.0 / rank ** 0.85) * (1.0 if self.active[pid] else 0.3)
         pick_product = _Picker(range(1, n_products + 1), pop[1:])
         pick_qty = _Picker((1, 2, 3, 4, 5), (70, 16, 8, 4, 2))
         pick_store_method = _Picker(("card", "cash", "gift_card"), (75, 18, 7))
@@ -855,10 +856,12 @@ class _Generator:
                                   REVIEW_BODIES[rating].format(noun=self.noun[pid]), votes, _ts(created))
 
     def inventory(self) -> None:
+        """Each store carries a share of the active products; the share shrinks with scale so rows grow linearly."""
         rng = self.rng
+        share = 0.75 / max(1.0, self.scale)
         for sid in range(1, self.n["stores"] + 1):
             for pid in range(1, self.n["products"] + 1):
-                if not self.active[pid] or rng.random() > 0.75:
+                if not self.active[pid] or rng.random() > share:
                     continue
                 qty = 0 if rng.random() < 0.08 else int(rng.lognormvariate(2.8, 0.9))
                 restocked = N_DAYS * DAY - rng.randint(3600, 60 * DAY)
