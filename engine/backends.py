@@ -94,12 +94,12 @@ def _load_llama(path: Path) -> Any:
         import llama_cpp  # noqa: F401
     except ImportError:
         raise ModelError('llama-cpp-python is not installed; run: pip install "decide-sql[local]"', code="model_missing") from None
-    from guidance.models import LlamaCpp
+    from engine.llama_engine import load_llama_model
 
     threads = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
     try:
         with _quiet_stderr():
-            return LlamaCpp(str(path), echo=False, enable_monitoring=False, n_ctx=LOCAL_CONTEXT, n_threads=threads, verbose=False, chat_template=_chatml_if_needed(path))
+            return load_llama_model(path, n_ctx=LOCAL_CONTEXT, n_threads=threads, chat_template=_chatml_if_needed(path))
     except Exception as exc:  # noqa: BLE001 - llama.cpp raises ValueError/RuntimeError for bad files
         raise ModelError(f"cannot load model {path}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}; the file may be corrupt: delete it and rerun", code="model_unavailable") from None
 
