@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from itertools import accumulate
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
@@ -34,7 +35,8 @@ from pydantic import BaseModel
 
 from engine.errors import BadInput
 
-DEMO_VERSION = 2  # bump on any generator change: ensure_demo rebuilds demos of other versions
+T = TypeVar("T")
+DEMO_VERSION = 3  # bump on any generator change: ensure_demo rebuilds demos of other versions
 DEFAULT_SEED = 42
 DEFAULT_SCALE = 1.0
 MIN_SCALE, MAX_SCALE = 0.001, 100.0
@@ -79,7 +81,7 @@ TABLES: dict[str, tuple[str, Columns]] = {
             ("unit_price", "numeric(12,2) NOT NULL", "Current list price per unit in USD; order_items.unit_price holds the price actually charged, which was lower for some products in 2024."),
             ("unit_cost", "numeric(12,2) NOT NULL", "Purchase cost per unit in USD paid to the supplier; margin = unit_price - unit_cost."),
             ("weight_kg", "numeric(8,3) NOT NULL", "Shipping weight of one unit in kilograms."),
-            ("is_active", "boolean NOT NULL", "true if the product is currently sold; false if discontinued (it can still appear in past orders)."),
+            ("is_active", "boolean NOT NULL", "true if the product is currently sold; false if discontinued at the end of 2024 (it appears in 2024 orders only, and in no store's inventory)."),
             ("created_at", "timestamptz NOT NULL", "When the product was added to the catalog."),
         ],
     ),
@@ -448,6 +450,7 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 END = datetime(2026, 1, 1, tzinfo=UTC)
 DAY = 86_400
 N_DAYS = (END - START).days
+YEAR_2025 = (datetime(2025, 1, 1, tzinfo=UTC) - START).days * DAY  # discontinued products sold until then
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 10, 12, 12, 10, 9, 9, 10, 12, 13, 12, 9, 5, 2)
 
 # Row counts at scale 1.0 (and the floor at small scales).
@@ -507,22 +510,19 @@ class _Table:
             "\t".join(["\\N" if v is None else "t" if v is True else "f" if v is False else str(v) for v in values])
         )
 
-    def __len__(self) -> int:
-        return len(self.lines)
 
-
-def _weighted(rng: random.Random, items: Sequence[object], weights: Iterable[float], k: int) -> list:
+def _weighted(rng: random.Random, items: Sequence[T], weights: Iterable[float], k: int) -> list[T]:
     return rng.choices(items, cum_weights=list(accumulate(weights)), k=k)
 
 
-class _Picker:
+class _Picker(Generic[T]):
     """One weighted draw at a time, without ``random.choices``' per-call set-up (hot loops)."""
 
-    def __init__(self, items: Sequence[object], weights: Iterable[float]) -> None:
+    def __init__(self, items: Sequence[T], weights: Iterable[float]) -> None:
         self.items, self.cum = items, list(accumulate(weights))
         self.total = self.cum[-1]
 
-    def __call__(self, rng: random.Random):
+    def __call__(self, rng: random.Random) -> T:
         return self.items[bisect_right(self.cum, rng.random() * self.total)]
 
 
@@ -603,7 +603,7 @@ class _Generator:
             price_2024 = price if rng.random() < 0.7 else round(price * rng.uniform(0.85, 0.97))
             cost = round(price * rng.uniform(0.35, 0.7))
             created = -rng.randint(30, 1500) * DAY + rng.randrange(DAY)
-            active = rng.random() > 0.06
+            active = pid == 1 or rng.random() > 0.06  # product 1 active: 2025 orders always find a product
             self.t["products"].add(
                 pid, f"{prefix}-{sub[:3].upper()}-{pid:05d}", name, brand, cat_id, rng.randint(1, self.n["suppliers"]),
                 _money(price), _money(cost), f"{rng.uniform(wlo, whi):.3f}", active, _ts(created),
@@ -709,12 +709,12 @@ class _Generator:
         n_orders, n_customers, n_products = self.n["orders"], self.n["customers"], self.n["products"]
         times = self._order_times(n_orders)
         customers = _weighted(rng, range(n_customers), self.cust_weight, n_orders)
-        # Zipf popularity over a random ranking of products; discontinued products sell less.
+        # Zipf popularity over a random ranking of products.
         ranking = list(range(1, n_products + 1))
         rng.shuffle(ranking)
         pop = [0.0] * (n_products + 1)
         for rank, pid in enumerate(ranking, 1):
-            pop[pid] = (1.0 / rank ** 0.85) * (1.0 if self.active[pid] else 0.3)
+            pop[pid] = 1.0 / rank ** 0.85
         pick_product = _Picker(range(1, n_products + 1), pop[1:])
         pick_qty = _Picker((1, 2, 3, 4, 5), (70, 16, 8, 4, 2))
         pick_store_method = _Picker(("card", "cash", "gift_card"), (75, 18, 7))
@@ -736,16 +736,18 @@ class _Generator:
             at, cust, channel = times[oid - 1], customers[oid - 1], channels[oid - 1]
             self.first_order.setdefault(cust, at)
             in_store = channel == "in_store"
-            # Lines: distinct products, popular ones more often.
+            # Lines: distinct products, popular ones more often; discontinued ones only until 2024.
             chosen: list[int] = []
-            for _ in range(line_counts[oid - 1]):
+            want, tries = line_counts[oid - 1], 0
+            while len(chosen) < want and (tries < 3 * want or not chosen):
+                tries += 1
                 pid = pick_product(rng)
-                if pid not in chosen:
+                if pid not in chosen and (self.active[pid] or at < YEAR_2025):
                     chosen.append(pid)
             lines = []
             for pid in chosen:
                 qty = pick_qty(rng)
-                price = self.price_2024[pid] if at < 366 * DAY else self.price[pid]
+                price = self.price_2024[pid] if at < YEAR_2025 else self.price[pid]
                 gross = qty * price
                 discount = round(gross * rng.choice((5, 10, 15, 20, 25)) / 100) if rng.random() < 0.12 else 0
                 lines.append((pid, qty, price, discount, gross - discount))

@@ -192,6 +192,10 @@ VIOLATIONS = {
         SELECT count(*) FROM orders o JOIN employees e USING (employee_id) WHERE e.store_id <> o.store_id""",
     "products are in subcategories": """
         SELECT count(*) FROM products p JOIN product_categories c USING (category_id) WHERE c.parent_id IS NULL""",
+    "discontinued products are not sold after 2024 nor stocked": """
+        SELECT (SELECT count(*) FROM order_items i JOIN orders o USING (order_id) JOIN products p USING (product_id)
+                WHERE NOT p.is_active AND o.ordered_at >= '2025-01-01')
+             + (SELECT count(*) FROM inventory JOIN products p USING (product_id) WHERE NOT p.is_active)""",
     "everyone but the CEO has a manager": "SELECT count(*) FROM employees WHERE (manager_id IS NULL) <> (role = 'ceo')",
 }
 
