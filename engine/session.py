@@ -9,6 +9,7 @@ typed output, tokens and milliseconds are recorded in the Answer.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -168,6 +169,7 @@ class _Run:
                 return
             if error.code in POLICY_CODES or error.code in FATAL_DB_CODES or attempt == max_attempts:
                 raise error
+            selection = _widen(selection, error, schema)
             plan = repair_sql(model, schema, q, failed_sql=plan.sql, error=error.message, selection=selection, context=ctx)
             self.record("repair_sql", plan)
 
@@ -213,6 +215,15 @@ class _Run:
         a.timings["total"] = round((time.perf_counter() - self.started) * 1000 + a.timings.get("introspect", 0.0), 1)
         a._exit_code = int(self.exit_code)
         return a
+
+
+def _widen(selection: TableSelection, error: DecideSqlError, schema: Any) -> TableSelection:
+    """Add the tables an error message points at ("did you mean reviews.rating via ...") for the repair."""
+    named = [m for m in re.findall(r"did you mean ([A-Za-z_][\w.]*)\.[A-Za-z_]\w*", error.message) if schema.table(m) is not None]
+    extra = [n for n in dict.fromkeys(named) if n not in selection.all_tables]
+    if not extra:
+        return selection
+    return selection.model_copy(update={"added": selection.added + extra})
 
 
 def _total_usage(decisions: list[Decision], price: tuple[float, float] | None) -> Usage:

@@ -10,9 +10,12 @@ fulfil the request (SELECT, WITH, INSERT, UPDATE, DELETE, DROP, ...): small
 code models recognise a write request this way far more reliably than when
 asked "does this change data?" (measured on Qwen2.5-Coder-0.5B: every write
 request in our probe set recognised, versus none). A write keyword ends the
-decision as ``refuse``. Otherwise the model picks the flow by name, and only
-the non-direct flows generate details. On OpenAI (strict structured outputs)
-the same fields come back as one JSON object.
+decision as ``refuse``. Otherwise the model picks direct, decompose or
+clarify by name, and only the non-direct flows generate details. Refusing a
+read because "these tables cannot answer it" is left to JSON backends: small
+local models judged answerable questions unanswerable (measured: a count of
+cancelled orders refused), and a wrong refusal costs more than a harmless read.
+On OpenAI (strict structured outputs) all fields come back as one JSON object.
 """
 
 from __future__ import annotations
@@ -32,10 +35,9 @@ READ_KEYWORDS = ["SELECT", "WITH"]
 WRITE_KEYWORDS = ["INSERT", "UPDATE", "DELETE", "MERGE", "DROP", "CREATE", "ALTER", "TRUNCATE", "GRANT"]
 STATEMENT_INSTRUCTION = "Write the PostgreSQL statement that does exactly what the request asks."
 FLOW_INSTRUCTION = """Decide how to answer the question. Reply with one of:
-direct - one SELECT query over these tables answers it
-decompose: step; step - it needs several steps whose results are combined
-clarify: question; option; option - it is too vague to answer without asking what the user means
-refuse: reason - the tables cannot answer it"""
+direct
+decompose: <step 1>; <step 2>; ...   (only when it needs several queries whose results are combined)
+clarify: <question to the user>; <option 1>; <option 2>   (only when the question cannot be answered without asking what it means)"""
 JSON_INSTRUCTION = """Decide how to answer:
 - statement: the first keyword of the SQL statement that would do what the request asks (SELECT, INSERT, UPDATE, DELETE, DROP, ...).
 - flow: "direct" if one SELECT query over these tables answers it; "decompose" if it needs several steps (list them in steps); "clarify" if it is too vague to answer (ask clarifying_question with concrete options); "refuse" if it asks to insert, update, delete, create or drop anything, or these tables cannot answer it (say why in reason).
@@ -60,12 +62,7 @@ def _detail(name: str, max_tokens: int) -> Any:
 
 
 FLOW_GRAMMAR = select(
-    [
-        "direct",
-        "decompose: " + _detail("steps", 120),
-        "clarify: " + _detail("clarify", 120),
-        "refuse: " + _detail("reason", 60),
-    ],
+    ["direct", "decompose: " + _detail("steps", 120), "clarify: " + _detail("clarify", 120)],
     name="flow",
 )
 
@@ -110,8 +107,6 @@ def _parse_flow(statement: str, lm: Any) -> FlowDecision:
     if flow == "clarify":
         parts = _items(lm["clarify"])
         return FlowDecision(statement=statement, flow="clarify", clarifying_question=parts[0] if parts else "", options=parts[1:])
-    if flow == "refuse":
-        return FlowDecision(statement=statement, flow="refuse", reason=lm["reason"].strip())
     return FlowDecision(statement=statement, flow="direct")
 
 

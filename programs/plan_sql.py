@@ -13,24 +13,24 @@ from typing import Any
 
 import guidance
 
-from engine.schema import Schema
+from engine.schema import Schema, Table
 from programs._run import captured_json, run_decision
 from programs.context import QuestionContext
 from programs.describe_sql import describe_sql
-from programs.sql_grammar import sql_grammar, strip_fence
+from programs.sql_grammar import sql_grammar, strip_fence, table_aliases
 from programs.types import FlowDecision, SqlPlan, TableSelection
 
 MAX_SQL_TOKENS = 400
 
-PLAN_INSTRUCTION = "Write one PostgreSQL SELECT query that answers the question. Use only these tables: {tables}."
+PLAN_INSTRUCTION = "Write one PostgreSQL SELECT query that answers the question. Use only these tables, with these aliases: {tables}."
 DECOMPOSE_INSTRUCTION = (
     "Write one PostgreSQL SELECT query that answers the question in steps, as CTEs named step1, step2, ...: "
-    "{steps}. Use only these tables: {tables}."
+    "{steps}. Use only these tables, with these aliases: {tables}."
 )
 REPAIR_INSTRUCTION = """This query failed:
 {sql}
 Error: {error}
-Write a corrected PostgreSQL SELECT query that answers the question. Use only these tables: {tables}."""
+Write a corrected PostgreSQL SELECT query that answers the question. Use only these tables, with these aliases: {tables}."""
 
 PLAN_JSON_SCHEMA = {
     "type": "object",
@@ -51,7 +51,7 @@ def plan_sql(
 ) -> SqlPlan:
     """Write the SQL for ``question`` over the selected tables (CTE steps when the flow decomposes)."""
     ctx = context or QuestionContext.build(schema, question)
-    tables = ", ".join(selection.all_tables)
+    tables = _tables_with_aliases(ctx, selection)
     if flow is not None and flow.flow == "decompose" and flow.steps:
         steps = "; ".join(f"step{i} = {s}" for i, s in enumerate(flow.steps, 1))
         instruction = DECOMPOSE_INSTRUCTION.format(steps=steps, tables=tables)
@@ -72,13 +72,22 @@ def repair_sql(
 ) -> SqlPlan:
     """Rewrite ``failed_sql`` given the validator's or database's ``error`` message."""
     ctx = context or QuestionContext.build(schema, question)
-    instruction = REPAIR_INSTRUCTION.format(sql=failed_sql.strip(), error=error.strip(), tables=", ".join(selection.all_tables))
+    instruction = REPAIR_INSTRUCTION.format(sql=failed_sql.strip(), error=error.strip(), tables=_tables_with_aliases(ctx, selection))
     return _write_sql(model, ctx, "repair_sql", instruction, selection)
 
 
-def _write_sql(model: Any, ctx: QuestionContext, decision: str, instruction: str, selection: TableSelection) -> SqlPlan:
+def _allowed(ctx: QuestionContext, selection: TableSelection) -> list[Table]:
     full = ctx.full_schema or ctx.schema
-    allowed = [t for n in selection.all_tables if (t := full.table(n)) is not None]
+    return [t for n in selection.all_tables if (t := full.table(n)) is not None]
+
+
+def _tables_with_aliases(ctx: QuestionContext, selection: TableSelection) -> str:
+    aliases = table_aliases(_allowed(ctx, selection))
+    return ", ".join(f"{name} {alias}" for name, alias in aliases.items())
+
+
+def _write_sql(model: Any, ctx: QuestionContext, decision: str, instruction: str, selection: TableSelection) -> SqlPlan:
+    allowed = _allowed(ctx, selection)
     if model.grammar:
         body = guidance.lark(sql_grammar(allowed), name="sql", max_tokens=MAX_SQL_TOKENS)
         lm, usage, prompt = run_decision(model, ctx, decision, instruction, body, prefix="```sql\n")

@@ -80,19 +80,42 @@ def rank_tables(schema: Schema, question: str) -> list[str]:
 
 
 def join_neighbours(schema: Schema, tables: list[str]) -> list[str]:
-    """Tables that link two chosen tables through one intermediate table (join paths)."""
+    """Bridge tables linking two chosen tables that no foreign key links directly (join paths)."""
     chosen = [t for name in tables if (t := schema.table(name)) is not None]
-    chosen_keys = {t.key for t in chosen}
+    keys = [t.key for t in chosen]
+    direct = {(t.key, f"{s}.{n}") for t in chosen for s, n in _neighbours(t)}
     links: dict[str, set[str]] = defaultdict(set)
     for t in chosen:
         for other_schema, other in _neighbours(t):
-            key = f"{other_schema}.{other}"
-            if key not in chosen_keys:
-                links[key].add(t.key)
-    bridges = [k for k, via in links.items() if len(via) >= 2]
+            links[f"{other_schema}.{other}"].add(t.key)
     out = []
-    for key in sorted(bridges):
-        table = schema.table(key)
-        if table is not None:
-            out.append(table.display_name)
+    for key in sorted(links):
+        via = sorted(links[key])
+        if key in keys or len(via) < 2:
+            continue
+        if any((a, b) not in direct for i, a in enumerate(via) for b in via[i + 1:]):
+            table = schema.table(key)
+            if table is not None:
+                out.append(table.display_name)
     return out
+
+
+def lexical_matches(schema: Schema, question: str, *, limit: int = 2) -> list[str]:
+    """Tables named in the question, or owning a distinctive column named in it.
+
+    A column word counts only when at most two tables have it, so "rating"
+    points at reviews while "name" or "status" point nowhere.
+    """
+    qwords = words(question)
+    column_words = {t.display_name: set().union(*(words(c.name) for c in t.columns if c.name not in t.primary_key)) for t in schema.tables if t.columns}
+    frequency: dict[str, int] = defaultdict(int)
+    for ws in column_words.values():
+        for w in ws:
+            frequency[w] += 1
+    hits = []
+    for t in schema.tables:
+        distinctive = {w for w in column_words.get(t.display_name, set()) & qwords if frequency[w] <= 2}
+        score = NAME_WEIGHT * len(qwords & words(t.name)) + COLUMN_WEIGHT * len(distinctive)
+        if score > 0:
+            hits.append((score, t.display_name))
+    return [name for _, name in sorted(hits, key=lambda h: -h[0])[:limit]]

@@ -2,8 +2,9 @@
 
 The output grammar is a JSON object whose ``tables`` items are an enum of
 the real table names shown to the model, so it cannot name a table that does
-not exist. Tables that bridge two chosen tables through foreign keys are added
-afterwards (``TableSelection.added``) so the plan can join them.
+not exist. The engine then adds (``TableSelection.added``) tables the question
+names outright (by table name or a distinctive column name) and tables that
+bridge two chosen tables no foreign key links directly, so the plan can join them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import guidance
 from engine.schema import Schema
 from programs._run import captured_json, run_decision
 from programs.context import QuestionContext
-from programs.prefilter import join_neighbours
+from programs.prefilter import join_neighbours, lexical_matches
 from programs.types import TableSelection
 
 NAME = "select_tables"
@@ -50,6 +51,8 @@ def select_tables(model: Any, schema: Schema, question: str, *, context: Questio
     chosen = [n for n in dict.fromkeys(raw.get("tables") or []) if n in names]  # dedupe; re-check names (OpenAI is not checked locally)
     if not chosen:
         chosen = names[:1]
-    result = TableSelection(tables=chosen, added=join_neighbours(ctx.full_schema or schema, chosen))
+    full = ctx.full_schema or schema
+    named = [n for n in lexical_matches(full, ctx.question) if n not in chosen]
+    result = TableSelection(tables=chosen, added=named + [n for n in join_neighbours(full, chosen + named) if n not in named])
     result._usage, result._prompt = usage, prompt
     return result

@@ -1,15 +1,18 @@
 """A Lark grammar (llguidance dialect) for the SQL a plan may contain.
 
-It is deliberately a permissive "token soup" with three hard constraints,
-which is what a small model needs to stay on the rails without being forced
-into unnatural SQL:
+It is deliberately a permissive "token soup" with hard constraints where small
+models go wrong, so they stay on the rails without being forced into
+unnatural SQL:
 
-- after ``FROM`` / ``JOIN`` only a real table of the selection (or a
-  ``stepN`` CTE, or a subquery) may follow: no invented tables;
-- after ``alias.`` only a real column name of the selected tables may follow;
-- no bare word may be a write or DDL keyword (INSERT, DELETE, DROP, ...),
-  no ``;`` except at the very end, no dollar quoting, no comments (``-``
-  and ``/`` must be followed by an operand, so ``--`` and ``/*`` cannot form).
+- after ``FROM`` / ``JOIN`` only a table of the selection may follow (or a
+  ``stepN`` CTE, or a subquery): no invented tables;
+- each table has one alias (``orders o``, ``order_items oi``; a digit may
+  follow for self-joins), and after ``o.`` or ``orders.`` only the real
+  columns of ``orders`` may follow: no ``orders.quantity`` when quantity lives
+  in ``order_items``;
+- no bare word may be a write or DDL keyword (INSERT, DELETE, DROP, ...), no
+  ``;`` except at the very end, no dollar quoting, no comments (``-`` and
+  ``/`` must be followed by an operand, so ``--`` and ``/*`` cannot form).
 
 It does not replace the validator (which proves the SQL read-only and
 resolves every column); it steers generation so the validator rarely has to
@@ -19,6 +22,7 @@ refuse.
 from __future__ import annotations
 
 import json
+import re
 
 from engine.render import quote_ident, table_ref
 from engine.schema import Table
@@ -30,8 +34,26 @@ FORBIDDEN_WORDS = (
     "prepare deallocate lock vacuum analyze cluster reindex comment set reset listen notify unlisten "
     "begin commit rollback savepoint release discard load security refresh import checkpoint into"
 ).split()
-
+KEYWORDS_AFTER_TABLE = "where join inner left right full cross natural on using group order limit offset having union intersect except window as lateral and or".split()
 MAX_CTE_STEPS = 9
+
+
+def table_aliases(tables: list[Table]) -> dict[str, str]:
+    """A short, unique alias per table: initials of its name parts (orders -> o, order_items -> oi)."""
+    out: dict[str, str] = {}
+    taken: set[str] = set(KEYWORDS_AFTER_TABLE) | set(FORBIDDEN_WORDS)
+    for table in tables:
+        parts = [p for p in re.split(r"[^a-z0-9]+", table.name.lower()) if p] or ["t"]
+        candidates = ["".join(p[0] for p in parts), parts[-1][:2], parts[-1][:3], parts[0][:3] + parts[-1][:1]]
+        alias = next((c for c in candidates if c[0].isalpha() and c not in taken), None)
+        n = 1
+        while alias is None:
+            candidate = f"t{n}"
+            alias = candidate if candidate not in taken else None
+            n += 1
+        taken.add(alias)
+        out[table.display_name] = alias
+    return out
 
 
 def _alternatives(names: list[str]) -> str:
@@ -46,10 +68,23 @@ def sql_grammar(tables: list[Table]) -> str:
     The fence lets a model end the statement the way it ends code blocks; strip
     it from the capture with ``strip_fence``.
     """
-    table_names = [table_ref(t) for t in tables]
-    table_names += [f"step{i}" for i in range(1, MAX_CTE_STEPS + 1)]
-    columns = [quote_ident(c.name) for t in tables for c in t.columns] or ["id"]
-    forbidden = "|".join(FORBIDDEN_WORDS + ["from", "join", "with"])
+    aliases = table_aliases(tables)
+    sources, refs, terminals = [], [], []
+    qualifiers: list[str] = []
+    for i, table in enumerate(tables):
+        alias = aliases[table.display_name]
+        columns = [quote_ident(c.name) for c in table.columns] or ["id"]
+        sources.append(f'T{i} (_WS ("AS"i _WS)? A{i})?')
+        refs.append(f'Q{i} "." (C{i} | "*")')
+        terminals += [
+            f"T{i}: {json.dumps(table_ref(table))}",
+            f"A{i}: /{alias}[0-9]?/",
+            f"Q{i}: {json.dumps(table_ref(table))} | /{alias}[0-9]?/",
+            f"C{i}: {_alternatives(columns)}",
+        ]
+        qualifiers += [re.escape(table.name), f"{alias}[0-9]?"]
+    reserved = "|".join(FORBIDDEN_WORDS + ["from", "join", "with"])
+    taken = "|".join(qualifiers) or "_none_"
     return f"""
 start: _WS? seq _WS? ";"? FENCE?
 seq: item (_WS? item)*
@@ -61,14 +96,16 @@ item: FROMJOIN _WS source
     | ARITH _WS? operand
     | ","
 operand: ref | WORD | QUOTED | NUMBER | STRING | "(" _WS? seq? _WS? ")"
-source: TABLE | ref | COLUMN | NUMBER | STRING | "(" _WS? seq _WS? ")"
-ref: WORD "." (COLUMN | "*")
+source: table_source | ref | ANY_COLUMN | NUMBER | STRING | "(" _WS? seq _WS? ")"
+table_source: {" | ".join(sources + ['CTE_NAME (_WS ("AS"i _WS)? WORD)?']) if sources else 'CTE_NAME'}
+ref: {" | ".join(refs + ['FREE_QUAL "." (WORD | "*")'])}
+{chr(10).join(terminals)}
 FROMJOIN: /(?i:from|join)/
 WITH: /(?i:with)/
 CTE_NAME: /step[1-{MAX_CTE_STEPS}]/
-TABLE: {_alternatives(table_names)}
-COLUMN: {_alternatives(columns)}
-WORD: /[A-Za-z_][A-Za-z0-9_]*/ & ~/(?i:{forbidden})/
+ANY_COLUMN: {_alternatives([quote_ident(c.name) for t in tables for c in t.columns] or ["id"])}
+FREE_QUAL: /[A-Za-z_][A-Za-z0-9_]*/ & ~/(?i:{reserved})/ & ~/(?:{taken})/
+WORD: /[A-Za-z_][A-Za-z0-9_]*/ & ~/(?i:{reserved})/
 QUOTED: /"[A-Za-z_][A-Za-z0-9_ ]*"/
 NUMBER: /[0-9]+(\\.[0-9]+)?/
 STRING: /'([^'\\n\\\\]|'')*'/
