@@ -2,7 +2,8 @@
 
 Tests give a script, ``{decision name: [response, response, ...]}``. Every
 generation answers the decision named by the last ``Decision: <name>`` line
-of the prompt with the next response for that name (the last one repeats).
+of the prompt with the next response for that name, cycling through the list
+(so a two-call decision scripted as ["SELECT", "direct"] serves many questions).
 The engine steers each token towards the scripted bytes; when the program's
 grammar forbids the next scripted byte (a table that is not in the enum, a
 write keyword in SQL) it raises ``ScriptRejectedByGrammar`` instead of quietly
@@ -56,7 +57,7 @@ class ScriptedEngine(Engine):
         k = self.used.get(name, 0)
         self.used[name] = k + 1
         self._prompt, self._decision = prompt, name
-        self._response = responses[min(k, len(responses) - 1)].encode()
+        self._response = responses[k % len(responses)].encode()
         self.generated.append((name, self._response.decode()))
 
     def get_logits(self, token_ids: list[int], include_all_uncached_tokens: bool = False) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def flow_json_schema() -> dict[str, Any]:
 
 
 def _detail(name: str, max_tokens: int) -> Any:
-    return gen(name=name, max_tokens=max_tokens, stop="\n")
+    return gen(name=name, max_tokens=max_tokens, regex=r"[^\n]*")  # one line; ends at end of sequence
 
 
 FLOW_GRAMMAR = select(

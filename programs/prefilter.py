@@ -103,8 +103,9 @@ def join_neighbours(schema: Schema, tables: list[str]) -> list[str]:
 def lexical_matches(schema: Schema, question: str, *, limit: int = 2) -> list[str]:
     """Tables named in the question, or owning a distinctive column named in it.
 
-    A column word counts only when at most two tables have it, so "rating"
-    points at reviews while "name" or "status" point nowhere.
+    A table is named when every word of its name is in the question ("order
+    items", not just "orders"). A column word counts only when at most two
+    tables have it, so "rating" points at reviews while "name" points nowhere.
     """
     qwords = words(question)
     column_words = {t.display_name: set().union(*(words(c.name) for c in t.columns if c.name not in t.primary_key)) for t in schema.tables if t.columns}
@@ -115,7 +116,8 @@ def lexical_matches(schema: Schema, question: str, *, limit: int = 2) -> list[st
     hits = []
     for t in schema.tables:
         distinctive = {w for w in column_words.get(t.display_name, set()) & qwords if frequency[w] <= 2}
-        score = NAME_WEIGHT * len(qwords & words(t.name)) + COLUMN_WEIGHT * len(distinctive)
+        name = words(t.name)
+        score = (NAME_WEIGHT if name and name <= qwords else 0) + COLUMN_WEIGHT * len(distinctive)
         if score > 0:
             hits.append((score, t.display_name))
     return [name for _, name in sorted(hits, key=lambda h: -h[0])[:limit]]

@@ -33,3 +33,12 @@ def test_rank_scales_to_thousands_of_tables() -> None:
     tables.append(Table(schema_name="public", name="invoices", columns=[Column(name="invoice_id", type="int")]))
     ranked = rank_tables(Schema(database="wide", tables=tables), "total of all invoices")
     assert ranked[0] == "invoices" and len(ranked) == 5001
+
+
+def test_lexical_matches_need_whole_table_names_or_distinctive_columns() -> None:
+    from programs.prefilter import lexical_matches
+
+    schema = shop_schema()
+    assert lexical_matches(schema, "how many orders were cancelled?") == ["orders"]  # not order_items
+    assert lexical_matches(schema, "average unit price per order item")[0] == "order_items"
+    assert lexical_matches(schema, "what do people rate highest?") == []

@@ -1,0 +1,113 @@
+"""Each decision program with the scripted backend: typed outputs, grammar refusals, usage."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.scripted import ScriptRejectedByGrammar, scripted_model
+from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
+from programs.types import TableSelection
+from tests.schema_fixtures import shop_schema
+
+SCHEMA = shop_schema()
+Q = "Which products sold the most units?"
+
+
+def test_select_tables_returns_real_tables_and_adds_bridges() -> None:
+    model = scripted_model({"select_tables": ['{"tables": ["orders", "products"]}']})
+    selection = select_tables(model, SCHEMA, Q)
+    assert selection.tables == ["orders", "products"]
+    assert selection.added == ["order_items"]  # the only link between orders and products
+    assert selection.usage.output_tokens > 0 and selection.usage.ms > 0
+    assert "Decision: select_tables" in selection.prompt
+
+
+def test_select_tables_grammar_refuses_invented_table() -> None:
+    model = scripted_model({"select_tables": ['{"tables": ["sales"]}']})
+    with pytest.raises(ScriptRejectedByGrammar, match="grammar refuses 's'"):
+        select_tables(model, SCHEMA, Q)
+
+
+def test_select_tables_grammar_refuses_table_outside_prefiltered_schema() -> None:
+    ctx = QuestionContext.build(SCHEMA, Q, max_schema_tokens=120)  # budget keeps only the best-ranked tables
+    assert "audit_log" not in ctx.table_names
+    model = scripted_model({"select_tables": ['{"tables": ["audit_log"]}']})
+    with pytest.raises(ScriptRejectedByGrammar):
+        select_tables(model, SCHEMA, Q, context=ctx)
+
+
+@pytest.mark.parametrize(
+    ("script", "flow", "detail"),
+    [
+        (["SELECT", "direct"], "direct", {}),
+        (["WITH", "decompose: units per product; top product"], "decompose", {"steps": ["units per product", "top product"]}),
+        (["SELECT", "clarify: Best by what?; units sold; revenue"], "clarify", {"clarifying_question": "Best by what?", "options": ["units sold", "revenue"]}),
+        (["DELETE"], "refuse", {"statement": "DELETE"}),
+        (["DROP"], "refuse", {"statement": "DROP"}),
+    ],
+)
+def test_choose_flow_each_flow(script: list[str], flow: str, detail: dict) -> None:
+    model = scripted_model({"choose_flow": script})
+    decision = choose_flow(model, SCHEMA, Q)
+    assert decision.flow == flow
+    for key, value in detail.items():
+        assert getattr(decision, key) == value
+    if flow == "refuse":
+        assert "only reads data" in decision.reason
+        assert model.lm.engine.generated == [("choose_flow", script[0])]  # a write ends the decision: no second call
+
+
+def test_choose_flow_grammar_refuses_unknown_statement_kind() -> None:
+    model = scripted_model({"choose_flow": ["VACUUM"]})
+    with pytest.raises(ScriptRejectedByGrammar):
+        choose_flow(model, SCHEMA, Q)
+
+
+def _selection(*tables: str) -> TableSelection:
+    return TableSelection(tables=list(tables))
+
+
+def test_plan_sql_uses_grammar_and_describes_sql() -> None:
+    sql = "SELECT p.name, SUM(oi.quantity) AS units FROM products p JOIN order_items oi ON oi.product_id = p.product_id GROUP BY p.name ORDER BY units DESC LIMIT 3"
+    model = scripted_model({"plan_sql": [sql]})
+    plan = plan_sql(model, SCHEMA, Q, selection=_selection("products", "order_items"))
+    assert plan.sql == sql
+    assert plan.explanation == "Reads products and order_items, groups by p.name, computes sum, orders by units DESC, keeps the first 3 rows."
+    assert "products p, order_items oi" in plan.prompt
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT o.quantity FROM orders o",  # column of another table behind the alias
+        "SELECT * FROM audit_log",  # table not selected
+        "DELETE FROM orders",
+        "SELECT 1 -- hidden",
+    ],
+)
+def test_plan_sql_grammar_refuses(sql: str) -> None:
+    model = scripted_model({"plan_sql": [sql]})
+    with pytest.raises(ScriptRejectedByGrammar):
+        plan_sql(model, SCHEMA, Q, selection=_selection("orders", "order_items"))
+
+
+def test_plan_sql_grammar_ends_the_statement_at_semicolon() -> None:
+    model = scripted_model({"plan_sql": ["SELECT 1; DROP TABLE orders"]})
+    plan = plan_sql(model, SCHEMA, Q, selection=_selection("orders"))
+    assert plan.sql == "SELECT 1;"  # nothing may follow the one statement
+
+
+def test_repair_sql_sees_failing_sql_and_error() -> None:
+    model = scripted_model({"repair_sql": ["SELECT SUM(oi.quantity) FROM order_items oi"]})
+    plan = repair_sql(model, SCHEMA, Q, failed_sql="SELECT SUM(o.qty) FROM orders o", error="column orders.qty does not exist", selection=_selection("orders", "order_items"))
+    assert plan.sql == "SELECT SUM(oi.quantity) FROM order_items oi"
+    assert "SELECT SUM(o.qty) FROM orders o" in plan.prompt and "column orders.qty does not exist" in plan.prompt
+
+
+def test_programs_share_one_prompt_prefix() -> None:
+    model = scripted_model({"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT", "direct"]})
+    ctx = QuestionContext.build(SCHEMA, Q)
+    first = select_tables(model, SCHEMA, Q, context=ctx).prompt
+    second = choose_flow(model, SCHEMA, Q, context=ctx).prompt
+    prefix = first[: first.index("Decision:")]
+    assert second.startswith(prefix) and len(prefix) > 500

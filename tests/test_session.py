@@ -1,0 +1,117 @@
+"""The orchestrator end to end with the scripted backend against the real demo database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.answer import Answer
+from engine.errors import ExitCode
+from engine.executor import Executor
+from engine.scripted import scripted_model
+from engine.session import Session, exit_code_of
+from engine.settings import Settings
+
+COUNT_SQL = "SELECT COUNT(*) FROM orders o WHERE o.status = 'cancelled'"
+
+
+@pytest.fixture()
+def settings(demo_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=demo_url, cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
+
+
+def ask(settings: Settings, script: dict[str, list[str]], question: str = "How many orders were cancelled?", **kwargs) -> Answer:
+    with Session(settings=settings, model=scripted_model(script)) as session:
+        return session.ask(question, **kwargs)
+
+
+def truth(settings: Settings, sql: str) -> list[list]:
+    with Executor(settings.database_url, settings) as ex:
+        return ex.run(sql).rows
+
+
+DIRECT = {"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT", "direct"]}
+
+
+def test_direct_flow_answers_with_rows(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": [COUNT_SQL]})
+    assert answer.status == "ok" and answer.flow == "direct" and exit_code_of(answer) == 0
+    assert answer.rows == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
+    assert answer.columns[0].type == "int8" and answer.row_count == 1 and not answer.truncated
+    assert answer.sql.endswith("LIMIT 500") and answer.tables == ["orders"]
+    assert [d.program for d in answer.decisions] == ["select_tables", "choose_flow", "plan_sql"]
+    assert answer.usage.llm_calls == 3
+    assert answer.usage.output_tokens == sum(d.output_tokens for d in answer.decisions) > 0
+    assert {"introspect", "select_tables", "choose_flow", "plan_sql", "validate", "execute", "total"} <= set(answer.timings)
+    assert [a.stage for a in answer.attempts] == ["ok"]
+
+
+def test_repair_after_unknown_column(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT COUNT(*) FROM orders WHERE state = 'cancelled'"], "repair_sql": [COUNT_SQL]})
+    assert answer.status == "ok"
+    assert [(a.stage, a.error.code if a.error else None) for a in answer.attempts] == [("validate", "unknown_column"), ("ok", None)]
+    assert "column state does not exist" in answer.attempts[0].error.message
+    assert answer.decisions[-1].program == "repair_sql"
+
+
+def test_attempt_limit_is_respected(settings: Settings) -> None:
+    bad = "SELECT COUNT(*) FROM orders WHERE state = 'x'"
+    answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": [bad]}, max_attempts=2)
+    assert answer.status == "error" and answer.error.code == "unknown_column"
+    assert len(answer.attempts) == 3 and [d.program for d in answer.decisions].count("repair_sql") == 2
+    assert exit_code_of(answer) == ExitCode.REFUSED
+    answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": [bad]}, max_attempts=0)
+    assert len(answer.attempts) == 1 and "repair_sql" not in [d.program for d in answer.decisions]
+
+
+def test_database_error_goes_to_repair(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT o.status / 2 FROM orders o"], "repair_sql": [COUNT_SQL]})
+    assert answer.attempts[0].stage == "execute" and answer.attempts[0].error.code == "sql_error"
+    assert answer.status == "ok"
+
+
+def test_write_request_is_refused_and_nothing_changes(settings: Settings) -> None:
+    before = truth(settings, "SELECT count(*) FROM orders")
+    answer = ask(settings, {"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["DELETE"]}, "delete all orders")
+    assert answer.status == "refused" and answer.flow == "refuse" and answer.sql is None
+    assert answer.error.code == "refused_by_decision" and exit_code_of(answer) == ExitCode.REFUSED
+    assert truth(settings, "SELECT count(*) FROM orders") == before
+
+
+def test_clarify_returns_question_and_options(settings: Settings) -> None:
+    answer = ask(settings, {"select_tables": ['{"tables": ["customers"]}'], "choose_flow": ["SELECT", "clarify: Best by what?; total spent; number of orders"]}, "who are the best customers?")
+    assert answer.status == "clarify" and exit_code_of(answer) == ExitCode.CLARIFY
+    assert answer.clarification.question == "Best by what?"
+    assert answer.clarification.options == ["total spent", "number of orders"]
+
+
+def test_no_execute_validates_only(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": [COUNT_SQL]}, execute=False)
+    assert answer.status == "ok" and answer.rows == [] and [a.stage for a in answer.attempts] == ["skipped"]
+    assert "execute" not in answer.timings
+
+
+def test_trace_includes_prompts(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": [COUNT_SQL]}, trace=True)
+    assert all(d.prompt and d.prompt_chars for d in answer.decisions)
+    assert "CREATE TABLE orders" in answer.decisions[0].prompt
+    plain = ask(settings, {**DIRECT, "plan_sql": [COUNT_SQL]})
+    assert all(d.prompt is None for d in plain.decisions)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "a\x00b", "x" * 10_001])
+def test_bad_questions_are_errors_not_exceptions(settings: Settings, question: str) -> None:
+    answer = ask(settings, DIRECT, question)
+    assert answer.status == "error" and answer.error.code == "bad_input" and exit_code_of(answer) == ExitCode.BAD_INPUT
+
+
+def test_grammar_refusal_is_a_model_error(settings: Settings) -> None:
+    answer = ask(settings, {"select_tables": ['{"tables": ["sales"]}']})
+    assert answer.status == "error" and answer.error.code == "model_output_invalid" and exit_code_of(answer) == ExitCode.MODEL
+
+
+def test_answer_schema_doc_is_current() -> None:
+    documented = json.loads((Path(__file__).parent.parent / "docs" / "answer.schema.json").read_text())
+    assert documented == Answer.model_json_schema(), "regenerate docs/answer.schema.json from engine.answer.Answer"
