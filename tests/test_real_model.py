@@ -1,0 +1,67 @@
+"""The real local model (Qwen2.5-Coder-0.5B via llama.cpp) end to end on the demo database.
+
+Few but real: each question has a different shape, and its result is checked
+against hand-written SQL for the same question, run on the same database.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from engine.executor import Executor
+from engine.session import Session
+from engine.settings import Settings
+
+pytestmark = pytest.mark.model
+
+CASES = {
+    "count": ("How many customers are there?", "SELECT count(*) FROM customers"),
+    "filter": ("List the names of stores in Chicago.", "SELECT name FROM stores WHERE city = 'Chicago'"),
+    "group-by": ("How many customers are in each loyalty tier?", "SELECT loyalty_tier, count(*) FROM customers GROUP BY loyalty_tier"),
+    "join": (
+        "How many products does each supplier supply? Show the supplier name and the count.",
+        "SELECT s.name, count(*) FROM suppliers s JOIN products p ON p.supplier_id = s.supplier_id GROUP BY s.name",
+    ),
+    "top-n": (
+        "Which 3 customers placed the most orders?",
+        "SELECT customer_id, count(*) FROM orders GROUP BY customer_id ORDER BY count(*) DESC LIMIT 3",
+    ),
+    "aggregate": ("What is the average rating of all reviews?", "SELECT avg(rating) FROM reviews"),
+}
+
+
+@pytest.fixture(scope="module")
+def session(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    # Default cache dir: the assembled model file is reused across runs; schema caches go to a temp dir.
+    settings = Settings(database_url=demo_url, data_dir=tmp_path_factory.mktemp("data"))
+    with Session(settings=settings, model="local") as s:
+        yield s
+
+
+def rows_of(session: Session, sql: str) -> list[list]:
+    with Executor(session.settings.database_url, session.settings) as ex:
+        return ex.run(sql).rows
+
+
+def normalized(rows: list[list]) -> Counter:
+    return Counter(tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in rows)
+
+
+@pytest.mark.parametrize("shape", list(CASES))
+def test_answers_match_hand_written_sql(session: Session, shape: str) -> None:
+    question, gold = CASES[shape]
+    answer = session.ask(question)
+    assert answer.status == "ok", (answer.error, answer.attempts)
+    assert normalized(answer.rows) == normalized(rows_of(session, gold)), answer.sql
+    assert answer.usage.llm_calls >= 3 and answer.usage.cached_input_tokens > 0
+
+
+def test_write_request_is_refused_and_database_unchanged(session: Session) -> None:
+    checksum = "SELECT count(*), sum(total_amount) FROM orders"
+    before = rows_of(session, checksum)
+    answer = session.ask("delete all orders")
+    assert answer.status == "refused" and answer.sql is None
+    assert rows_of(session, checksum) == before
