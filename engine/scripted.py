@@ -100,12 +100,17 @@ class ScriptedModel(Model):
         super().__init__(interpreter=EngineInterpreter(ScriptedEngine(script)), sampling_params=SamplingParams(), echo=False)
 
 
-def scripted_model(script: dict[str, list[str]]) -> Any:
-    """A ModelHandle (kind "scripted", grammar True) answering from ``script``."""
+def scripted_model(script: dict[str, list[str]], *, grammar: bool = True) -> Any:
+    """A ModelHandle (kind "scripted") answering from ``script``.
+
+    ``grammar=False`` makes the programs take their JSON-only path, as on
+    OpenAI: the SQL is then a free JSON string, which is how tests hand
+    arbitrary (hostile) SQL to the validator and executor.
+    """
     from engine.backends import ModelHandle
 
     lm = ScriptedModel(script)
-    return ModelHandle(spec="scripted", name="scripted", kind="scripted", lm=lm, grammar=True, price=None, context_window=32768)
+    return ModelHandle(spec="scripted", name="scripted", kind="scripted", lm=lm, grammar=grammar, price=None, context_window=32768)
 
 
 def load_script(path: str) -> dict[str, list[str]]:

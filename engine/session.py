@@ -205,7 +205,7 @@ class _Run:
         return None
 
     def fail(self, err: DecideSqlError) -> None:
-        self.answer.status = "refused" if err.exit_code == ExitCode.REFUSED and err.code in POLICY_CODES else "error"
+        self.answer.status = "refused" if err.exit_code == ExitCode.REFUSED else "error"
         self.answer.error = ErrorInfo(**err.to_dict())
         self.exit_code = err.exit_code
 

@@ -59,7 +59,7 @@ def test_repair_after_unknown_column(settings: Settings) -> None:
 def test_attempt_limit_is_respected(settings: Settings) -> None:
     bad = "SELECT COUNT(*) FROM orders WHERE state = 'x'"
     answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": [bad]}, max_attempts=2)
-    assert answer.status == "error" and answer.error.code == "unknown_column"
+    assert answer.status == "refused" and answer.error.code == "unknown_column"
     assert len(answer.attempts) == 3 and [d.program for d in answer.decisions].count("repair_sql") == 2
     assert exit_code_of(answer) == ExitCode.REFUSED
     answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": [bad]}, max_attempts=0)
