@@ -6,7 +6,10 @@ to it directly cannot persist, because every statement runs inside a
 ``lock_timeout`` and ``idle_in_transaction_session_timeout`` set locally.
 Rows are fetched through a server-side cursor, at most ``max_rows + 1`` of
 them, and fetching stops once the JSON size passes ``max_result_bytes``;
-either limit sets ``truncated``.
+either limit sets ``truncated``. While a statement runs, psycopg2 waits in
+Python (``wait_select``), so Ctrl-C cancels the query on the server at once;
+the wait callback is removed afterwards because COPY (the demo loader) cannot
+run with one.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import psycopg2
 import psycopg2.errors
 import psycopg2.extensions
+import psycopg2.extras
 from pydantic import BaseModel
 
 from engine.answer import ResultColumn
@@ -74,6 +78,7 @@ class Executor:
         conn = self.connection()
         started = time.perf_counter()
         try:
+            psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
             with conn.cursor() as setup:
                 setup.execute("SET TRANSACTION READ ONLY")
                 setup.execute("SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true), "
@@ -84,6 +89,7 @@ class Executor:
         except psycopg2.Error as exc:
             raise self._error(exc) from None
         finally:
+            psycopg2.extensions.set_wait_callback(None)
             self._rollback()
         return QueryResult(columns=columns, rows=rows, row_count=len(rows), truncated=truncated, ms=(time.perf_counter() - started) * 1000)
 
