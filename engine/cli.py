@@ -18,6 +18,7 @@ from engine.errors import BadInput
 from engine.output import OutputFormat, emit, guard, progress
 from engine.cli_ask import ask_command
 from engine.cli_db import db_app
+from engine.cli_eval import eval_command
 
 app = typer.Typer(
     name="decide-sql",
@@ -104,6 +105,7 @@ def schema(
 
 app.command("ask")(ask_command)
 app.add_typer(db_app, name="db", help="Manage the embedded demo database.")
+app.command("eval")(eval_command)
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, Sql
 from engine.instruments import Instruments
 from engine.settings import Settings
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
+from programs.context import schema_budget
 from programs.types import DecisionOutput, SqlPlan, TableSelection
 
 # Validator codes that end the question as a policy refusal: never "repaired" into something else.
@@ -139,8 +140,7 @@ class _Run:
     def execute(self, *, execute: bool, max_attempts: int, max_rows: int | None) -> None:
         s = self.session
         model, schema, q = s.model, s.schema, self.answer.question
-        budget = max(512, min(3000, int(getattr(model, "context_window", 8192) * 0.45)))
-        ctx = QuestionContext.build(schema, q, max_schema_tokens=budget)
+        ctx = QuestionContext.build(schema, q, max_schema_tokens=schema_budget(model))
 
         selection = select_tables(model, schema, q, context=ctx)
         self.record("select_tables", selection)

@@ -1,9 +1,11 @@
 """The baseline: plain single-prompt text-to-SQL with the same model.
 
-Full schema DDL, the question, one greedy generation of SQL; no decisions,
-no grammar beyond "stop at the end of the code block", no validation, no
-repair. Evaluation and benchmarks run it beside the engine so every report
-compares the two on the same machine and model.
+The schema DDL (rendered exactly as the engine's decisions see it, so both
+share one prompt prefix and one KV cache), the question, one greedy
+generation of SQL; no decisions, no grammar beyond "stop at the end of the
+code block", no validation, no repair. Evaluation and benchmarks run it
+beside the engine so every report compares the two on the same machine and
+model.
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ from typing import Any
 
 from guidance import gen
 
-from engine.render import render_schema
 from engine.schema import Schema
 from programs._run import run_decision
-from programs.context import QuestionContext, clean_question
+from programs.context import QuestionContext, schema_budget
 from programs.types import SqlPlan
 
 NAME = "plain_sql"
@@ -25,10 +26,9 @@ MAX_SQL_TOKENS = 400
 _FENCE = re.compile(r"```(?:sql)?\s*(.*?)(?:```|$)", re.S | re.I)
 
 
-def plain_sql(model: Any, schema: Schema, question: str, *, max_schema_tokens: int | None = None) -> SqlPlan:
+def plain_sql(model: Any, schema: Schema, question: str, *, context: QuestionContext | None = None) -> SqlPlan:
     """One greedy call: DDL + question -> SQL text."""
-    question = clean_question(question)
-    ctx = QuestionContext(schema=schema, question=question, schema_text=render_schema(schema, max_tokens=max_schema_tokens), full_schema=schema)
+    ctx = context or QuestionContext.build(schema, question, max_schema_tokens=schema_budget(model))
     if model.grammar:
         lm, usage, prompt = run_decision(model, ctx, NAME, INSTRUCTION, gen(name="sql", max_tokens=MAX_SQL_TOKENS, stop="```"), prefix="```sql\n")
         sql = lm["sql"]
