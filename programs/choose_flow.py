@@ -4,18 +4,18 @@
 CTEs), ``clarify`` (ambiguous: ask back with concrete options) or ``refuse``
 (asks to change data, or the database cannot answer it).
 
-On grammar backends the decision has two constrained parts. First the model,
-framed as the coder it is, picks the first keyword of the statement that would
-fulfil the request (SELECT, WITH, INSERT, UPDATE, DELETE, DROP, ...): small
-code models recognise a write request this way far more reliably than when
-asked "does this change data?" (measured on Qwen2.5-Coder-0.5B: every write
-request in our probe set recognised, versus none). A write keyword ends the
-decision as ``refuse``. Otherwise the model picks direct, decompose or
-clarify by name, and only the non-direct flows generate details. Refusing a
-read because "these tables cannot answer it" is left to JSON backends: small
-local models judged answerable questions unanswerable (measured: a count of
-cancelled orders refused), and a wrong refusal costs more than a harmless read.
-On OpenAI (strict structured outputs) all fields come back as one JSON object.
+On grammar backends (local llama.cpp, vLLM) the model, framed as the coder it
+is, picks the first keyword of the statement that would fulfil the request:
+SELECT (direct), WITH (decompose: the plan writes step CTEs) or a write
+keyword (INSERT, UPDATE, DELETE, DROP, ... : refuse). Small code models
+recognise write requests this way far more reliably than when asked "does
+this change data?" (measured on Qwen2.5-Coder-0.5B: every write request of
+our probe set recognised, versus none), and they judged answerable questions
+"unanswerable" or "ambiguous" when offered those flows (a count of cancelled
+orders refused), so grammar backends never clarify or refuse a read: a wrong
+refusal costs more than a harmless read, and one short call keeps the
+decision at ~0.4 s. On JSON backends (OpenAI strict structured outputs) the
+model chooses among all four flows, with reason, options or steps.
 """
 
 from __future__ import annotations
@@ -23,21 +23,19 @@ from __future__ import annotations
 from typing import Any
 
 import guidance
-from guidance import gen, select
+from guidance import select
+from pydantic import ValidationError
 
+from engine.errors import ModelError
 from engine.schema import Schema
 from programs._run import captured_json, run_decision
 from programs.context import QuestionContext
-from programs.types import DecisionUsage, FlowDecision, TableSelection
+from programs.types import FlowDecision, TableSelection
 
 NAME = "choose_flow"
 READ_KEYWORDS = ["SELECT", "WITH"]
 WRITE_KEYWORDS = ["INSERT", "UPDATE", "DELETE", "MERGE", "DROP", "CREATE", "ALTER", "TRUNCATE", "GRANT"]
 STATEMENT_INSTRUCTION = "Write the PostgreSQL statement that does exactly what the request asks."
-FLOW_INSTRUCTION = """Decide how to answer the question. Reply with one of:
-direct
-decompose: <step 1>; <step 2>; ...   (only when it needs several queries whose results are combined)
-clarify: <question to the user>; <option 1>; <option 2>   (only when the question cannot be answered without asking what it means)"""
 JSON_INSTRUCTION = """Decide how to answer:
 - statement: the first keyword of the SQL statement that would do what the request asks (SELECT, INSERT, UPDATE, DELETE, DROP, ...).
 - flow: "direct" if one SELECT query over these tables answers it; "decompose" if it needs several steps (list them in steps); "clarify" if it is too vague to answer (ask clarifying_question with concrete options); "refuse" if it asks to insert, update, delete, create or drop anything, or these tables cannot answer it (say why in reason).
@@ -57,16 +55,6 @@ def flow_json_schema() -> dict[str, Any]:
     return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
 
 
-def _detail(name: str, max_tokens: int) -> Any:
-    return gen(name=name, max_tokens=max_tokens, regex=r"[^\n]*")  # one line; ends at end of sequence
-
-
-FLOW_GRAMMAR = select(
-    ["direct", "decompose: " + _detail("steps", 120), "clarify: " + _detail("clarify", 120)],
-    name="flow",
-)
-
-
 def choose_flow(
     model: Any,
     schema: Schema,
@@ -77,11 +65,14 @@ def choose_flow(
 ) -> FlowDecision:
     """Decide the flow for ``question``; ``selection`` tells the model which tables were chosen."""
     ctx = context or QuestionContext.build(schema, question)
-    chosen = f"Tables chosen: {', '.join(selection.all_tables)}.\n" if selection is not None else ""
     if not model.grammar:
+        chosen = f"Tables chosen: {', '.join(selection.all_tables)}.\n" if selection is not None else ""
         lm, usage, prompt = run_decision(model, ctx, NAME, chosen + JSON_INSTRUCTION, guidance.json(name="flow", schema=flow_json_schema()))
         raw = captured_json(lm, "flow", NAME)
-        result = FlowDecision.model_validate({k: v for k, v in raw.items() if k in FlowDecision.model_fields})
+        try:
+            result = FlowDecision.model_validate({k: v for k, v in raw.items() if k in FlowDecision.model_fields})
+        except ValidationError as exc:  # remote JSON is not checked locally
+            raise ModelError(f"model returned an invalid flow decision: {exc.errors()[0]['msg']}", code="model_output_invalid") from None
         if result.statement in WRITE_KEYWORDS:
             result.flow = "refuse"
             result.reason = result.reason or _write_reason(result.statement)
@@ -93,30 +84,10 @@ def choose_flow(
     if statement in WRITE_KEYWORDS:
         result = FlowDecision(statement=statement, flow="refuse", reason=_write_reason(statement))
     else:
-        lm, flow_usage, prompt = run_decision(model, ctx, NAME, chosen + FLOW_INSTRUCTION, FLOW_GRAMMAR)
-        usage = _add(usage, flow_usage)
-        result = _parse_flow(statement, lm)
+        result = FlowDecision(statement=statement, flow="decompose" if statement == "WITH" else "direct")
     result._usage, result._prompt = usage, prompt
     return result
 
 
-def _parse_flow(statement: str, lm: Any) -> FlowDecision:
-    flow = lm["flow"].split(":", 1)[0]
-    if flow == "decompose":
-        return FlowDecision(statement=statement, flow="decompose", steps=_items(lm["steps"]))
-    if flow == "clarify":
-        parts = _items(lm["clarify"])
-        return FlowDecision(statement=statement, flow="clarify", clarifying_question=parts[0] if parts else "", options=parts[1:])
-    return FlowDecision(statement=statement, flow="direct")
-
-
-def _items(text: str) -> list[str]:
-    return [p.strip() for p in text.split(";") if p.strip()][:5]
-
-
 def _write_reason(statement: str) -> str:
     return f"the request needs a {statement} statement, which changes the database; decide-sql only reads data"
-
-
-def _add(a: DecisionUsage, b: DecisionUsage) -> DecisionUsage:
-    return DecisionUsage(**{k: getattr(a, k) + getattr(b, k) for k in DecisionUsage.model_fields})

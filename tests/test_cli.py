@@ -18,7 +18,7 @@ from engine.errors import ExitCode
 
 SCRIPT = {
     "select_tables": ['{"tables": ["orders"]}'],
-    "choose_flow": ["SELECT", "direct"],
+    "choose_flow": ["SELECT"],
     "plan_sql": ["SELECT o.status, COUNT(*) AS n FROM orders o GROUP BY o.status ORDER BY o.status"],
 }
 

@@ -25,7 +25,7 @@ QUESTIONS = [
 ]
 SCRIPT = {
     "select_tables": ['{"tables": ["pets"]}'],
-    "choose_flow": ["SELECT", "direct"],
+    "choose_flow": ["SELECT"],
     # right, wrong (dogs instead of cats), right with an extra column
     "plan_sql": ["SELECT COUNT(*) FROM pets", "SELECT p.name FROM pets p WHERE p.species = 'dog'", "SELECT p.name, p.age FROM pets p ORDER BY p.age DESC LIMIT 1"],
     # baseline (plain text, ends at the closing fence): right, invented column (runtime error), wrong

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from engine.scripted import ScriptRejectedByGrammar, scripted_model
@@ -37,24 +39,36 @@ def test_select_tables_grammar_refuses_table_outside_prefiltered_schema() -> Non
 
 
 @pytest.mark.parametrize(
-    ("script", "flow", "detail"),
+    ("keyword", "flow"),
+    [("SELECT", "direct"), ("WITH", "decompose"), ("DELETE", "refuse"), ("DROP", "refuse"), ("INSERT", "refuse")],
+)
+def test_choose_flow_from_statement_keyword(keyword: str, flow: str) -> None:
+    model = scripted_model({"choose_flow": [keyword]})
+    decision = choose_flow(model, SCHEMA, Q)
+    assert (decision.statement, decision.flow) == (keyword, flow)
+    assert ("only reads data" in decision.reason) == (flow == "refuse")
+    assert model.lm.engine.generated == [("choose_flow", keyword)]  # one short call
+
+
+def _json_flow(**fields: object) -> str:
+    base = {"statement": "SELECT", "flow": "direct", "reason": "", "clarifying_question": "", "options": [], "steps": []}
+    return json.dumps({**base, **fields})
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
     [
-        (["SELECT", "direct"], "direct", {}),
-        (["WITH", "decompose: units per product; top product"], "decompose", {"steps": ["units per product", "top product"]}),
-        (["SELECT", "clarify: Best by what?; units sold; revenue"], "clarify", {"clarifying_question": "Best by what?", "options": ["units sold", "revenue"]}),
-        (["DELETE"], "refuse", {"statement": "DELETE"}),
-        (["DROP"], "refuse", {"statement": "DROP"}),
+        ({"flow": "clarify", "clarifying_question": "Best by what?", "options": ["units", "revenue"]}, {"flow": "clarify", "options": ["units", "revenue"]}),
+        ({"flow": "decompose", "steps": ["units per product", "top one"]}, {"flow": "decompose", "steps": ["units per product", "top one"]}),
+        ({"flow": "refuse", "reason": "no weather data"}, {"flow": "refuse", "reason": "no weather data"}),
+        ({"statement": "UPDATE", "flow": "direct"}, {"flow": "refuse"}),  # a write is refused whatever flow the model picked
     ],
 )
-def test_choose_flow_each_flow(script: list[str], flow: str, detail: dict) -> None:
-    model = scripted_model({"choose_flow": script})
+def test_choose_flow_json_backend_has_all_four_flows(fields: dict, expected: dict) -> None:
+    model = scripted_model({"choose_flow": [_json_flow(**fields)]}, grammar=False)
     decision = choose_flow(model, SCHEMA, Q)
-    assert decision.flow == flow
-    for key, value in detail.items():
+    for key, value in expected.items():
         assert getattr(decision, key) == value
-    if flow == "refuse":
-        assert "only reads data" in decision.reason
-        assert model.lm.engine.generated == [("choose_flow", script[0])]  # a write ends the decision: no second call
 
 
 def test_choose_flow_grammar_refuses_unknown_statement_kind() -> None:
@@ -105,7 +119,7 @@ def test_repair_sql_sees_failing_sql_and_error() -> None:
 
 
 def test_programs_share_one_prompt_prefix() -> None:
-    model = scripted_model({"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT", "direct"]})
+    model = scripted_model({"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT"]})
     ctx = QuestionContext.build(SCHEMA, Q)
     first = select_tables(model, SCHEMA, Q, context=ctx).prompt
     second = choose_flow(model, SCHEMA, Q, context=ctx).prompt

@@ -32,7 +32,7 @@ def truth(settings: Settings, sql: str) -> list[list]:
         return ex.run(sql).rows
 
 
-DIRECT = {"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT", "direct"]}
+DIRECT = {"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT"]}
 
 
 def test_direct_flow_answers_with_rows(settings: Settings) -> None:
@@ -81,7 +81,10 @@ def test_write_request_is_refused_and_nothing_changes(settings: Settings) -> Non
 
 
 def test_clarify_returns_question_and_options(settings: Settings) -> None:
-    answer = ask(settings, {"select_tables": ['{"tables": ["customers"]}'], "choose_flow": ["SELECT", "clarify: Best by what?; total spent; number of orders"]}, "who are the best customers?")
+    flow = {"statement": "SELECT", "flow": "clarify", "reason": "", "clarifying_question": "Best by what?", "options": ["total spent", "number of orders"], "steps": []}
+    model = scripted_model({"select_tables": ['{"tables": ["customers"]}'], "choose_flow": [json.dumps(flow)]}, grammar=False)
+    with Session(settings=settings, model=model) as session:
+        answer = session.ask("who are the best customers?")
     assert answer.status == "clarify" and exit_code_of(answer) == ExitCode.CLARIFY
     assert answer.clarification.question == "Best by what?"
     assert answer.clarification.options == ["total spent", "number of orders"]

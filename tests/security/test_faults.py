@@ -16,7 +16,7 @@ import pytest
 from engine.errors import ExitCode
 
 ROOT = Path(__file__).resolve().parents[2]
-SLOW = {"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT", "direct"], "plan_sql": ["SELECT count(*) FROM orders o, orders p, orders q"]}
+SLOW = {"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT"], "plan_sql": ["SELECT count(*) FROM orders o, orders p, orders q"]}
 
 
 def cli(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:

@@ -51,7 +51,7 @@ def assert_clean(result: subprocess.CompletedProcess) -> None:
         assert "Traceback" not in channel
 
 
-SCRIPT = {"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT", "direct"], "plan_sql": ["SELECT count(*) FROM orders"]}
+SCRIPT = {"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT"], "plan_sql": ["SELECT count(*) FROM orders"]}
 
 
 def test_ok_answer_with_trace_has_no_secret(secret_url: str, tmp_path: Path) -> None:
