@@ -1,293 +1,365 @@
-"""The read-only policy: a statement runs only if it is proven to be a bounded read.
+"""The read-only policy: a statement runs only if it is proven to be one bounded read.
 
-``validate(sql, schema)`` parses with sqlglot (PostgreSQL dialect) and runs a
-pipeline of named checks; the first failure raises ``SqlRefused`` with a
-stable code and a message precise enough to feed back to a model:
+``validate(sql, schema)`` tokenizes and parses with sqlglot (PostgreSQL
+dialect), runs a pipeline of named checks over the whole tree and returns the
+SQL *regenerated from the checked tree* (comments dropped), so what runs is
+exactly what was checked. The first failure raises ``SqlRefused`` with one of
+these stable codes and a message precise enough to feed back to a model:
 
-- ``empty``: nothing but whitespace or comments
-- ``too_complex``: longer than MAX_SQL_CHARS or nested deeper than MAX_DEPTH
-- ``parse_error``: sqlglot cannot parse it as PostgreSQL
+- ``empty``: nothing but whitespace, semicolons or comments
+- ``too_complex``: longer than MAX_SQL_CHARS, brackets nested deeper than
+  MAX_NESTING, or a tree too deep to walk (MAX_TREE_DEPTH)
+- ``parse_error``: not valid PostgreSQL for sqlglot, a NUL byte, or text that
+  sqlglot parsed but did not keep (the regenerated SQL lost a name of the input)
 - ``multiple_statements``: more than one statement (also when a comment hides one)
-- ``write_statement``: not a query: INSERT/UPDATE/DELETE/MERGE, DDL, COPY, SET,
-  CALL, DO, EXPLAIN, SHOW, LISTEN, PREPARE, transaction control ... anywhere in the tree
+- ``write_statement``: anything that is not a SELECT query or a set operation of
+  them: INSERT/UPDATE/DELETE/MERGE, DDL, COPY, GRANT, SET/RESET/SHOW, CALL, DO,
+  EXPLAIN, LISTEN/NOTIFY, PREPARE/EXECUTE, transaction control, a bare VALUES
+  list, and any syntax node not on engine.sql_functions.ALLOWED_NODES, anywhere
 - ``data_modifying_cte``: WITH x AS (INSERT/UPDATE/DELETE ...)
 - ``select_into``: SELECT ... INTO (creates a table)
-- ``locking_clause``: FOR UPDATE / FOR SHARE / ...
-- ``forbidden_function``: a function outside engine.sql_functions.ALLOWED_FUNCTIONS,
-  or a cast to an OID alias type (regclass, regproc, ...), which looks up catalog objects
-- ``system_catalog``: pg_catalog / information_schema (unless allowed)
-- ``unknown_table``: a table that is not in the introspected schema
+- ``locking_clause``: FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE
+- ``forbidden_function``: a function not on engine.sql_functions.ALLOWED_FUNCTIONS
+  (there is no separate ``unknown_function``: the fix is the same), a call
+  qualified with a schema other than pg_catalog, a quoted or non-ASCII function
+  name that PostgreSQL would not fold onto the allowed one, a cast to an OID alias
+  type (regclass, regproc ...), OPERATOR(...) syntax, or a keyword that reads
+  server state (user, current_role ...)
+- ``system_catalog``: pg_catalog / information_schema / pg_* relations (unless allowed)
+- ``unknown_table``: a table that is not in the introspected schema (public
+  tables by bare name, others as schema.table), with the closest real names
 - ``unknown_column`` / ``ambiguous_column``: a column that does not resolve
+  (sqlglot's qualify against the schema), with suggestions (validator_messages)
 
-Accepted statements get a row limit (injected, or tightened when larger) and
-are returned normalized as ``ValidatedSql.sql``, the exact text to run.
+Accepted statements get a row limit on the outermost query (injected, or
+tightened when larger or not a constant) and ``ValidatedSql.sql`` is the exact
+single statement to run, without a trailing semicolon.
 """
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 
-import sqlglot
 from pydantic import BaseModel
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
+from sqlglot.tokens import Token, TokenType
 
+from engine import validator_messages as messages
 from engine.errors import SqlRefused
 from engine.schema import Schema, Table
-from engine.sql_functions import ALLOWED_FUNCTIONS
+from engine.sql_functions import (
+    ALLOWED_FUNCTION_SCHEMAS,
+    ALLOWED_FUNCTIONS,
+    ALLOWED_NODES,
+    FORBIDDEN_NODES,
+    FORBIDDEN_TYPE_PREFIX,
+    SERVER_STATE_KEYWORDS,
+)
 
-logging.getLogger("sqlglot").setLevel(logging.ERROR)  # "falling back to Command" warnings: we refuse those anyway
+logging.getLogger("sqlglot").setLevel(logging.ERROR)  # "falling back to Command" warnings: refused anyway
 
 MAX_SQL_CHARS = 20_000
-MAX_DEPTH = 60
-SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
-WRITE_NODES: tuple[type[exp.Expression], ...] = (
-    exp.DML, exp.DDL, exp.Command, exp.Copy, exp.Set, exp.Transaction, exp.Commit, exp.Rollback, exp.Merge,
-    exp.TruncateTable, exp.Grant, exp.Revoke, exp.Describe, exp.Use, exp.Pragma, exp.Analyze, exp.Kill, exp.Refresh,
-    exp.Cache, exp.Uncache, exp.LoadData, exp.Comment, exp.Execute, exp.Declare, exp.Show, exp.Alter, exp.Create, exp.Drop,
-)
-QUERY_NODES = (exp.Select, exp.SetOperation)
-_FUNC_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
+MAX_NESTING = 50
+MAX_TREE_DEPTH = 250
+SYSTEM_SCHEMAS = ("information_schema",)  # and every schema whose name starts with pg_
+QUERY_NODES = (exp.Select, exp.SetOperation, exp.Subquery)
+NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER)
+_DIALECT = Dialect.get_or_raise("postgres")
+_CALL = re.compile(r"^\s*([^\s(]+)\s*\(")
 
 
 class ValidatedSql(BaseModel):
     sql: str  # normalized, limited: the exact text the executor runs
-    tables: list[str]  # tables read (display names)
+    tables: list[str]  # schema tables read (display names), each once; CTEs are not listed
     limit_applied: bool  # True when a LIMIT was injected or tightened
 
 
 def validate(sql: str, schema: Schema, *, max_rows: int | None = 1000, allow_system_catalogs: bool = False) -> ValidatedSql:
     """Prove ``sql`` is one bounded read over ``schema``; raise ``SqlRefused`` otherwise."""
-    tree = _parse_one(sql)
-    _check_statement_kind(tree)
-    _check_nodes(tree)
-    _check_functions(tree)
-    tables = _check_tables(tree, schema, allow_system_catalogs)
-    _check_columns(tree, schema)
-    limit_applied = _apply_limit(tree, max_rows) if max_rows else False
-    return ValidatedSql(sql=tree.sql(dialect="postgres"), tables=tables, limit_applied=limit_applied)
+    try:
+        tokens = _tokenize(sql)
+        tree = _parse(tokens, sql)
+        _check_statement_kind(tree, tokens[0].text.upper())
+        _check_nodes(tree)
+        _check_functions(tree)
+        tables, system = _check_tables(tree, schema, allow_system_catalogs)
+        if not system:  # system catalogs are not in the schema: the database resolves their columns
+            _check_columns(tree, schema)
+        limit_applied = _apply_limit(tree, max_rows) if max_rows else False
+        return ValidatedSql(sql=_render(tree, tokens), tables=tables, limit_applied=limit_applied)
+    except RecursionError:
+        raise _refuse("too_complex", "statement is nested too deeply to check; simplify it") from None
 
 
 def _refuse(code: str, message: str) -> SqlRefused:
     return SqlRefused(message, code=code)
 
 
-def _parse_one(sql: str) -> exp.Expression:
+def _tokenize(sql: str) -> list[Token]:
     if len(sql) > MAX_SQL_CHARS:
         raise _refuse("too_complex", f"statement is {len(sql):,} characters; the limit is {MAX_SQL_CHARS:,}")
     if "\x00" in sql:
-        raise _refuse("parse_error", "statement contains a NUL byte")
+        raise _refuse("parse_error", "statement contains a NUL byte; send plain SQL text")
     try:
-        statements = [s for s in sqlglot.parse(sql, read="postgres") if s is not None]
-    except (ParseError, TokenError) as exc:
-        raise _refuse("parse_error", f"not valid PostgreSQL: {_first_error(exc)}") from None
-    except RecursionError:
-        raise _refuse("too_complex", f"statement is nested too deeply (limit {MAX_DEPTH} levels)") from None
-    if not statements:
+        tokens = _DIALECT.tokenize(sql)
+    except TokenError as exc:
+        raise _refuse("parse_error", f"not valid PostgreSQL: {str(exc).splitlines()[0][:200]}") from None
+    if all(t.token_type == TokenType.SEMICOLON for t in tokens):
         raise _refuse("empty", "no SQL statement given; write one SELECT query")
-    if len(statements) > 1:
+    _check_token_shape(tokens)
+    return tokens
+
+
+def _check_token_shape(tokens: list[Token]) -> None:
+    """One statement (semicolons only at the end) and bounded bracket nesting, before parsing."""
+    body = tokens
+    while body and body[-1].token_type == TokenType.SEMICOLON:
+        body = body[:-1]
+    if any(t.token_type == TokenType.SEMICOLON for t in body):
+        raise _refuse("multiple_statements", "more than one statement given (a ';' before the end); exactly one SELECT query may run")
+    depth = 0
+    for t in body:
+        depth += t.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET)
+        depth -= t.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET)
+        if depth > MAX_NESTING:
+            raise _refuse("too_complex", f"brackets are nested more than {MAX_NESTING} levels deep; simplify the query")
+
+
+def _parse(tokens: list[Token], sql: str) -> exp.Expression:
+    try:
+        statements = [s for s in _DIALECT.parser().parse(tokens, sql) if s is not None]
+    except ParseError as exc:
+        raise _refuse("parse_error", f"not valid PostgreSQL: {_first_error(exc)}") from None
+    if len(statements) != 1:
         raise _refuse("multiple_statements", f"{len(statements)} statements given; exactly one SELECT query may run")
     tree = normalize_identifiers(statements[0], dialect="postgres")  # unquoted names fold to lower case, as in PostgreSQL
-    if _depth(tree) > MAX_DEPTH:
-        raise _refuse("too_complex", f"statement is nested too deeply (limit {MAX_DEPTH} levels)")
+    while isinstance(tree, exp.Subquery) and not any(v for k, v in tree.args.items() if k != "this"):
+        tree = tree.this  # (SELECT ...): redundant outer parentheses
+    if _depth(tree) > MAX_TREE_DEPTH:
+        raise _refuse("too_complex", f"expression is nested more than {MAX_TREE_DEPTH} levels deep; simplify the query")
     return tree
 
 
-def _first_error(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if errors:
-        e = errors[0]
+def _first_error(exc: ParseError) -> str:
+    if exc.errors:
+        e = exc.errors[0]
         return f"{e.get('description')} near {e.get('highlight')!r} (line {e.get('line')}, column {e.get('col')})"
     return str(exc).splitlines()[0][:200]
 
 
 def _depth(node: exp.Expression) -> int:
     deepest, stack = 0, [(node, 1)]
-    while stack:
+    while stack and deepest <= MAX_TREE_DEPTH:
         current, depth = stack.pop()
         deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            return deepest
         stack.extend((child, depth + 1) for child in current.iter_expressions())
     return deepest
 
 
-def _check_statement_kind(tree: exp.Expression) -> None:
-    if isinstance(tree, WRITE_NODES):
-        kind = tree.key.upper() if not isinstance(tree, exp.Command) else str(tree.this).upper()
-        raise _refuse("write_statement", f"{kind} statements are not allowed; only a single SELECT query may run")
+def _check_statement_kind(tree: exp.Expression, first_word: str) -> None:
+    if isinstance(tree, exp.Values):
+        raise _refuse("write_statement", "a bare VALUES list is not allowed; write SELECT * FROM (VALUES ...) AS v(col)")
     if not isinstance(tree, QUERY_NODES):
-        raise _refuse("write_statement", f"only SELECT queries may run, not {tree.key.upper()}")
+        kind = _kind(tree) if first_word == "WITH" else first_word  # sqlglot misreads some (LISTEN x: an alias)
+        raise _refuse("write_statement", f"{kind} statements are not allowed; only a single SELECT query may run")
+
+
+def _kind(node: exp.Expression) -> str:
+    if isinstance(node, exp.Command):
+        return str(node.this).upper()
+    return node.key.upper()
 
 
 def _check_nodes(tree: exp.Expression) -> None:
-    for cte in tree.find_all(exp.CTE):
-        if not isinstance(cte.this, QUERY_NODES):
-            raise _refuse("data_modifying_cte", f"CTE {cte.alias_or_name} is a {cte.this.key.upper()}; every CTE must be a SELECT")
+    """Every node must be a known read-only construct; the specific codes come first."""
     for node in tree.walk():
-        if isinstance(node, WRITE_NODES):
-            raise _refuse("write_statement", f"{node.key.upper()} is not allowed inside a query")
+        if isinstance(node, exp.CTE) and not isinstance(node.this, QUERY_NODES):
+            raise _refuse("data_modifying_cte", f"CTE {node.alias_or_name} is a {_kind(node.this)}; every CTE must be a SELECT")
         if isinstance(node, exp.Into):
             raise _refuse("select_into", "SELECT ... INTO creates a table; remove the INTO clause")
         if isinstance(node, exp.Lock):
-            raise _refuse("locking_clause", "locking clauses (FOR UPDATE / FOR SHARE) are not allowed in read-only queries")
-        if isinstance(node, exp.Values) and not isinstance(node.parent, (exp.From, exp.Join, exp.Subquery, exp.Alias, exp.Table)):
-            raise _refuse("write_statement", "VALUES lists are only allowed as a table in FROM")
-
-
-def _function_name(node: exp.Func) -> str:
-    if isinstance(node, exp.Anonymous):
-        return str(node.name).lower()
-    match = _FUNC_NAME.match(node.sql(dialect="postgres"))
-    return match.group(1).lower() if match else ""  # operator syntax (x -> 'k', CASE ...): a built-in, not a call
+            raise _refuse("locking_clause", "locking clauses (FOR UPDATE / FOR SHARE) are not allowed in a read-only query; remove it")
+        if isinstance(node, FORBIDDEN_NODES):
+            raise _refuse("forbidden_function", "OPERATOR(...) syntax may call any function; use the plain operator")
+        if not isinstance(node, ALLOWED_NODES):
+            raise _refuse("write_statement", f"{_kind(node)} is not allowed in a read-only query; use a plain SELECT")
 
 
 def _check_functions(tree: exp.Expression) -> None:
-    for node in tree.find_all(exp.Func):
-        name = _function_name(node)
-        if name and name.split(".")[-1] not in ALLOWED_FUNCTIONS:
-            raise _refuse("forbidden_function", f"function {name}() is not on the allow-list of side-effect-free functions; use standard SQL functions")
-        if isinstance(node, (exp.Cast, exp.TryCast)) and node.to.sql(dialect="postgres").upper().startswith("REG"):
-            raise _refuse("forbidden_function", f"casts to {node.to.sql(dialect='postgres')} look up catalog objects and are not allowed")
-    for dtype in tree.find_all(exp.DataType):
-        if dtype.sql(dialect="postgres").upper().startswith("REG"):
-            raise _refuse("forbidden_function", f"type {dtype.sql(dialect='postgres')} looks up catalog objects and is not allowed")
+    for node in tree.walk():
+        if isinstance(node, exp.Func):
+            _check_call(node)
+        elif isinstance(node, exp.DataType):
+            _check_type(node)
+        elif isinstance(node, exp.Column) and not node.table and not node.this.quoted and node.name in SERVER_STATE_KEYWORDS:
+            raise _refuse("forbidden_function", f"{node.name} reads server state and is not allowed; query the application tables")
 
 
-def _check_tables(tree: exp.Expression, schema: Schema, allow_system: bool) -> list[str]:
-    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+def _check_call(node: exp.Func) -> None:
+    name, quoted = _function_name(node)
+    if not name:
+        return  # operator syntax (x ->> 'k', a @> b, CASE ...): a built-in, not a call by name
+    if not name.isascii() or (quoted and name != name.lower()):
+        raise _refuse("forbidden_function", f"function {name}() is not on the allow-list; write built-in function names unquoted in ASCII")
+    qualifier = node.parent.this.sql(dialect="postgres") if isinstance(node.parent, exp.Dot) and node.arg_key == "expression" else ""
+    if qualifier and qualifier.strip('"') not in ALLOWED_FUNCTION_SCHEMAS:
+        raise _refuse("forbidden_function", f"function {qualifier}.{name}() is not allowed; call built-in functions without a schema prefix")
+    if name.lower() not in ALLOWED_FUNCTIONS:
+        raise _refuse("forbidden_function", f"function {name}() is not on the allow-list of side-effect-free functions; use standard SQL functions")
+
+
+def _function_name(node: exp.Func) -> tuple[str, bool]:
+    """The name PostgreSQL will see, and whether it is quoted."""
+    if isinstance(node, exp.Anonymous):
+        this = node.this
+        return (this.name, this.quoted) if isinstance(this, exp.Identifier) else (str(this), False)
+    rendered = node.sql(dialect="postgres", comments=False)
+    if not any(True for _ in node.iter_expressions()):
+        return rendered.split("(")[0].strip(), False  # CURRENT_USER, LOCALTIMESTAMP, VERSION() ...
+    match = _CALL.match(rendered)
+    return (match.group(1), False) if match else ("", False)
+
+
+def _check_type(node: exp.DataType) -> None:
+    name = node.sql(dialect="postgres").split(".")[-1].strip('"').lower()
+    if name.startswith(FORBIDDEN_TYPE_PREFIX):
+        raise _refuse("forbidden_function", f"type {name} looks catalog objects up and is not allowed; compare names as text instead")
+
+
+def _check_tables(tree: exp.Expression, schema: Schema, allow_system: bool) -> tuple[list[str], bool]:
+    """Resolve every table reference; return the schema tables read and whether system catalogs are read."""
     used: list[str] = []
+    system = False
     for table in tree.find_all(exp.Table):
-        if not table.name or isinstance(table.this, exp.Func):  # table functions are checked as functions
+        if not isinstance(table.this, exp.Identifier):
+            continue  # a table function (generate_series(...)): checked as a function
+        db, name = table.db, table.name
+        spelled = f"{db}.{name}" if db else name
+        if table.catalog:
+            raise _refuse("unknown_table", f"table {table.catalog}.{spelled} names another database; use tables of this one")
+        if not db and _is_visible_cte(table):
             continue
-        schema_name = table.db
-        if schema_name.lower() in SYSTEM_SCHEMAS or (not schema_name and table.name.lower().startswith("pg_") and schema.table(table.name) is None):
-            if allow_system:
-                continue
-            raise _refuse("system_catalog", f"system catalog {table.sql(dialect='postgres')} is not readable; query the application tables")
-        if not schema_name and table.name in ctes:
+        if db.startswith("pg_") or db in SYSTEM_SCHEMAS or (not db and name.startswith("pg_")):
+            if not allow_system:
+                raise _refuse("system_catalog", f"system catalog {spelled} is not readable; query the application tables")
+            system = True
             continue
-        found = schema.table(f"{schema_name}.{table.name}" if schema_name else table.name)
+        found = _lookup(schema, db or "public", name)
         if found is None:
-            raise _refuse("unknown_table", _unknown_table_message(table, schema))
+            raise _refuse("unknown_table", messages.unknown_table(spelled, schema))
         if found.display_name not in used:
             used.append(found.display_name)
-    return used
+    return used, system
 
 
-def _unknown_table_message(table: exp.Table, schema: Schema) -> str:
-    name = f"{table.db}.{table.name}" if table.db else table.name
-    names = [t.display_name for t in schema.tables]
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; tables are: {', '.join(names[:30])}"
-    return f"table {name} does not exist{hint}"
+def _lookup(schema: Schema, schema_name: str, name: str) -> Table | None:
+    return next((t for t in schema.tables if t.schema_name == schema_name and t.name == name), None)
+
+
+def _is_visible_cte(table: exp.Table) -> bool:
+    """True when a bare table name refers to a CTE in scope (PostgreSQL's visibility rules)."""
+    child, node = table, table.parent
+    while node is not None:
+        if isinstance(node, exp.With):
+            names = [cte.alias_or_name for cte in node.expressions]
+            visible = names if node.recursive else names[: node.expressions.index(child)]
+            if table.name in visible:
+                return True
+        elif isinstance(node, exp.Query) and child is not node.args.get("with_") and node.args.get("with_"):
+            if table.name in (cte.alias_or_name for cte in node.args["with_"].expressions):
+                return True
+        child, node = node, node.parent
+    return False
+
+
+def _check_columns(tree: exp.Expression, schema: Schema) -> None:
+    try:
+        qualify(tree.copy(), schema=_mapping(schema), dialect="postgres", db="public", validate_qualify_columns=True,
+                quote_identifiers=False, identify=False, expand_stars=False)
+    except OptimizeError as exc:
+        raise _column_refusal(str(exc).splitlines()[0], tree, schema) from None
 
 
 def _mapping(schema: Schema) -> MappingSchema:
     nested: dict[str, dict[str, dict[str, str]]] = {}
     for t in schema.tables:
-        nested.setdefault(t.schema_name, {})[t.name] = {c.name: _sqlglot_type(c.type) for c in t.columns}
+        nested.setdefault(t.schema_name, {})[t.name] = {c.name: "text" for c in t.columns}  # types do not matter for names
     return MappingSchema(nested, dialect="postgres", normalize=False)
 
 
-def _sqlglot_type(pg_type: str) -> str:
-    base = pg_type.split("(")[0].strip()
-    return base if base and not base.endswith("[]") else "text"
+def _column_refusal(error: str, tree: exp.Expression, schema: Schema) -> SqlRefused:
+    """Translate sqlglot's qualify error into a precise, model-ready refusal."""
+    scope = _tables_by_alias(tree, schema)
+    match = (
+        re.match(r"Unknown column: (.+)$", error)
+        or re.match(r"Column '([^']+)' could not be resolved(?: for table: '([^']+)')?", error)
+        or re.match(r"Ambiguous column '([^']+)'", error)
+    )
+    if match is None:
+        if match := re.match(r"Unknown table: '?([^'\s]+)", error):
+            return _refuse("unknown_column", f"{match.group(1)} is not a table or alias in FROM; use one of: {', '.join(scope) or 'none'}")
+        return _refuse("unknown_column", f"the statement's names do not resolve: {error}")
+    column = match.group(1)
+    qualifier = match.group(2) if match.lastindex and match.lastindex > 1 else ""
+    owners = [f"{alias}.{column}" for alias, t in scope.items() if t.column(column) is not None]
+    if not qualifier and len(owners) > 1:  # sqlglot leaves an ambiguous name unresolved
+        return _refuse("ambiguous_column", messages.ambiguous_column(column, owners))
+    if not qualifier:  # "Unknown column" does not say which table: find the reference in the tree
+        qualifier = next((c.table for c in tree.find_all(exp.Column) if c.name == column and c.table in scope and scope[c.table].column(column) is None), "")
+    target = scope.get(qualifier)
+    if qualifier and target is None:
+        return _refuse("unknown_column", f"column {qualifier}.{column} does not resolve: {qualifier} is not a table or alias in scope; use one of: {', '.join(scope) or 'none'}")
+    return _refuse("unknown_column", messages.unknown_column(column, target, list({t.key: t for t in scope.values()}.values()), schema))
 
 
-def _check_columns(tree: exp.Expression, schema: Schema) -> None:
-    try:
-        qualify(tree.copy(), schema=_mapping(schema), dialect="postgres", db="public", validate_qualify_columns=True, quote_identifiers=False, expand_stars=False)
-    except OptimizeError as exc:
-        message = str(exc)
-        if match := re.search(r"Unknown column: (\S+)", message):  # qualified: alias.column
-            column = match.group(1)
-            qualifier = next((c.table for c in tree.find_all(exp.Column) if c.name == column and c.table), "")
-            raise _column_refusal(column, qualifier, tree, schema) from None
-        if match := re.search(r"Column '([^']+)' could not be resolved(?: for table: '([^']+)')?", message):
-            raise _column_refusal(match.group(1), match.group(2) or "", tree, schema) from None
-        # Other optimizer limits (syntax sqlglot cannot follow) are not policy failures: the
-        # database resolves names itself, and every safety check above already passed.
-    except Exception:  # noqa: BLE001 - sqlglot internals; same reasoning as above
-        return
-
-
-def _tables_in_scope(tree: exp.Expression, schema: Schema) -> dict[str, Table]:
-    """Alias (or name) -> schema table, for every table reference in the statement."""
+def _tables_by_alias(tree: exp.Expression, schema: Schema) -> dict[str, Table]:
+    """Alias (or bare name) -> schema table, for every schema table referenced."""
     out: dict[str, Table] = {}
     for tbl in tree.find_all(exp.Table):
-        found = schema.table(f"{tbl.db}.{tbl.name}" if tbl.db else tbl.name)
+        found = _lookup(schema, tbl.db or "public", tbl.name) if isinstance(tbl.this, exp.Identifier) and not _is_visible_cte(tbl) else None
         if found is not None:
             out[tbl.alias_or_name] = found
     return out
 
 
-def _column_refusal(column: str, qualifier: str, tree: exp.Expression, schema: Schema) -> SqlRefused:
-    scope = _tables_in_scope(tree, schema)
-    target = scope.get(qualifier)
-    if target is None and not qualifier:
-        owners = list({t.key: t for t in scope.values() if t.column(column) is not None}.values())
-        if len(owners) > 1:
-            names = ", ".join(f"{t.display_name}.{column}" for t in owners)
-            return _refuse("ambiguous_column", f"column {column} is ambiguous: it could be {names}; qualify it with the table alias")
-    subject = f"{target.display_name}.{column}" if target else (f"{qualifier}.{column}" if qualifier else column)
-    parts = [f"column {subject} does not exist"]
-    candidates = target.columns if target else [c for t in scope.values() for c in t.columns]
-    names = list(dict.fromkeys(c.name for c in candidates))
-    close = [n for n in names if n.startswith(column) or n.endswith(column) or column.startswith(n)][:3]
-    close += [n for n in difflib.get_close_matches(column, names, n=3, cutoff=0.6) if n not in close]
-    if close:
-        owner = target.display_name + "." if target else ""
-        parts.append(f"did you mean {', '.join(owner + c for c in close)}?")
-    home = target or next(iter(scope.values()), None)
-    elsewhere = _column_elsewhere(column, home, schema)
-    if elsewhere:
-        parts.append(elsewhere)
-    if target is not None:
-        parts.append(f"{target.display_name} has: {', '.join(c.name for c in target.columns[:40])}")
-    return _refuse("unknown_column", "; ".join(parts))
-
-
-def _column_elsewhere(column: str, table: Table | None, schema: Schema) -> str:
-    """Point at a table reachable by a foreign key that has the column (or a close one)."""
-    if table is None:
-        return ""
-    hops = [(fk.to_schema, fk.to_table, fk.from_columns) for fk in table.foreign_keys] + [
-        (fk.from_schema, fk.from_table, fk.to_columns) for fk in table.referenced_by
-    ]
-    for other_schema, other_name, via in hops:
-        other = schema.table(f"{other_schema}.{other_name}")
-        if other is None:
-            continue
-        close = difflib.get_close_matches(column, [c.name for c in other.columns], n=1, cutoff=0.7)
-        if close:
-            return f"did you mean {other.display_name}.{close[0]} via {table.display_name}.{', '.join(via)}?"
-    return ""
-
-
 def _apply_limit(tree: exp.Expression, max_rows: int) -> bool:
-    """Inject LIMIT max_rows or tighten a larger / non-constant one; keep a smaller one."""
+    """Inject LIMIT max_rows, or replace a larger or non-constant LIMIT/FETCH; keep a smaller one."""
     current = tree.args.get("limit")
-    fetch = tree.args.get("fetch") if isinstance(tree, exp.Select) else None
-    existing = current.expression if isinstance(current, exp.Limit) else (fetch.args.get("count") if fetch is not None else None)
-    value = _int_literal(existing)
-    if value is not None and value <= max_rows:
+    count = current.expression if isinstance(current, exp.Limit) else current.args.get("count") if isinstance(current, exp.Fetch) else None
+    value = _int_literal(count)
+    if current is not None and value is not None and value <= max_rows:
         return False
-    if fetch is not None:
-        tree.set("fetch", None)
     tree.set("limit", exp.Limit(expression=exp.Literal.number(max_rows)))
     return True
 
 
 def _int_literal(node: exp.Expression | None) -> int | None:
-    if isinstance(node, exp.Literal) and not node.is_string:
-        try:
-            return int(node.this)
-        except ValueError:
-            return None
+    if isinstance(node, exp.Literal) and not node.is_string and re.fullmatch(r"\d+", node.this):
+        return int(node.this)
     return None
+
+
+def _render(tree: exp.Expression, tokens: list[Token]) -> str:
+    """The SQL to run, generated from the checked tree; refuse if it lost a name of the input."""
+    sql = tree.sql(dialect="postgres", comments=False)
+    kept = _names(_DIALECT.tokenize(sql))
+    lost = sorted(_names(tokens) - kept)
+    if lost:
+        raise _refuse("parse_error", f"part of the statement was not understood (lost: {', '.join(lost[:5])}); rewrite it as plain SELECT syntax")
+    return sql
+
+
+def _names(tokens: list[Token]) -> set[str]:
+    """Identifiers that are not function names (sqlglot may rename functions: date_part -> EXTRACT)."""
+    names = set()
+    for i, t in enumerate(tokens):
+        called = i + 1 < len(tokens) and tokens[i + 1].token_type == TokenType.L_PAREN
+        if t.token_type in NAME_TOKENS and not called:
+            names.add(t.text if t.token_type == TokenType.IDENTIFIER else t.text.lower())
+    return names

@@ -89,7 +89,7 @@ def test_row_limit(sql: str, max_rows: int | None, expected: str, applied: bool)
         ("SELECT city FROM customers", "column city does not exist in customers; did you mean addresses.city via customers.address_id?"),
         ("SELECT total FROM orders", "column total does not exist in orders; did you mean orders.total_amount?"),
         ('SELECT "ID" FROM products', "column ID does not exist in products; did you mean products.product_id?"),
-        ('SELECT "eventid" FROM "AuditLog"', "column eventid does not exist in AuditLog; did you mean AuditLog.EventId?"),
+        ('SELECT "eventid" FROM "AuditLog"', "column eventid does not exist in AuditLog; did you mean AuditLog.EventId or AuditLog.EventType?"),
         (
             "SELECT customer_id FROM orders o JOIN customers c ON o.customer_id = c.customer_id",
             "column customer_id is ambiguous: it could be o.customer_id or c.customer_id; qualify it with a table name or alias",
@@ -135,7 +135,7 @@ def test_accepted_corpus_runs_on_postgres(retail_url: str) -> None:
         with conn.cursor() as cur:
             for case in (c for c in CASES if c.expect == ALLOW):
                 try:
-                    cur.execute(validate(case.sql, SCHEMA).sql.replace("%", "%%"))
+                    cur.execute(validate(case.sql, SCHEMA).sql)
                     cur.fetchall()
                 except psycopg2.Error as exc:
                     failures.append(f"{case.id}: {exc.pgerror}")
@@ -153,9 +153,9 @@ def test_string_literals_keep_their_value(retail_url: str, literal: str) -> None
     conn = psycopg2.connect(retail_url)
     try:
         with conn.cursor() as cur:
-            cur.execute(f"SELECT {literal}".replace("%", "%%"))
+            cur.execute(f"SELECT {literal}")
             original = cur.fetchone()[0]
-            cur.execute(validate(f"SELECT {literal} AS v", SCHEMA).sql.replace("%", "%%"))
+            cur.execute(validate(f"SELECT {literal} AS v", SCHEMA).sql)
             assert cur.fetchone()[0] == original
     finally:
         conn.close()

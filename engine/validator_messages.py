@@ -1,0 +1,68 @@
+"""Refusal texts for names that do not resolve, written to be fed back to a model.
+
+Each message names what is wrong and the nearest real names (difflib), and for
+a missing column also a table one foreign-key hop away that has it, so a repair
+step can fix the query without seeing the whole schema again.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from engine.schema import Schema, Table
+
+MAX_LISTED = 40
+
+
+def _listing(names: list[str]) -> str:
+    shown = ", ".join(names[:MAX_LISTED])
+    return shown + (", ..." if len(names) > MAX_LISTED else "")
+
+
+def unknown_table(name: str, schema: Schema) -> str:
+    """``table ordrs does not exist; did you mean orders?`` (or the list of tables)."""
+    names = [t.display_name for t in schema.tables]
+    same_name = [t.display_name for t in schema.tables if t.name.lower() == name.split(".")[-1].lower()]
+    close = list(dict.fromkeys(same_name + difflib.get_close_matches(name.lower(), names, n=3, cutoff=0.6)))[:3]
+    if close:
+        return f"table {name} does not exist; did you mean {' or '.join(close)}?"
+    return f"table {name} does not exist; tables are: {_listing(names)}"
+
+
+def ambiguous_column(column: str, owners: list[str]) -> str:
+    """``owners`` are ``alias.column`` spellings that would each resolve."""
+    return f"column {column} is ambiguous: it could be {' or '.join(owners)}; qualify it with a table name or alias"
+
+
+def unknown_column(column: str, target: Table | None, in_scope: list[Table], schema: Schema) -> str:
+    """Message for a column that is not in ``target`` (qualified) or in any table in scope."""
+    if target is not None:
+        parts = [f"column {target.display_name}.{column} does not exist", f"{target.display_name} has: {_listing([c.name for c in target.columns])}"]
+        hint = _via_foreign_key(column, target, schema) or _close(column, [target])
+    else:
+        parts = [f"column {column} does not exist in {', '.join(t.display_name for t in in_scope) or 'the tables in FROM'}"]
+        hint = _close(column, in_scope) or next((h for t in in_scope if (h := _via_foreign_key(column, t, schema))), "")
+    if hint:
+        parts.append(hint)
+    return "; ".join(parts)
+
+
+def _close(column: str, tables: list[Table]) -> str:
+    spelled = {f"{t.display_name}.{c.name}": c.name for t in tables for c in t.columns}
+    wanted = column.lower()  # "ID" (quoted) was probably meant as id
+    by_name = difflib.get_close_matches(wanted, [n.lower() for n in spelled.values()], n=3, cutoff=0.6)
+    prefix = [q for q, name in spelled.items() if name.lower().startswith(wanted) or name.lower().endswith(wanted) or wanted.startswith(name.lower())]
+    picks = list(dict.fromkeys(prefix + [q for q, name in spelled.items() if name.lower() in by_name]))[:3]
+    return f"did you mean {' or '.join(picks)}?" if picks else ""
+
+
+def _via_foreign_key(column: str, table: Table, schema: Schema) -> str:
+    """``did you mean addresses.city via customers.address_id?`` when a neighbour has the column."""
+    hops = [(fk.to_schema, fk.to_table, fk.from_columns) for fk in table.foreign_keys]
+    hops += [(fk.from_schema, fk.from_table, fk.to_columns) for fk in table.referenced_by]
+    for other_schema, other_name, via in hops:
+        other = schema.table(f"{other_schema}.{other_name}")
+        if other is not None and other.column(column) is not None:
+            keys = ", ".join(f"{table.display_name}.{c}" for c in via)
+            return f"did you mean {other.display_name}.{column} via {keys}?"
+    return ""
