@@ -163,15 +163,19 @@ class _Run:
 
         plan = plan_sql(model, schema, q, selection=selection, flow=flow, context=ctx)
         self.record("plan_sql", plan)
+        tried: set[str] = set()
         for attempt in range(max_attempts + 1):
             error = self.try_plan(plan, execute=execute, max_rows=max_rows)
             if error is None:
                 return
             if error.code in POLICY_CODES or error.code in FATAL_DB_CODES or attempt == max_attempts:
                 raise error
+            tried.add(_normalized(plan.sql))
             selection = _widen(selection, error, schema)
-            plan = repair_sql(model, schema, q, failed_sql=plan.sql, error=error.message, selection=selection, context=ctx)
+            plan = repair_sql(model, schema, q, failed_sql=plan.sql, error=error.message, selection=selection, context=ctx, avoid=_unknown_names(error))
             self.record("repair_sql", plan)
+            if _normalized(plan.sql) in tried:  # greedy decoding repeated a failed query: another try would too
+                raise error
 
     def try_plan(self, plan: SqlPlan, *, execute: bool, max_rows: int | None) -> DecideSqlError | None:
         """Validate and run one plan; return the error to repair, or None when it worked."""
@@ -215,6 +219,18 @@ class _Run:
         a.timings["total"] = round((time.perf_counter() - self.started) * 1000 + a.timings.get("introspect", 0.0), 1)
         a._exit_code = int(self.exit_code)
         return a
+
+
+def _normalized(sql: str) -> str:
+    return " ".join(sql.lower().rstrip("; \n").split())
+
+
+def _unknown_names(error: DecideSqlError) -> list[str]:
+    """Identifiers an error says do not exist ("column order_date does not exist"): the repair may not write them again."""
+    if error.code not in ("unknown_column", "sql_error"):
+        return []
+    names = re.findall(r'column "?([A-Za-z_][\w.]*)"? does not exist', error.message)
+    return list(dict.fromkeys(n.split(".")[-1] for n in names))
 
 
 def _widen(selection: TableSelection, error: DecideSqlError, schema: Any) -> TableSelection:

@@ -69,11 +69,16 @@ def repair_sql(
     error: str,
     selection: TableSelection,
     context: QuestionContext | None = None,
+    avoid: list[str] | tuple[str, ...] = (),
 ) -> SqlPlan:
-    """Rewrite ``failed_sql`` given the validator's or database's ``error`` message."""
+    """Rewrite ``failed_sql`` given the validator's or database's ``error`` message.
+
+    ``avoid``: identifiers the error proved wrong; on grammar backends the
+    repair grammar cannot write them again (greedy decoding would repeat them).
+    """
     ctx = context or QuestionContext.build(schema, question)
     instruction = REPAIR_INSTRUCTION.format(sql=failed_sql.strip(), error=error.strip(), tables=_tables_with_aliases(ctx, selection))
-    return _write_sql(model, ctx, "repair_sql", instruction, selection)
+    return _write_sql(model, ctx, "repair_sql", instruction, selection, avoid=avoid)
 
 
 def _allowed(ctx: QuestionContext, selection: TableSelection) -> list[Table]:
@@ -86,10 +91,10 @@ def _tables_with_aliases(ctx: QuestionContext, selection: TableSelection) -> str
     return ", ".join(f"{name} {alias}" for name, alias in aliases.items())
 
 
-def _write_sql(model: Any, ctx: QuestionContext, decision: str, instruction: str, selection: TableSelection) -> SqlPlan:
+def _write_sql(model: Any, ctx: QuestionContext, decision: str, instruction: str, selection: TableSelection, *, avoid: list[str] | tuple[str, ...] = ()) -> SqlPlan:
     allowed = _allowed(ctx, selection)
     if model.grammar:
-        body = guidance.lark(sql_grammar(allowed), name="sql", max_tokens=MAX_SQL_TOKENS)
+        body = guidance.lark(sql_grammar(allowed, avoid=avoid), name="sql", max_tokens=MAX_SQL_TOKENS)
         lm, usage, prompt = run_decision(model, ctx, decision, instruction, body, prefix="```sql\n")
         sql = strip_fence(lm["sql"]) if "sql" in lm else ""
         plan = SqlPlan(tables=selection.all_tables, explanation=describe_sql(sql), sql=sql)

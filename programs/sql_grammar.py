@@ -62,11 +62,12 @@ def _alternatives(names: list[str]) -> str:
     return " | ".join(json.dumps(n) for n in uniq)
 
 
-def sql_grammar(tables: list[Table]) -> str:
+def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ()) -> str:
     """Lark source for one SQL statement over ``tables``, optionally closed by a ``` fence.
 
     The fence lets a model end the statement the way it ends code blocks; strip
-    it from the capture with ``strip_fence``.
+    it from the capture with ``strip_fence``. ``avoid`` lists bare words the
+    statement may not contain (identifiers a failed attempt proved wrong).
     """
     aliases = table_aliases(tables)
     sources, refs, terminals = [], [], []
@@ -83,7 +84,7 @@ def sql_grammar(tables: list[Table]) -> str:
             f"C{i}: {_alternatives(columns)}",
         ]
         qualifiers += [re.escape(table.name), f"{alias}[0-9]?"]
-    reserved = "|".join(FORBIDDEN_WORDS + ["from", "join", "with"])
+    reserved = "|".join(FORBIDDEN_WORDS + ["from", "join", "with"] + [re.escape(w.lower()) for w in avoid if re.fullmatch(r"[A-Za-z_]\w*", w)])
     taken = "|".join(qualifiers) or "_none_"
     return f"""
 start: _WS? seq _WS? ";"? FENCE?

@@ -58,11 +58,12 @@ def test_repair_after_unknown_column(settings: Settings) -> None:
 
 def test_attempt_limit_is_respected(settings: Settings) -> None:
     bad = "SELECT COUNT(*) FROM orders WHERE state = 'x'"
-    answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": [bad]}, max_attempts=2)
+    repairs = ["SELECT COUNT(*) FROM orders WHERE state1 = 'x'", "SELECT COUNT(*) FROM orders WHERE state2 = 'x'"]
+    answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": repairs}, max_attempts=2)
     assert answer.status == "refused" and answer.error.code == "unknown_column"
     assert len(answer.attempts) == 3 and [d.program for d in answer.decisions].count("repair_sql") == 2
     assert exit_code_of(answer) == ExitCode.REFUSED
-    answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": [bad]}, max_attempts=0)
+    answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": repairs}, max_attempts=0)
     assert len(answer.attempts) == 1 and "repair_sql" not in [d.program for d in answer.decisions]
 
 
@@ -118,3 +119,16 @@ def test_grammar_refusal_is_a_model_error(settings: Settings) -> None:
 def test_answer_schema_doc_is_current() -> None:
     documented = json.loads((Path(__file__).parent.parent / "docs" / "answer.schema.json").read_text())
     assert documented == Answer.model_json_schema(), "regenerate docs/answer.schema.json from engine.answer.Answer"
+
+
+def test_repair_cannot_repeat_an_unknown_column(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT COUNT(*) FROM orders WHERE state = 'x'"], "repair_sql": ["SELECT COUNT(*) FROM orders WHERE state = 'x'"]})
+    assert answer.status == "error" and answer.error.code == "model_output_invalid"
+    assert "refuses" in answer.error.message  # the repair grammar would not write "state" again
+
+
+def test_identical_repair_stops_early(settings: Settings) -> None:
+    bad = "SELECT COUNT(*) FROM orders o WHERE o.status / 2 = 1"  # runs into a database error every time
+    answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": [bad]}, max_attempts=2)
+    assert answer.status == "error" and answer.error.code == "sql_error"
+    assert len(answer.attempts) == 1 and [d.program for d in answer.decisions].count("repair_sql") == 1

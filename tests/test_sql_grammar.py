@@ -64,3 +64,10 @@ def test_quote_ident() -> None:
     assert quote_ident("Order Items") == '"Order Items"'
     assert quote_ident('we"ird') == '"we""ird"'
     assert quote_ident("order") == '"order"'  # reserved word
+
+
+def test_avoid_bans_words_a_failed_attempt_proved_wrong() -> None:
+    schema = shop_schema()
+    grammar = guidance.lark(sql_grammar([schema.table("orders")], avoid=["order_date"]), name="sql")
+    assert grammar.match("SELECT count(*) FROM orders WHERE order_date > '2025-01-01'") is None
+    assert grammar.match("SELECT count(*) FROM orders WHERE ordered_at > '2025-01-01'") is not None
