@@ -113,6 +113,7 @@ def _tokenize(sql: str) -> list[Token]:
     if all(t.token_type == TokenType.SEMICOLON for t in tokens):
         raise _refuse("empty", "no SQL statement given; write one SELECT query")
     _check_token_shape(tokens)
+    _check_call_names(tokens)
     return tokens
 
 
@@ -129,6 +130,14 @@ def _check_token_shape(tokens: list[Token]) -> None:
         depth -= t.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET)
         if depth > MAX_NESTING:
             raise _refuse("too_complex", f"brackets are nested more than {MAX_NESTING} levels deep; simplify the query")
+
+
+def _check_call_names(tokens: list[Token]) -> None:
+    """Refuse non-ASCII names before a '(' : sqlglot folds them with str.upper() (ſum -> SUM),
+    PostgreSQL folds only ASCII, so the two would call different functions."""
+    for name, following in zip(tokens, tokens[1:]):
+        if following.token_type == TokenType.L_PAREN and not name.text.isascii():
+            raise _refuse("forbidden_function", f"function {name.text}() is not on the allow-list; write built-in function names in ASCII")
 
 
 def _parse(tokens: list[Token], sql: str) -> exp.Expression:
