@@ -81,9 +81,14 @@ class Executor:
             psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
             with conn.cursor() as setup:
                 setup.execute("SET TRANSACTION READ ONLY")
-                setup.execute("SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true), "
-                              "set_config('idle_in_transaction_session_timeout', %s, true)",
-                              (str(self.settings.statement_timeout_ms), str(self.settings.lock_timeout_ms), str(self.settings.idle_timeout_ms)))
+                setup.execute(
+                    "SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true), "
+                    "set_config('idle_in_transaction_session_timeout', %s, true), "
+                    # bare names resolve to built-ins first (a user function in public cannot shadow an allowed one),
+                    # and strings are read the way the validator regenerated them
+                    "set_config('search_path', 'pg_catalog, public', true), set_config('standard_conforming_strings', 'on', true)",
+                    (str(self.settings.statement_timeout_ms), str(self.settings.lock_timeout_ms), str(self.settings.idle_timeout_ms)),
+                )
             rows, truncated, description = self._fetch(conn, sql, limit)
             columns = self._columns(conn, description)
         except psycopg2.Error as exc:

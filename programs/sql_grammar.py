@@ -9,7 +9,8 @@ unnatural SQL:
 - each table has one alias (``orders o``, ``order_items oi``; a digit may
   follow for self-joins), and after ``o.`` or ``orders.`` only the real
   columns of ``orders`` may follow: no ``orders.quantity`` when quantity lives
-  in ``order_items``;
+  in ``order_items``; an alias never stands alone (``ON c`` would compare a
+  whole row), so a blocked ``c.store_id`` leads to a real ``c.`` column;
 - no bare word may be a write or DDL keyword (INSERT, DELETE, DROP, ...), no
   ``;`` except at the very end, no dollar quoting, no comments (``-`` and
   ``/`` must be followed by an operand, so ``--`` and ``/*`` cannot form).
@@ -84,8 +85,11 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
             f"C{i}: {_alternatives(columns)}",
         ]
         qualifiers += [re.escape(table.name), f"{alias}[0-9]?"]
-    reserved = "|".join(FORBIDDEN_WORDS + ["from", "join", "with"] + [re.escape(w.lower()) for w in avoid if re.fullmatch(r"[A-Za-z_]\w*", w)])
+    reserved = "|".join(FORBIDDEN_WORDS + ["from", "join", "with"])
+    banned = "|".join(re.escape(w) for w in avoid if re.fullmatch(r"[A-Za-z_]\w*", w)) or "_none_"
     taken = "|".join(qualifiers) or "_none_"
+    column_names = {c.name.lower() for t in tables for c in t.columns}
+    bare_aliases = "|".join(f"{a}[0-9]?" for a in aliases.values() if a not in column_names) or "_none_"
     return f"""
 start: _WS? seq _WS? ";"? FENCE?
 seq: item (_WS? item)*
@@ -106,7 +110,7 @@ WITH: /(?i:with)/
 CTE_NAME: /step[1-{MAX_CTE_STEPS}]/
 ANY_COLUMN: {_alternatives([quote_ident(c.name) for t in tables for c in t.columns] or ["id"])}
 FREE_QUAL: /[A-Za-z_][A-Za-z0-9_]*/ & ~/(?i:{reserved})/ & ~/(?:{taken})/
-WORD: /[A-Za-z_][A-Za-z0-9_]*/ & ~/(?i:{reserved})/
+WORD: /[A-Za-z_][A-Za-z0-9_]*/ & ~/(?i:{reserved})/ & ~/(?i:(?:{banned})[A-Za-z0-9_]*)/ & ~/(?:{bare_aliases})/
 QUOTED: /"[A-Za-z_][A-Za-z0-9_ ]*"/
 NUMBER: /[0-9]+(\\.[0-9]+)?/
 STRING: /'([^'\\n\\\\]|'')*'/

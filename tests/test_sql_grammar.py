@@ -71,3 +71,11 @@ def test_avoid_bans_words_a_failed_attempt_proved_wrong() -> None:
     grammar = guidance.lark(sql_grammar([schema.table("orders")], avoid=["order_date"]), name="sql")
     assert grammar.match("SELECT count(*) FROM orders WHERE order_date > '2025-01-01'") is None
     assert grammar.match("SELECT count(*) FROM orders WHERE ordered_at > '2025-01-01'") is not None
+
+
+def test_aliases_never_stand_alone_and_banned_words_cannot_be_extended() -> None:
+    schema = shop_schema()
+    grammar = guidance.lark(sql_grammar([schema.table("orders"), schema.table("customers")], avoid=["order_date"]), name="sql")
+    assert grammar.match("SELECT * FROM orders o JOIN customers c ON c") is None
+    assert grammar.match("SELECT * FROM orders o JOIN customers c ON c.customer_id = o.customer_id") is not None
+    assert grammar.match("SELECT count(*) FROM orders WHERE order_dateLIKE '2025%'") is None
