@@ -16,20 +16,21 @@ OpenAI backend only takes JSON decisions, which the programs use there.
 from __future__ import annotations
 
 import os
-import sys
+import re
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from engine.errors import ConfigError, ModelError
-from engine.model_files import MODEL_FILES, ensure_model_file, stderr_bar
+from engine.model_files import MODEL_FILES, ensure_model_file, is_assembled, stderr_bar
 from engine.settings import Settings
+from engine.urls import mask_url
 
 Kind = Literal["local", "openai", "vllm", "scripted"]
 LOCAL_CONTEXT = 8192
-# USD per 1M tokens (input, output), list prices as of 2026-06; None = unknown.
+# USD per 1M tokens (input, output): OpenAI list prices as of 2025-08 (openai.com/api/pricing).
+# Dated snapshots ("gpt-4o-mini-2024-07-18") use their family's price; unknown models have none.
 PRICES: dict[str, tuple[float, float]] = {
     "gpt-4o-mini": (0.15, 0.60),
     "gpt-4o": (2.50, 10.00),
@@ -55,107 +56,107 @@ class ModelHandle:
 
 
 def load_model(spec: str | None, settings: Settings, *, progress: Callable[[str], None] | None = None) -> ModelHandle:
-    """Build the backend for ``spec``; one-line ModelError / ConfigError with the fix on failure."""
+    """Build the backend for ``spec``; one-line ModelError / ConfigError with the fix on failure.
+
+    ``progress`` receives status lines; when given, assembling the local
+    weights also draws a byte progress bar on stderr. Remote backends are
+    not contacted here: their first decision is their first request.
+    """
     spec = (spec or "local").strip()
     kind, _, rest = spec.partition(":")
+    model, _, url = rest.partition("@")
     if kind == "local":
         return _local(spec, rest, settings, progress)
-    if kind == "openai" and rest:
-        return _openai(spec, rest, settings)
-    if kind == "vllm" and "@" in rest:
-        return _vllm(spec, rest, settings)
+    if kind == "openai" and model:
+        return _openai(mask_spec(spec), model, url or settings.openai_base_url, settings)
+    if kind == "vllm" and model and url:
+        return _vllm(mask_spec(spec), model, url, settings)
     if kind == "scripted" and rest:
         from engine.scripted import load_script, scripted_model
 
-        return scripted_model(load_script(rest))
-    raise ConfigError(f"unknown model spec {spec!r}; use one of: {SPEC_FORMS}", code="bad_model_spec")
+        return scripted_model(load_script(rest), spec=spec)
+    raise ConfigError(f"unknown model spec {mask_spec(spec)!r}; use one of: {SPEC_FORMS}", code="bad_model_spec")
+
+
+def mask_spec(spec: str) -> str:
+    """``spec`` with any password in its ``@URL`` part replaced by ``***``."""
+    head, at, url = spec.partition("@")
+    return f"{head}{at}{mask_url(url)}" if at else spec
 
 
 def _local(spec: str, rest: str, settings: Settings, progress: Callable[[str], None] | None) -> ModelHandle:
     if rest in ("", "0.5b", "1.5b"):
         file_spec = MODEL_FILES[rest or "0.5b"]
-        path = ensure_model_file(file_spec, settings.cache_dir, progress=stderr_bar(file_spec.title) if progress else None)
-        name = file_spec.name
+        if progress and not is_assembled(file_spec, settings.cache_dir):
+            with stderr_bar(file_spec.title) as bar:
+                path = ensure_model_file(file_spec, settings.cache_dir, progress=bar)
+        else:
+            path = ensure_model_file(file_spec, settings.cache_dir)
+        name, template = file_spec.name, file_spec.chat_template
     else:
         path = Path(rest).expanduser()
         if not path.is_file():
-            raise ModelError(f"model file {path} does not exist; pass local:/path/to/model.gguf", code="model_missing")
-        name = path.stem
-    key = str(path)
+            raise ModelError(f"model file {path} does not exist; pass local:/path/to/model.gguf or use local", code="model_missing")
+        name, template = path.stem, None
+    key = str(path.resolve())
     if key not in _loaded:
         if progress:
             progress(f"loading {name} ({path.stat().st_size / 1e6:,.0f} MB)")
-        _loaded[key] = _load_llama(path)
+        _loaded[key] = _load_llama(path, template)
     return ModelHandle(spec=spec, name=name, kind="local", lm=_loaded[key], grammar=True, context_window=LOCAL_CONTEXT)
 
 
-def _load_llama(path: Path) -> Any:
+def _load_llama(path: Path, chat_template: str | None) -> Any:
+    """llama.cpp with verbose=False writes nothing to fd 1/2 while loading (checked, llama-cpp-python 0.3.36)."""
     try:
-        import llama_cpp  # noqa: F401
+        from engine.llama_engine import load_llama_model
     except ImportError:
         raise ModelError('llama-cpp-python is not installed; run: pip install "decide-sql[local]"', code="model_missing") from None
-    from engine.llama_engine import load_llama_model
-
-    threads = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-    try:
-        with _quiet_stderr():
-            return load_llama_model(path, n_ctx=LOCAL_CONTEXT, n_threads=threads, chat_template=_chatml_if_needed(path))
-    except Exception as exc:  # noqa: BLE001 - llama.cpp raises ValueError/RuntimeError for bad files
-        raise ModelError(f"cannot load model {path}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}; the file may be corrupt: delete it and rerun", code="model_unavailable") from None
-
-
-def _chatml_if_needed(path: Path) -> Any:
-    """Qwen 1.5B's GGUF template is not recognised by guidance; ChatML is right for every Qwen2.5."""
-    if "qwen" in path.name.lower() and "0.5b" not in path.name.lower():
+    template = None
+    if chat_template == "chatml":
         from guidance.chat import ChatMLTemplate
 
-        return ChatMLTemplate
-    return None
-
-
-@contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """llama.cpp writes load logs to fd 2 even with verbose=False; keep stderr for our progress."""
+        template = ChatMLTemplate
     try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    sys.stderr.flush()
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        return load_llama_model(path, n_ctx=LOCAL_CONTEXT, n_threads=physical_cores(), chat_template=template)
+    except Exception as exc:  # noqa: BLE001 - llama.cpp raises ValueError/RuntimeError for bad files
+        raise ModelError(f"cannot load model {path} ({type(exc).__name__}); the file may be corrupt: delete {path} and rerun", code="model_unavailable") from None
 
 
-def _openai(spec: str, rest: str, settings: Settings) -> ModelHandle:
-    model, _, url = rest.partition("@")
-    base_url = url or settings.openai_base_url
+def physical_cores() -> int:
+    """llama.cpp runs best with one thread per physical core this process may use."""
+    import psutil
+
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(usable, psutil.cpu_count(logical=False) or usable))
+
+
+def _openai(spec: str, model: str, base_url: str | None, settings: Settings) -> ModelHandle:
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     if not key:
         if not base_url:
             raise ModelError("OPENAI_API_KEY is not set; export it (or put it in .env) to use openai:MODEL", code="missing_api_key")
-        key = "not-needed"  # local OpenAI-compatible servers usually ignore the key
+        key = "not-needed"  # OpenAI-compatible servers at a custom URL usually ignore the key
     from guidance.models import OpenAI
 
     try:
         lm = OpenAI(model, api_key=key, base_url=base_url, echo=False)
-    except Exception as exc:  # noqa: BLE001
-        raise ModelError(f"cannot set up OpenAI model {model}: {type(exc).__name__}; check the model name and OPENAI_BASE_URL", code="model_unavailable") from None
-    return ModelHandle(spec=spec, name=model, kind="openai", lm=lm, grammar=False, price=PRICES.get(model), context_window=128_000)
+    except Exception as exc:  # noqa: BLE001 - the openai client validates its arguments
+        raise ModelError(f"cannot set up OpenAI model {model} ({type(exc).__name__}); check the model name and OPENAI_BASE_URL", code="model_unavailable") from None
+    return ModelHandle(spec=spec, name=model, kind="openai", lm=lm, grammar=False, price=price_of(model), context_window=128_000)
 
 
-def _vllm(spec: str, rest: str, settings: Settings) -> ModelHandle:
-    model, _, url = rest.partition("@")
+def price_of(model: str) -> tuple[float, float] | None:
+    """The price of ``model``, or of its family for a dated snapshot (``gpt-4o-2024-08-06``)."""
+    return PRICES.get(re.sub(r"-\d{4}-\d{2}-\d{2}$", "", model))
+
+
+def _vllm(spec: str, model: str, url: str, settings: Settings) -> ModelHandle:
     from guidance.models.experimental import VLLMModel
 
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
     try:
         lm = VLLMModel(model, base_url=url, api_key=key)
     except Exception as exc:  # noqa: BLE001
-        raise ModelError(f"cannot set up vLLM model {model} at {url}: {type(exc).__name__}; check the URL", code="model_unavailable") from None
+        raise ModelError(f"cannot set up vLLM model {model} at {mask_url(url)} ({type(exc).__name__}); check the URL", code="model_unavailable") from None
     return ModelHandle(spec=spec, name=model, kind="vllm", lm=lm, grammar=True, context_window=32_768)

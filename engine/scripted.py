@@ -31,6 +31,8 @@ _BIG = 100.0
 
 
 class ScriptRejectedByGrammar(ModelError):
+    """The program's grammar forbids the scripted output: which decision, what was wanted, where."""
+
     code = "model_output_invalid"
 
 
@@ -41,6 +43,7 @@ class ScriptedEngine(Engine):
         self.script = {k: list(v) for k, v in script.items()}
         self.used: dict[str, int] = {}
         self.generated: list[tuple[str, str]] = []  # (decision, response) per generation, for assertions
+        self._last_ids: list[int] = []  # what a KV cache would hold, so usage shows cached input
         self._prompt = b""
         self._response = b""
         self._decision = ""
@@ -53,7 +56,7 @@ class ScriptedEngine(Engine):
         name = names[-1].decode()
         responses = self.script.get(name)
         if not responses:
-            raise ScriptRejectedByGrammar(f"scripted backend has no response for decision {name}")
+            raise ModelError(f"the script has no response for decision {name}; add \"{name}\": [...] to it", code="model_output_invalid")
         k = self.used.get(name, 0)
         self.used[name] = k + 1
         self._prompt, self._decision = prompt, name
@@ -68,16 +71,28 @@ class ScriptedEngine(Engine):
         logits = np.full(len(self.tokenizer.tokens), -_BIG)
         self._wanted = 0 if not rest else 1 + rest[0]  # token 0 is end of sequence, 1+b is byte b
         logits[self._wanted] = _BIG
-        return {"logits": logits.reshape(1, -1), "n_tokens": len(token_ids), "n_cached": 0}
+        cached = min(_common_prefix(token_ids, self._last_ids), len(token_ids) - 1)  # the last token is always evaluated
+        self._last_ids = list(token_ids)
+        return {"logits": logits.reshape(1, -1), "n_tokens": len(token_ids), "n_cached": cached}
 
     def get_next_token_with_top_k(self, logits, logits_lat_ms, token_ids, mask, temperature, k, compute_unmasked_probs, sampling_params):  # noqa: ANN001, ANN201
         if mask is not None and self._wanted is not None and not mask[self._wanted]:
             done = b"".join(self.tokenizer.tokens[i] for i in token_ids).rsplit(ASSISTANT_MARK, 1)[-1]
             wanted = "the end" if self._wanted == 0 else repr(chr(self._wanted - 1))
             raise ScriptRejectedByGrammar(
-                f"decision {self._decision}: the grammar refuses {wanted} after {done.decode(errors='replace')!r} (script: {self._response.decode(errors='replace')!r})"
+                f"decision {self._decision}: the grammar refuses {wanted} at byte {len(done)} of the output, after {done.decode(errors='replace')!r} "
+                f"(script: {self._response.decode(errors='replace')!r}); fix the script or the program's grammar"
             )
         return super().get_next_token_with_top_k(logits, logits_lat_ms, token_ids, mask, temperature, k, compute_unmasked_probs, sampling_params)
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _remaining(output: bytes, response: bytes) -> bytes:
@@ -100,7 +115,7 @@ class ScriptedModel(Model):
         super().__init__(interpreter=EngineInterpreter(ScriptedEngine(script)), sampling_params=SamplingParams(), echo=False)
 
 
-def scripted_model(script: dict[str, list[str]], *, grammar: bool = True) -> Any:
+def scripted_model(script: dict[str, list[str]], *, grammar: bool = True, spec: str = "scripted") -> Any:
     """A ModelHandle (kind "scripted") answering from ``script``.
 
     ``grammar=False`` makes the programs take their JSON-only path, as on
@@ -110,7 +125,7 @@ def scripted_model(script: dict[str, list[str]], *, grammar: bool = True) -> Any
     from engine.backends import ModelHandle
 
     lm = ScriptedModel(script)
-    return ModelHandle(spec="scripted", name="scripted", kind="scripted", lm=lm, grammar=grammar, price=None, context_window=32768)
+    return ModelHandle(spec=spec, name="scripted", kind="scripted", lm=lm, grammar=grammar, price=None, context_window=32768)
 
 
 def load_script(path: str) -> dict[str, list[str]]:
