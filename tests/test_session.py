@@ -58,7 +58,7 @@ def test_repair_after_unknown_column(settings: Settings) -> None:
 
 def test_attempt_limit_is_respected(settings: Settings) -> None:
     bad = "SELECT COUNT(*) FROM orders WHERE state = 'x'"
-    repairs = ["SELECT COUNT(*) FROM orders WHERE state1 = 'x'", "SELECT COUNT(*) FROM orders WHERE state2 = 'x'"]
+    repairs = ["SELECT COUNT(*) FROM orders WHERE colour = 'x'", "SELECT COUNT(*) FROM orders WHERE size = 'x'"]
     answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": repairs}, max_attempts=2)
     assert answer.status == "refused" and answer.error.code == "unknown_column"
     assert len(answer.attempts) == 3 and [d.program for d in answer.decisions].count("repair_sql") == 2
