@@ -37,6 +37,14 @@ class ScriptRejectedByGrammar(ModelError):
 
 
 class ScriptedEngine(Engine):
+    """Byte-level engine: logits are flat; the choice is made at sampling time from the script.
+
+    A generation starts when the engine must choose a token after a prompt that
+    is not the continuation of the current generation (new text, or a newer
+    ``Decision:`` line); text-only round trips (role blocks) never sample and
+    so consume no response.
+    """
+
     def __init__(self, script: dict[str, list[str]]) -> None:
         tokens = [b"<s>"] + [bytes([i]) for i in range(256)]
         super().__init__(MockTokenizer(tokens, special_token_ids=[0]), enable_backtrack=False, enable_ff_tokens=True, enable_monitoring=False)
@@ -45,45 +53,48 @@ class ScriptedEngine(Engine):
         self.generated: list[tuple[str, str]] = []  # (decision, response) per generation, for assertions
         self._last_ids: list[int] = []  # what a KV cache would hold, so usage shows cached input
         self._prompt = b""
+        self._decision_at = -1  # offset of the Decision line the current generation answers
         self._response = b""
         self._decision = ""
-        self._wanted: int | None = None
 
-    def _start(self, prompt: bytes) -> None:
-        names = _DECISION.findall(prompt)
-        if not names:
+    def get_logits(self, token_ids: list[int], include_all_uncached_tokens: bool = False) -> dict[str, Any]:
+        cached = min(_common_prefix(token_ids, self._last_ids), len(token_ids) - 1)  # the last token is always evaluated
+        self._last_ids = list(token_ids)
+        return {"logits": np.zeros((1, len(self.tokenizer.tokens))), "n_tokens": len(token_ids), "n_cached": cached}
+
+    def get_next_token_with_top_k(self, logits, logits_lat_ms, token_ids, mask, temperature, k, compute_unmasked_probs, sampling_params):  # noqa: ANN001, ANN201
+        data = b"".join(self.tokenizer.tokens[i] for i in token_ids)
+        self._follow(data)
+        output = data.rsplit(ASSISTANT_MARK, 1)[-1]
+        rest = _remaining(output, self._response)
+        wanted = 0 if not rest else 1 + rest[0]  # token 0 is end of sequence, 1+b is byte b
+        if mask is not None and not mask[wanted]:  # mask None: the grammar may end here and takes any token as its end
+            what = "the end" if wanted == 0 else repr(chr(wanted - 1))
+            raise ScriptRejectedByGrammar(
+                f"decision {self._decision}: the grammar refuses {what} at byte {len(output)} of the output, after {output.decode(errors='replace')!r} "
+                f"(script: {self._response.decode(errors='replace')!r}); fix the script or the program's grammar"
+            )
+        steered = np.full(len(self.tokenizer.tokens), -_BIG)
+        steered[wanted] = _BIG
+        return super().get_next_token_with_top_k(steered, logits_lat_ms, token_ids, mask, temperature, k, compute_unmasked_probs, sampling_params)
+
+    def _follow(self, data: bytes) -> None:
+        """Start a new generation unless ``data`` continues the current one."""
+        lines = list(_DECISION.finditer(data))
+        if not lines:
             raise ModelError("scripted backend: the prompt names no 'Decision: <name>'", code="model_output_invalid")
-        name = names[-1].decode()
+        last = lines[-1]
+        if self._prompt and data.startswith(self._prompt) and len(data) > len(self._prompt) and last.start() == self._decision_at:
+            return
+        name = last.group(1).decode()
         responses = self.script.get(name)
         if not responses:
             raise ModelError(f"the script has no response for decision {name}; add \"{name}\": [...] to it", code="model_output_invalid")
         k = self.used.get(name, 0)
         self.used[name] = k + 1
-        self._prompt, self._decision = prompt, name
+        self._prompt, self._decision, self._decision_at = data, name, last.start()
         self._response = responses[k % len(responses)].encode()
         self.generated.append((name, self._response.decode()))
-
-    def get_logits(self, token_ids: list[int], include_all_uncached_tokens: bool = False) -> dict[str, Any]:
-        data = b"".join(self.tokenizer.tokens[i] for i in token_ids)
-        if not (self._prompt and data.startswith(self._prompt) and len(data) > len(self._prompt)):
-            self._start(data)
-        rest = _remaining(data.rsplit(ASSISTANT_MARK, 1)[-1], self._response)
-        logits = np.full(len(self.tokenizer.tokens), -_BIG)
-        self._wanted = 0 if not rest else 1 + rest[0]  # token 0 is end of sequence, 1+b is byte b
-        logits[self._wanted] = _BIG
-        cached = min(_common_prefix(token_ids, self._last_ids), len(token_ids) - 1)  # the last token is always evaluated
-        self._last_ids = list(token_ids)
-        return {"logits": logits.reshape(1, -1), "n_tokens": len(token_ids), "n_cached": cached}
-
-    def get_next_token_with_top_k(self, logits, logits_lat_ms, token_ids, mask, temperature, k, compute_unmasked_probs, sampling_params):  # noqa: ANN001, ANN201
-        if mask is not None and self._wanted is not None and not mask[self._wanted]:
-            done = b"".join(self.tokenizer.tokens[i] for i in token_ids).rsplit(ASSISTANT_MARK, 1)[-1]
-            wanted = "the end" if self._wanted == 0 else repr(chr(self._wanted - 1))
-            raise ScriptRejectedByGrammar(
-                f"decision {self._decision}: the grammar refuses {wanted} at byte {len(done)} of the output, after {done.decode(errors='replace')!r} "
-                f"(script: {self._response.decode(errors='replace')!r}); fix the script or the program's grammar"
-            )
-        return super().get_next_token_with_top_k(logits, logits_lat_ms, token_ids, mask, temperature, k, compute_unmasked_probs, sampling_params)
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:
