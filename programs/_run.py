@@ -16,13 +16,13 @@ decision instead of ~0.5 s on 2 cores). Remote backends use role blocks.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from guidance import assistant, system, user
 from guidance.models._engine._interpreter import text_to_grammar
 
 from engine.errors import DecideSqlError, ModelError
+from engine.usage import measure
 from programs.context import QuestionContext
 from programs.types import DecisionUsage
 
@@ -33,21 +33,22 @@ def run_decision(model: Any, ctx: QuestionContext, decision: str, instruction: s
     ``model`` is an ``engine.backends.ModelHandle``; ``prefix`` is text placed
     at the start of the assistant turn before the grammar (local backends only).
     """
-    lm = model.lm.copy()
-    lm._reset_usage()
     user_text = ctx.user_text(decision, instruction)
-    started = time.perf_counter()
-    try:
+
+    def run(lm: Any) -> Any:
         chat = _chat_prefix(lm, ctx.system_text, user_text)
         if chat is not None:
-            lm += text_to_grammar(lm._interpreter.engine.tokenizer, chat + prefix) + body
-        else:
-            with system():
-                lm += ctx.system_text
-            with user():
-                lm += user_text
-            with assistant():
-                lm += (prefix + body) if prefix else body
+            return lm + (text_to_grammar(lm._interpreter.engine.tokenizer, chat + prefix) + body)
+        with system():
+            lm += ctx.system_text
+        with user():
+            lm += user_text
+        with assistant():
+            lm += (prefix + body) if prefix else body
+        return lm
+
+    try:
+        lm, measured = measure(model.lm, run)
     except DecideSqlError:
         raise
     except Exception as exc:  # llama.cpp, llguidance or HTTP failures
@@ -55,17 +56,8 @@ def run_decision(model: Any, ctx: QuestionContext, decision: str, instruction: s
             f"model failed during decision {decision}: {type(exc).__name__}: {_first_line(exc)}",
             code=_error_code(exc),
         ) from None
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    usage = lm._get_usage()
-    out = DecisionUsage(
-        input_tokens=int(usage.input_tokens or 0),
-        cached_input_tokens=int(usage.cached_input_tokens or 0),
-        output_tokens=int(getattr(usage, "output_tokens", 0) or usage.forward_passes or 0),
-        forced_tokens=int(usage.ff_tokens or 0),
-        ms=round(elapsed_ms, 1),
-        prompt_chars=len(ctx.system_text) + len(user_text),
-    )
-    return lm, out, f"{ctx.system_text}\n\n{user_text}"
+    usage = DecisionUsage(**measured.model_dump(), prompt_chars=len(ctx.system_text) + len(user_text))
+    return lm, usage, f"{ctx.system_text}\n\n{user_text}"
 
 
 def _chat_prefix(lm: Any, system_text: str, user_text: str) -> str | None:

@@ -10,17 +10,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from engine import usage
+
 FlowName = Literal["direct", "decompose", "clarify", "refuse"]
 
 
-class DecisionUsage(BaseModel):
-    """Tokens and time of one decision (from guidance's TokenUsage)."""
+class DecisionUsage(usage.DecisionUsage):
+    """Tokens and time of one decision (engine.usage.measure), plus the prompt's size."""
 
-    input_tokens: int = 0
-    cached_input_tokens: int = 0
-    output_tokens: int = 0
-    forced_tokens: int = 0
-    ms: float = 0.0
     prompt_chars: int = 0
 
 
