@@ -1,11 +1,13 @@
 """The baseline: plain single-prompt text-to-SQL with the same model.
 
 The schema DDL (rendered exactly as the engine's decisions see it, so both
-share one prompt prefix and one KV cache), the question, one greedy
-generation of SQL; no decisions, no grammar beyond "stop at the end of the
-code block", no validation, no repair. Evaluation and benchmarks run it
-beside the engine so every report compares the two on the same machine and
-model.
+share one prompt prefix and one KV cache; the budget is the model's context
+share), the question, one greedy generation of SQL. No decisions, no grammar
+beyond "stop at the end of the code block", no validation, no repair: the
+eval harness runs the SQL in the executor's read-only transaction only, as an
+external reference for what the engine adds. The user turn ends with the line
+``Decision: plain_sql`` (via ``QuestionContext.user_text``), which the
+scripted test backend keys on.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from guidance import gen
 
+from engine.errors import ModelError
 from engine.schema import Schema
 from programs._run import run_decision
 from programs.context import QuestionContext, schema_budget
@@ -27,15 +30,18 @@ _FENCE = re.compile(r"```(?:sql)?\s*(.*?)(?:```|$)", re.S | re.I)
 
 
 def plain_sql(model: Any, schema: Schema, question: str, *, context: QuestionContext | None = None) -> SqlPlan:
-    """One greedy call: DDL + question -> SQL text."""
+    """One greedy call: DDL + question -> SQL text (usage and prompt attached to the plan)."""
     ctx = context or QuestionContext.build(schema, question, max_schema_tokens=schema_budget(model))
-    if model.grammar:
+    if model.grammar:  # the turn starts inside a ```sql block; generation stops at its end
         lm, usage, prompt = run_decision(model, ctx, NAME, INSTRUCTION, gen(name="sql", max_tokens=MAX_SQL_TOKENS, stop="```"), prefix="```sql\n")
-        sql = lm["sql"]
-    else:  # OpenAI: no stop sequences; take the code block out of the reply
+    else:  # OpenAI: no prefill and no stop sequences; take the code block out of the reply
         lm, usage, prompt = run_decision(model, ctx, NAME, INSTRUCTION + " Reply with the SQL in a ```sql code block.", gen(name="sql", max_tokens=MAX_SQL_TOKENS))
-        match = _FENCE.search(lm["sql"])
-        sql = match.group(1) if match else lm["sql"]
-    plan = SqlPlan(sql=sql.strip().rstrip(";").strip(), explanation="baseline: one plain prompt")
+    if "sql" not in lm:
+        raise ModelError(f"model returned no output for decision {NAME}", code="model_output_invalid")
+    text = lm["sql"]
+    if not model.grammar:
+        match = _FENCE.search(text)
+        text = match.group(1) if match else text
+    plan = SqlPlan(sql=text.strip().rstrip(";").strip(), explanation="baseline: one plain prompt")
     plan._usage, plan._prompt = usage, prompt
     return plan

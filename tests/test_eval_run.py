@@ -1,4 +1,7 @@
-"""`decide-sql eval` end to end: dumps loaded into real PostgreSQL, scripted engine and baseline, exact summary."""
+"""`decide-sql eval` end to end: real PostgreSQL, the scripted backend for engine and baseline, exact summaries.
+
+The command is registered on a Typer app of the test's own, as engine/cli.py does.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,11 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+import typer
 from typer.testing import CliRunner
 
-from engine.cli import app
-from engine.errors import BadInput
-from engine.evaluation.dumps import MARK, ensure_dump
+from engine.cli_eval import eval_command
+from engine.evaluation.dumps import MARK, current_marker
 
 DUMP = """
 CREATE TABLE pets (pet_id integer PRIMARY KEY, name text NOT NULL, species text NOT NULL, age integer);
@@ -21,81 +24,144 @@ INSERT INTO pets VALUES (1, 'Rex', 'dog', 3), (2, 'Tom', 'cat', 5), (3, 'Kit', '
 QUESTIONS = [
     {"id": "q1", "db": "shelter", "question": "How many pets are there?", "gold_sql": "SELECT count(*) FROM pets", "category": "count"},
     {"id": "q2", "db": "shelter", "question": "Name the cats.", "gold_sql": "SELECT name FROM pets WHERE species = 'cat'", "category": "filter"},
-    {"id": "q3", "db": "shelter", "question": "Oldest pet?", "gold_sql": "SELECT {name, pet_id} FROM pets ORDER BY age DESC LIMIT 1", "category": "top"},
+    {"id": "q3", "db": "shelter", "question": "Which pet is oldest?", "gold_sql": "SELECT {name, pet_id} FROM pets ORDER BY age DESC LIMIT 1", "category": "top"},
+    {"id": "q4", "db": "shelter", "question": "Average age of the dogs?", "gold_sql": "SELECT avg(age) FROM pets WHERE species = 'dog'", "category": "count"},
 ]
 SCRIPT = {
     "select_tables": ['{"tables": ["pets"]}'],
     "choose_flow": ["SELECT"],
-    # right, wrong (dogs instead of cats), right with an extra column
-    "plan_sql": ["SELECT COUNT(*) FROM pets", "SELECT p.name FROM pets p WHERE p.species = 'dog'", "SELECT p.name, p.age FROM pets p ORDER BY p.age DESC LIMIT 1"],
-    # baseline (plain text, ends at the closing fence): right, invented column (runtime error), wrong
-    "plain_sql": ["SELECT count(*) FROM pets\n```", "SELECT name FROM pets WHERE kind = 'cat'\n```", "SELECT name FROM pets ORDER BY age LIMIT 1\n```"],
+    # q1 right; q2 wrong (dogs, not cats); q3 right with an extra column; q4 fails at run time (avg of text) ...
+    "plan_sql": [
+        "SELECT COUNT(*) FROM pets",
+        "SELECT p.name FROM pets p WHERE p.species = 'dog'",
+        "SELECT p.name, p.age FROM pets p ORDER BY p.age DESC LIMIT 1",
+        "SELECT AVG(p.name) FROM pets p WHERE p.species = 'dog'",
+    ],
+    "repair_sql": ["SELECT AVG(p.age) FROM pets p WHERE p.species = 'dog'"],  # ... and the repair fixes it
+    # baseline (plain text up to the closing fence): right; unknown column (runtime error); youngest, not oldest; right
+    "plain_sql": [
+        "SELECT count(*) FROM pets\n```",
+        "SELECT name FROM pets WHERE kind = 'cat'\n```",
+        "SELECT name FROM pets ORDER BY age LIMIT 1\n```",
+        "SELECT avg(age) FROM pets WHERE species = 'dog'\n```",
+    ],
 }
 
 
 @pytest.fixture()
-def files(tmp_path: Path) -> dict[str, Path]:
+def app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("eval")(eval_command)
+    app.command("noop")(lambda: None)  # two commands, so "eval" stays a sub-command as in engine/cli.py
+    return app
+
+
+@pytest.fixture()
+def files(tmp_path: Path, pg_server) -> dict[str, Path]:
     dumps = tmp_path / "dumps"
     dumps.mkdir()
     (dumps / "shelter.sql").write_text(DUMP)
     (dumps / "shelter.json").write_text(json.dumps({"table_metadata": {"pets": [{"column_name": "age", "data_type": "integer", "column_description": "age in years"}]}}))
-    questions = tmp_path / "questions.jsonl"
-    questions.write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS))
-    script = tmp_path / "script.json"
-    script.write_text(json.dumps(SCRIPT))
-    return {"dumps": dumps, "questions": questions, "script": script, "tmp": tmp_path}
+    (tmp_path / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS))
+    (tmp_path / "script.json").write_text(json.dumps(SCRIPT))
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "pgdata").symlink_to(pg_server.pgdata)  # the "embedded" server is the test server
+    return {"dumps": dumps, "questions": tmp_path / "questions.jsonl", "script": tmp_path / "script.json", "data": data, "tmp": tmp_path}
 
 
-def test_eval_summary_is_exact(files: dict[str, Path], pg_server, admin_url: str) -> None:
-    env = {"DECIDE_SQL_DATA_DIR": str(pg_server.pgdata.parent), "DECIDE_SQL_CACHE_DIR": str(files["tmp"] / "cache")}
+def env_for(files: dict[str, Path]) -> dict[str, str]:
+    return {"DECIDE_SQL_DATA_DIR": str(files["data"]), "DECIDE_SQL_CACHE_DIR": str(files["tmp"] / "cache"), "DATABASE_URL": ""}
+
+
+def test_engine_and_baseline_summary_is_exact(app: typer.Typer, files: dict[str, Path], admin_url: str) -> None:
     out = files["tmp"] / "results.jsonl"
-    result = CliRunner().invoke(app, ["eval", str(files["questions"]), "--dumps", str(files["dumps"]), "--model", f"scripted:{files['script']}", "--baseline", "--output", str(out)], env=env)
-    assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout)["summary"]
-    engine, baseline = summary["engine"], summary["baseline"]
-    assert (engine["questions"], engine["correct"], engine["ex"]) == (3, 2, 0.6667)
+    args = ["eval", str(files["questions"]), "--dumps", str(files["dumps"]), "--model", f"scripted:{files['script']}", "--baseline", "--output", str(out)]
+    result = CliRunner().invoke(app, args, env=env_for(files))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    payload = json.loads(result.stdout)  # stdout is exactly one JSON document
+    assert (payload["status"], payload["questions"], payload["systems"]) == ("ok", 4, ["engine", "baseline"])
+    assert current_marker(admin_url, "shelter").startswith(MARK)
+
+    engine, baseline = payload["summary"]["engine"], payload["summary"]["baseline"]
+    assert (engine["questions"], engine["correct"], engine["ex"]) == (4, 3, 0.75)
     assert engine["ex_by_category"] == {"count": 1.0, "filter": 0.0, "top": 1.0}
-    assert engine["validated_first_time"] == 1.0 and engine["executed_unvalidated"] == 0 and engine["llm_calls_per_question"] == 3.0
-    assert (baseline["correct"], baseline["errors"], baseline["undefined_name_runtime_errors"]) == (1, 1, 1)
+    assert engine["ex_by_db"] == {"shelter": 0.75}
+    assert (engine["validated_first_time"], engine["repairs_tried"], engine["repair_success"]) == (1.0, 1, 1.0)
+    assert (engine["ok"], engine["refused"], engine["clarify"], engine["errors"]) == (4, 0, 0, 0)
+    assert (engine["executed_unvalidated"], engine["undefined_name_runtime_errors"], engine["gold_errors"]) == (0, 0, 0)
+    assert engine["llm_calls_per_question"] == 3.25  # 3 decisions each, plus one repair
+    assert (baseline["correct"], baseline["ex"], baseline["errors"]) == (2, 0.5, 1)
+    assert (baseline["undefined_name_runtime_errors"], baseline["executed_unvalidated"], baseline["validated_first_time"]) == (1, 1, None)
+    assert baseline["llm_calls_per_question"] == 1.0 and baseline["ex_by_category"] == {"count": 1.0, "filter": 0.0, "top": 0.0}
+    assert payload["summary"]["peak_rss_mb"] > 0
+
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["id"], r["system"], r["correct"]) for r in lines] == [
-        ("q1", "engine", True), ("q1", "baseline", True), ("q2", "engine", False), ("q2", "baseline", False), ("q3", "engine", True), ("q3", "baseline", False)
+        ("q1", "engine", True), ("q1", "baseline", True), ("q2", "engine", False), ("q2", "baseline", False),
+        ("q3", "engine", True), ("q3", "baseline", False), ("q4", "engine", True), ("q4", "baseline", True),
     ]
+    q4 = lines[6]
+    assert (q4["attempts"], q4["validated_first_time"], q4["repair_tried"], q4["repaired"], q4["flow"]) == (2, True, True, True, "direct")
+    assert "AVG(p.age)" in q4["sql"] and q4["llm_calls"] == 4 and q4["tokens_out"] > 0
+    q2_baseline = lines[3]
+    assert (q2_baseline["status"], q2_baseline["error_code"], q2_baseline["undefined_name_errors"]) == ("error", "sql_error", 1)
+    assert "kind" in q2_baseline["error"]
 
 
-def test_dump_loads_once_and_reloads_when_changed(files: dict[str, Path], admin_url: str) -> None:
-    url = ensure_dump(admin_url, files["dumps"], "shelter")
-    conn = psycopg2.connect(url)
-    with conn.cursor() as cur:
-        cur.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = 'shelter'")
-        first = cur.fetchone()[0]
-        cur.execute("SELECT col_description('pets'::regclass, 4)")
-        assert cur.fetchone()[0] == "age in years"
-        cur.execute("INSERT INTO pets VALUES (99, 'Marker', 'fish', 1)")  # would vanish on a reload
-    conn.commit()
-    conn.close()
-    assert first.startswith(MARK)
-    ensure_dump(admin_url, files["dumps"], "shelter")  # unchanged dump: reused, the marker row survives
-    conn = psycopg2.connect(url)
-    with conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM pets WHERE pet_id = 99")
-        assert cur.fetchone()[0] == 1
-    conn.close()
-    (files["dumps"] / "shelter.sql").write_text(DUMP + "INSERT INTO pets VALUES (5, 'Bo', 'dog', 2);\n")
-    ensure_dump(admin_url, files["dumps"], "shelter")  # changed dump: reloaded
-    conn = psycopg2.connect(url)
-    with conn.cursor() as cur:
-        cur.execute("SELECT count(*), count(*) FILTER (WHERE pet_id = 99) FROM pets")
-        assert cur.fetchone() == (5, 0)
-    conn.close()
+def test_database_url_template_filters_and_table_format(app: typer.Typer, files: dict[str, Path], make_db, pg_server) -> None:
+    make_db(DUMP, name="kennel")
+    other = [{**q, "id": "k" + q["id"], "db": "kennel"} for q in QUESTIONS[:2]]
+    questions = files["tmp"] / "two_dbs.jsonl"
+    questions.write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS + other))
+    template = pg_server.get_uri("DBNAME").replace("DBNAME", "{db}")
+    script = files["tmp"] / "right.json"
+    script.write_text(json.dumps({**SCRIPT, "plan_sql": ["SELECT COUNT(*) FROM pets"]}))
+    args = ["eval", str(questions), "--database-url", template, "--only-db", "kennel", "--limit", "1", "--model", f"scripted:{script}"]
+    result = CliRunner().invoke(app, args, env=env_for(files))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    summary = json.loads(result.stdout)["summary"]
+    assert "baseline" not in summary and summary["engine"]["ex_by_db"] == {"kennel": 1.0} and summary["engine"]["questions"] == 1
+
+    result = CliRunner().invoke(app, [*args, "--format", "table", "--workers", "3"], env=env_for(files))
+    assert result.exit_code == 0, result.stderr
+    assert "EX db kennel" in result.stdout and "passed validation first time" in result.stdout
+    assert "--workers 3 ignored" in result.stderr  # the scripted model runs in-process
 
 
-def test_malformed_dump_is_a_clear_error_and_leaves_nothing(files: dict[str, Path], admin_url: str) -> None:
-    (files["dumps"] / "broken.sql").write_text("CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\nINSERT INTO nope VALUES (2);\n")
-    with pytest.raises(BadInput, match=r"broken.sql failed to load: .*nope"):
-        ensure_dump(admin_url, files["dumps"], "broken")
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ([], "exactly one of --database-url"),
+        (["--database-url", "postgresql://u@h/fixed"], "must contain {db}"),
+        (["--dumps", "/nonexistent-dir"], "not a directory"),
+    ],
+)
+def test_bad_invocations_are_one_line_json_errors(app: typer.Typer, files: dict[str, Path], extra: list[str], fragment: str) -> None:
+    result = CliRunner().invoke(app, ["eval", str(files["questions"]), *extra, "--model", f"scripted:{files['script']}"], env=env_for(files))
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)
+    assert error["status"] == "error" and error["error"]["code"] == "bad_input" and fragment in error["error"]["message"]
+
+
+def test_malformed_question_file_names_the_line(app: typer.Typer, files: dict[str, Path]) -> None:
+    files["questions"].write_text(json.dumps(QUESTIONS[0]) + "\n{broken\n")
+    result = CliRunner().invoke(app, ["eval", str(files["questions"]), "--dumps", str(files["dumps"])], env=env_for(files))
+    assert result.exit_code == 2 and "questions.jsonl:2: not a question line" in json.loads(result.stdout)["error"]["message"]
+
+
+def test_gold_that_does_not_run_is_reported_not_scored(app: typer.Typer, files: dict[str, Path], admin_url: str) -> None:
+    files["questions"].write_text(json.dumps({**QUESTIONS[0], "gold_sql": "SELECT count(*) FROM no_such_table"}) + "\n")
+    out = files["tmp"] / "r.jsonl"
+    args = ["eval", str(files["questions"]), "--dumps", str(files["dumps"]), "--model", f"scripted:{files['script']}", "-o", str(out)]
+    result = CliRunner().invoke(app, args, env=env_for(files))
+    assert result.exit_code == 0, result.stderr
+    engine = json.loads(result.stdout)["summary"]["engine"]
+    assert (engine["correct"], engine["gold_errors"]) == (0, 1)
+    line = json.loads(out.read_text())
+    assert line["correct"] is False and "no_such_table" in line["gold_error"]
     conn = psycopg2.connect(admin_url)
-    with conn.cursor() as cur:
-        cur.execute("SELECT datname FROM pg_database WHERE datname LIKE 'broken%'")
-        assert cur.fetchall() == []
+    with conn.cursor() as cur:  # the dump was not reloaded by the second test run in this session
+        cur.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'shelter%'")
+        assert cur.fetchone()[0] == 1
     conn.close()
