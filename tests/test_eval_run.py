@@ -165,3 +165,25 @@ def test_gold_that_does_not_run_is_reported_not_scored(app: typer.Typer, files: 
         cur.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'shelter%'")
         assert cur.fetchone()[0] == 1
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("grammar", "reply"),
+    [
+        (True, "SELECT name FROM pets WHERE age > 4;\n```"),  # grammar backends: the turn starts inside ```sql
+        (False, "Sure, here it is:\n```sql\nSELECT name FROM pets WHERE age > 4;\n```\nIt lists old pets."),  # OpenAI-style reply
+    ],
+)
+def test_baseline_program_extracts_sql_on_both_backend_kinds(make_db, tmp_path: Path, grammar: bool, reply: str) -> None:
+    from engine.scripted import scripted_model
+    from engine.session import Session
+    from engine.settings import Settings
+    from programs.plain_sql import plain_sql
+
+    url = make_db(DUMP)
+    model = scripted_model({"plain_sql": [reply]}, grammar=grammar)
+    with Session(settings=Settings(database_url=url, cache_dir=tmp_path / "cache", data_dir=tmp_path / "data"), model=model) as session:
+        plan = plain_sql(session.model, session.schema, "Which pets are older than 4?")
+    assert plan.sql == "SELECT name FROM pets WHERE age > 4"
+    assert "Decision: plain_sql" in plan.prompt and "CREATE TABLE pets" in plan.prompt
+    assert plan.usage.input_tokens > 0 and plan.usage.output_tokens > 0
