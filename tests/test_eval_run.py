@@ -187,3 +187,22 @@ def test_baseline_program_extracts_sql_on_both_backend_kinds(make_db, tmp_path: 
     assert plan.sql == "SELECT name FROM pets WHERE age > 4"
     assert "Decision: plain_sql" in plan.prompt and "CREATE TABLE pets" in plan.prompt
     assert plan.usage.input_tokens > 0 and plan.usage.output_tokens > 0
+
+
+def test_summary_figures_from_result_lines() -> None:
+    from engine.evaluation.report import summarize, summary_table
+    from engine.evaluation.runner import QuestionResult
+
+    def r(i: int, **kw: object) -> QuestionResult:
+        return QuestionResult.model_validate({"id": str(i), "db": "d", "category": None, "system": "engine", "status": "ok", **kw})
+
+    results = [r(i, ms=float(i * 100), correct=i % 2 == 0, tokens_out=3, tokens_forced=1, llm_calls=3) for i in range(1, 11)]
+    results += [r(11, status="clarify", ms=5000.0, llm_calls=2), r(12, status="refused", ms=50.0, llm_calls=2)]
+    engine = summarize(results)["engine"]
+    assert (engine["questions"], engine["correct"], engine["ex"]) == (12, 5, 0.4167)
+    assert (engine["latency_ms_median"], engine["latency_ms_p90"]) == (550.0, 1000.0)  # nearest rank: 11th of 12
+    assert engine["forced_token_share"] == 0.25 and engine["llm_calls_per_question"] == 2.83
+    assert (engine["validated_first_time"], engine["repair_success"], engine["clarify"], engine["refused"]) == (None, None, 1, 1)
+    assert engine["ex_by_category"] == {"-": 0.4167}
+    table = summary_table(summarize(results))
+    assert table["columns"] == ["metric", "engine"] and ["EX", 0.4167] in table["rows"]
