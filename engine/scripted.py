@@ -13,6 +13,7 @@ sampling something else, so tests can prove what a grammar refuses.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ class ScriptedEngine(Engine):
         self._decision_at = -1  # offset of the Decision line the current generation answers
         self._response = b""
         self._decision = ""
+        self._offset: int | None = None  # where the script starts in the assistant output (after forced text)
 
     def get_logits(self, token_ids: list[int], include_all_uncached_tokens: bool = False) -> dict[str, Any]:
         cached = min(_common_prefix(token_ids, self._last_ids), len(token_ids) - 1)  # the last token is always evaluated
@@ -66,7 +68,15 @@ class ScriptedEngine(Engine):
         data = b"".join(self.tokenizer.tokens[i] for i in token_ids)
         self._follow(data)
         output = data.rsplit(ASSISTANT_MARK, 1)[-1]
-        rest = _remaining(output, self._response)
+        if self._offset is None:
+            self._offset = _alignment(output, self._response)
+        done = output[self._offset:]
+        if not self._response.startswith(done):
+            raise ScriptRejectedByGrammar(
+                f"decision {self._decision}: the grammar forced {output.decode(errors='replace')!r}, which departs from the script "
+                f"{self._response.decode(errors='replace')!r} at byte {self._offset + len(os.path.commonprefix([done, self._response]))}; fix the script or the program's grammar"
+            )
+        rest = self._response[len(done):]
         wanted = 0 if not rest else 1 + rest[0]  # token 0 is end of sequence, 1+b is byte b
         if mask is not None and not mask[wanted]:  # mask None: the grammar may end here and takes any token as its end
             what = "the end" if wanted == 0 else repr(chr(wanted - 1))
@@ -92,7 +102,7 @@ class ScriptedEngine(Engine):
             raise ModelError(f"the script has no response for decision {name}; add \"{name}\": [...] to it", code="model_output_invalid")
         k = self.used.get(name, 0)
         self.used[name] = k + 1
-        self._prompt, self._decision, self._decision_at = data, name, last.start()
+        self._prompt, self._decision, self._decision_at, self._offset = data, name, last.start(), None
         self._response = responses[k % len(responses)].encode()
         self.generated.append((name, self._response.decode()))
 
@@ -106,17 +116,14 @@ def _common_prefix(a: list[int], b: list[int]) -> int:
     return n
 
 
-def _remaining(output: bytes, response: bytes) -> bytes:
-    """What is left of ``response`` after the assistant ``output`` so far.
+def _alignment(output: bytes, response: bytes) -> int:
+    """Where ``response`` starts in the assistant ``output`` produced before the first choice.
 
     The output may begin with text the program or grammar forced (a ```sql
     fence, a JSON key) that the script need not repeat: align on the longest
     tail of the output that starts the response.
     """
-    for start in range(len(output) + 1):
-        if response.startswith(output[start:]):
-            return response[len(output) - start:]
-    return response
+    return next(start for start in range(len(output) + 1) if response.startswith(output[start:]))
 
 
 class ScriptedModel(Model):

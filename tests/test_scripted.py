@@ -133,3 +133,20 @@ def test_decision_usage_maps_onto_the_answer_decision() -> None:
     usage = DecisionUsage(input_tokens=10, cached_input_tokens=4, output_tokens=3, forced_tokens=2, ms=1.5)
     decision = Decision(program="pick_table", output={}, **usage.model_dump())
     assert decision.model_dump(include=set(DecisionUsage.model_fields)) == usage.model_dump()
+
+
+def test_forced_bytes_that_depart_from_the_script_are_reported() -> None:
+    """llguidance's JSON strings write non-ASCII raw; a \\u escape is forced to \\u00XX, so an escaped script departs."""
+    script = json.dumps({"note": "D\u0415LETE"})  # ensure_ascii: "D\\u0415LETE"
+    handle = scripted_model({"note": [script]})
+    with pytest.raises(ScriptRejectedByGrammar, match=r"grammar forced .* departs from the script .* at byte 14"):
+        with user():
+            lm = handle.lm + "Decision: note"
+        with assistant():
+            lm + guidance.json("n", schema=Note)
+    raw = scripted_model({"note": [json.dumps({"note": "D\u0415LETE"}, ensure_ascii=False)]})
+    with user():
+        lm = raw.lm + "Decision: note"
+    with assistant():
+        lm += guidance.json("n", schema=Note)
+    assert json.loads(lm["n"]) == {"note": "D\u0415LETE"}
