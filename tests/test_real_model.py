@@ -20,7 +20,7 @@ pytestmark = pytest.mark.model
 CASES = {
     "count": ("How many customers are there?", "SELECT count(*) FROM customers"),
     "filter": ("List the names of stores in Chicago.", "SELECT name FROM stores WHERE city = 'Chicago'"),
-    "group-by": ("How many customers are in each loyalty tier?", "SELECT loyalty_tier, count(*) FROM customers GROUP BY loyalty_tier"),
+    "group-by": ("How many reviews are there for each rating?", "SELECT rating, count(*) FROM reviews GROUP BY rating"),
     "join": (
         "How many products does each supplier supply? Show the supplier name and the count.",
         "SELECT s.name, count(*) FROM suppliers s JOIN products p ON p.supplier_id = s.supplier_id GROUP BY s.name",

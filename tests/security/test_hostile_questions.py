@@ -109,8 +109,9 @@ def malicious(sql: str) -> object:
         {
             "select_tables": ['{"tables": ["orders"]}'],
             "choose_flow": [json.dumps(flow)],
-            "plan_sql": [json.dumps({"explanation": "as asked", "sql": sql})],
-            "repair_sql": [json.dumps({"explanation": "again", "sql": sql})],
+            # raw UTF-8: guidance's JSON grammar only admits \u00XX escapes
+            "plan_sql": [json.dumps({"explanation": "as asked", "sql": sql}, ensure_ascii=False)],
+            "repair_sql": [json.dumps({"explanation": "again", "sql": sql}, ensure_ascii=False)],
         },
         grammar=False,
     )
