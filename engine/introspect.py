@@ -1,83 +1,113 @@
 """The schema instrument: read any PostgreSQL's catalog into ``engine.schema.Schema``.
 
 pg_catalog is read directly (information_schema is slow on wide schemas) in
-a fixed number of queries, whatever the table count: relations, columns,
-constraints, then sample values from pg_stats (no table scans) with a bounded,
-time-boxed fallback for tables that were never analyzed.
+a fixed number of queries, whatever the table count: fingerprint, relations,
+columns, constraints, statistics. Sample values come from pg_stats (no table
+scan); only tables that were never analyzed get a bounded ``SELECT DISTINCT``
+per column, each under a statement timeout, until ``sample_budget_ms`` is spent.
+
+All reads run read-only without disturbing the caller: an idle connection gets
+a REPEATABLE READ READ ONLY transaction of ours (one snapshot for every query)
+that is rolled back; a connection inside a transaction gets a read-only
+savepoint that is rolled back to. Session settings are never changed.
 """
 
 from __future__ import annotations
 
-import re
 import time
-from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
+from psycopg2 import sql
 
+from engine.errors import DatabaseError
+from engine.render import clean_text
 from engine.schema import Column, ForeignKey, Schema, Table
 
-SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 KINDS = {"r": "table", "v": "view", "m": "materialized_view", "f": "foreign_table", "p": "partitioned_table"}
-TEXT_TYPES = ("text", "character varying", "character", "name", "citext")
-MAX_DISTINCT = 30
+MAX_DISTINCT = 30  # at most this many distinct values counts as low cardinality
 MAX_SAMPLES = 6
 SAMPLE_CHARS = 60
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+SAMPLE_QUERY_MS = 250  # statement_timeout of one fallback DISTINCT query
+SCANNABLE_KINDS = ("table", "partitioned_table", "materialized_view")  # views and foreign tables may be costly
+_SAVEPOINT = "decide_sql_introspect"
 
-_RELATIONS = """
-SELECT c.oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class'), c.reltuples::bigint
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r','v','m','f','p') AND NOT c.relispartition
-  AND n.nspname NOT IN ('pg_catalog','information_schema','pg_toast') AND n.nspname NOT LIKE 'pg_temp_%%' AND n.nspname NOT LIKE 'pg_toast_temp_%%'
-  AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
-ORDER BY n.nspname, c.relname
+# The relations a Schema holds; every query below starts from this set.
+_RELS = """
+WITH rels AS (
+  SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r','v','m','f','p') AND NOT c.relispartition
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+    AND n.nspname !~ '^pg_(toast_)?temp_'
+    AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
+)
 """
-_COLUMNS = """
+_DESCRIPTION = "LEFT JOIN pg_catalog.pg_description {d} ON {d}.classoid = 'pg_catalog.pg_class'::regclass AND {d}.objoid = {oid} AND {d}.objsubid = {sub}"
+
+# One cheap query: a sha256 over every structural fact the Schema holds (the cache key).
+FINGERPRINT_SQL = _RELS + f"""
+SELECT encode(pg_catalog.sha256(convert_to(coalesce(string_agg(x, E'\\n' ORDER BY x), ''), 'UTF8')), 'hex') FROM (
+  SELECT concat_ws('|', 'r', r.oid, r.nspname, r.relname, r.relkind, d.description) AS x
+  FROM rels r {_DESCRIPTION.format(d="d", oid="r.oid", sub="0")}
+  UNION ALL
+  SELECT concat_ws('|', 'a', a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+                   a.attnotnull, a.attgenerated, ad.oid, d.description)
+  FROM rels r JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid
+  LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+  {_DESCRIPTION.format(d="d", oid="a.attrelid", sub="a.attnum")}
+  WHERE a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT concat_ws('|', 'c', con.oid, con.conname, con.contype, con.conrelid, con.confrelid, con.conkey::text, con.confkey::text)
+  FROM rels r JOIN pg_catalog.pg_constraint con ON con.conrelid = r.oid
+  WHERE con.contype IN ('p', 'f') AND con.conparentid = 0
+) facts
+"""
+_RELATIONS_SQL = _RELS + f"""
+SELECT r.oid, r.nspname, r.relname, r.relkind, d.description,
+       CASE WHEN r.relkind <> 'p' THEN r.reltuples
+            ELSE (SELECT CASE WHEN bool_or(c.reltuples >= 0) THEN sum(greatest(c.reltuples, 0)) ELSE -1 END
+                  FROM pg_catalog.pg_partition_tree(r.oid) pt JOIN pg_catalog.pg_class c ON c.oid = pt.relid WHERE pt.isleaf)
+       END::float8
+FROM rels r {_DESCRIPTION.format(d="d", oid="r.oid", sub="0")}
+ORDER BY r.nspname, r.relname
+"""
+_COLUMNS_SQL = _RELS + f"""
 SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-       pg_catalog.pg_get_expr(d.adbin, d.adrelid), col_description(a.attrelid, a.attnum), t.typtype
-FROM pg_catalog.pg_attribute a
+       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END, d.description,
+       t.typcategory IN ('S', 'E')
+FROM rels r JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE a.attrelid = ANY(%(oids)s) AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+{_DESCRIPTION.format(d="d", oid="a.attrelid", sub="a.attnum")}
+WHERE a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
-_CONSTRAINTS = """
+_KEY_NAMES = """ARRAY(SELECT a.attname::text FROM unnest(con.{keys}) WITH ORDINALITY k(num, pos)
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = con.{rel} AND a.attnum = k.num ORDER BY k.pos)"""
+_CONSTRAINTS_SQL = _RELS + f"""
 SELECT con.contype, con.conname, con.conrelid, con.confrelid,
-       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i),
-       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)
-FROM pg_catalog.pg_constraint con
-WHERE con.contype IN ('p','f') AND con.conrelid = ANY(%(oids)s)
-ORDER BY con.conname
+       {_KEY_NAMES.format(keys="conkey", rel="conrelid")}, {_KEY_NAMES.format(keys="confkey", rel="confrelid")}
+FROM rels r JOIN pg_catalog.pg_constraint con ON con.conrelid = r.oid
+WHERE con.contype IN ('p', 'f') AND con.conparentid = 0
+ORDER BY con.conrelid, con.conname
 """
-_STATS = """
-SELECT schemaname, tablename, attname, n_distinct, most_common_vals::text::text[]
-FROM pg_catalog.pg_stats
-WHERE (schemaname, tablename) IN (SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(%(oids)s))
-"""
-# One cheap query: a digest of every structural fact the Schema holds (the cache key).
-FINGERPRINT = """
-SELECT md5(coalesce(string_agg(x, '|' ORDER BY x), '')) FROM (
-  SELECT concat_ws(',', c.oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class')) AS x
-  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r','v','m','f','p') AND n.nspname NOT IN ('pg_catalog','information_schema','pg_toast')
-  UNION ALL
-  SELECT concat_ws(',', a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attisdropped, col_description(a.attrelid, a.attnum))
-  FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE a.attnum > 0 AND c.relkind IN ('r','v','m','f','p') AND n.nspname NOT IN ('pg_catalog','information_schema','pg_toast')
-  UNION ALL
-  SELECT concat_ws(',', con.oid, con.conname, con.contype, con.conrelid, con.confrelid) FROM pg_catalog.pg_constraint con WHERE con.contype IN ('p','f')
-) parts
+# pg_stats only shows columns the user may SELECT; partitioned parents keep their stats as inherited.
+_STATS_SQL = _RELS + """
+SELECT r.oid, s.attname, s.n_distinct, s.most_common_vals::text::text[], s.histogram_bounds::text::text[]
+FROM rels r JOIN pg_catalog.pg_stats s ON s.schemaname = r.nspname AND s.tablename = r.relname AND s.inherited = (r.relkind = 'p')
+WHERE s.most_common_vals IS NOT NULL OR s.histogram_bounds IS NOT NULL
 """
 
 
-def fingerprint(conn: psycopg2.extensions.connection) -> str:
-    """A digest of the catalog structure; changes whenever the introspected Schema would."""
-    with conn.cursor() as cur:
-        cur.execute(FINGERPRINT)
-        digest = cur.fetchone()[0]
-    conn.rollback()
-    return digest
+def fingerprint(conn: psycopg2.extensions.connection, *, schemas: list[str] | None = None) -> str:
+    """sha256 of the catalog structure (one query): changes whenever the introspected Schema's structure would."""
+    with _read_only(conn) as cur:
+        return _fingerprint(cur, schemas)
 
 
 def introspect(
@@ -87,94 +117,161 @@ def introspect(
     sample_values: bool = True,
     sample_budget_ms: int = 1500,
 ) -> Schema:
-    """Read tables, views, columns, keys, comments, row estimates and sample values."""
-    with conn.cursor() as cur:
+    """Read relations, columns, keys, comments, row estimates and (optionally) sample values."""
+    params = {"schemas": schemas}
+    with _read_only(conn) as cur:
+        digest = _fingerprint(cur, schemas)
         cur.execute("SELECT current_database(), current_setting('server_version')")
         database, version = cur.fetchone()
-        cur.execute(_RELATIONS, {"schemas": schemas})
-        relations = cur.fetchall()
-        oids = [r[0] for r in relations]
-        cur.execute(_COLUMNS, {"oids": oids})
-        columns = cur.fetchall()
-        cur.execute(_CONSTRAINTS, {"oids": oids})
-        constraints = cur.fetchall()
-        stats = []
+        tables = _relations(cur, params)
+        sampleable = _columns(cur, params, tables)
+        _constraints(cur, params, tables)
         if sample_values:
-            cur.execute(_STATS, {"oids": oids})
-            stats = cur.fetchall()
-    conn.rollback()
+            cur.execute(_STATS_SQL, params)
+            _samples_from_stats(tables, cur.fetchall(), sampleable)
+            _samples_by_query(cur, tables, sampleable, budget_ms=sample_budget_ms)
+    return Schema(database=database, server_version=version, fingerprint=digest, tables=list(tables.values()))
 
-    tables: dict[int, Table] = {}
-    for oid, nsp, name, kind, comment, reltuples in relations:
-        tables[oid] = Table(schema_name=nsp, name=name, kind=KINDS[kind], comment=comment, row_estimate=None if reltuples is None or reltuples < 0 else int(reltuples))
-    enum_columns: set[tuple[str, str, str]] = set()
-    for relid, name, type_, nullable, default, comment, typtype in columns:
-        table = tables[relid]
-        table.columns.append(Column(name=name, type=type_, nullable=nullable, default=default, comment=comment))
-        if typtype == "e":
-            enum_columns.add((table.schema_name, table.name, name))
-    for contype, conname, relid, frelid, cols, fcols in constraints:
+
+def _fingerprint(cur: psycopg2.extensions.cursor, schemas: list[str] | None) -> str:
+    cur.execute(FINGERPRINT_SQL, {"schemas": schemas})
+    return cur.fetchone()[0]
+
+
+def _relations(cur: psycopg2.extensions.cursor, params: dict[str, Any]) -> dict[int, Table]:
+    cur.execute(_RELATIONS_SQL, params)
+    return {
+        oid: Table(schema_name=nsp, name=name, kind=KINDS[kind], comment=comment, row_estimate=None if rows is None or rows < 0 else int(rows))
+        for oid, nsp, name, kind, comment, rows in cur.fetchall()
+    }
+
+
+def _columns(cur: psycopg2.extensions.cursor, params: dict[str, Any], tables: dict[int, Table]) -> set[tuple[int, str]]:
+    """Fill every table's columns; return the (table oid, column) pairs of text and enum type."""
+    cur.execute(_COLUMNS_SQL, params)
+    sampleable = set()
+    for relid, name, type_, nullable, default, comment, is_text in cur.fetchall():
+        tables[relid].columns.append(Column(name=name, type=type_, nullable=nullable, default=default, comment=comment))
+        if is_text:
+            sampleable.add((relid, name))
+    return sampleable
+
+
+def _constraints(cur: psycopg2.extensions.cursor, params: dict[str, Any], tables: dict[int, Table]) -> None:
+    """Primary keys and foreign keys (in constraint column order), each FK on both of its tables."""
+    cur.execute(_CONSTRAINTS_SQL, params)
+    for contype, conname, relid, frelid, cols, fcols in cur.fetchall():
         table = tables[relid]
         if contype == "p":
             table.primary_key = list(cols)
-        elif frelid in tables:
+        elif frelid in tables:  # edges to relations outside the introspected set are not shown
             target = tables[frelid]
-            fk = ForeignKey(name=conname, from_schema=table.schema_name, from_table=table.name, from_columns=list(cols), to_schema=target.schema_name, to_table=target.name, to_columns=list(fcols))
+            fk = ForeignKey(
+                name=conname,
+                from_schema=table.schema_name,
+                from_table=table.name,
+                from_columns=list(cols),
+                to_schema=target.schema_name,
+                to_table=target.name,
+                to_columns=list(fcols),
+            )
             table.foreign_keys.append(fk)
             target.referenced_by.append(fk)
-    if sample_values:
-        _samples_from_stats(tables, stats, enum_columns)
-        _samples_by_query(conn, tables, budget_ms=sample_budget_ms)
-    schema = Schema(database=database, server_version=version, tables=list(tables.values()))
-    schema.fingerprint = fingerprint(conn)
-    return schema
 
 
-def _is_text(col: Column) -> bool:
-    return col.type.split("(")[0] in TEXT_TYPES
+def _clean_values(values: list[str | None]) -> list[str]:
+    """Sample values are data that may be hostile: one line each, capped, no control characters."""
+    cleaned: list[str] = []
+    for value in values:
+        text = clean_text(value, SAMPLE_CHARS)
+        if text and text not in cleaned:
+            cleaned.append(text)
+    return cleaned[:MAX_SAMPLES]
 
 
-def _clean(value: str) -> str:
-    return _CONTROL.sub(" ", value).strip()[:SAMPLE_CHARS]
-
-
-def _samples_from_stats(tables: dict[int, Table], stats: list[tuple[Any, ...]], enum_columns: set[tuple[str, str, str]]) -> None:
-    by_name = {(t.schema_name, t.name): t for t in tables.values()}
-    for nsp, tbl, col_name, n_distinct, mcv in stats:
-        table = by_name.get((nsp, tbl))
-        col = table.column(col_name) if table else None
-        if col is None or not mcv or not (_is_text(col) or (nsp, tbl, col_name) in enum_columns):
+def _samples_from_stats(tables: dict[int, Table], stats: list[tuple[Any, ...]], sampleable: set[tuple[int, str]]) -> None:
+    """Low-cardinality text/enum columns get their most common values from pg_stats (no table scan)."""
+    for relid, col_name, n_distinct, mcv, bounds in stats:
+        table = tables.get(relid)
+        column = table.column(col_name) if table else None
+        if column is None or (relid, col_name) not in sampleable:
             continue
-        low_cardinality = 0 < n_distinct <= MAX_DISTINCT or (n_distinct < 0 and table.row_estimate and -n_distinct * table.row_estimate <= MAX_DISTINCT)
-        if low_cardinality:
-            col.sample_values = [_clean(v) for v in mcv[:MAX_SAMPLES]]
+        distinct = n_distinct if n_distinct >= 0 else -n_distinct * (table.row_estimate or 0)
+        if 0 < distinct <= MAX_DISTINCT:
+            column.sample_values = _clean_values((mcv or []) + (bounds or []))
 
 
-def _samples_by_query(conn: psycopg2.extensions.connection, tables: dict[int, Table], *, budget_ms: int) -> None:
-    """For never-analyzed tables: SELECT DISTINCT ... LIMIT, per column, until the budget is spent."""
+def _samples_by_query(
+    cur: psycopg2.extensions.cursor, tables: dict[int, Table], sampleable: set[tuple[int, str]], *, budget_ms: int
+) -> None:
+    """Never-analyzed tables: ``SELECT DISTINCT col ... LIMIT 7`` per text column until the budget is spent."""
     deadline = time.monotonic() + budget_ms / 1000
-    from engine.render import quote_ident  # local: render imports nothing from here
-
-    with conn.cursor() as cur:
-        cur.execute("SET TRANSACTION READ ONLY")
-        cur.execute("SELECT set_config('statement_timeout', '200', true)")
-        for table in tables.values():
-            if table.row_estimate is not None or table.kind not in ("table", "partitioned_table"):
+    for relid, table in tables.items():
+        if table.row_estimate is not None or table.kind not in SCANNABLE_KINDS:
+            continue
+        for column in table.columns:
+            if (relid, column.name) not in sampleable or column.sample_values:
                 continue
-            for col in table.columns:
-                if not _is_text(col) or col.sample_values:
-                    continue
-                if time.monotonic() > deadline:
-                    conn.rollback()
-                    return
-                try:
-                    cur.execute(f"SAVEPOINT s; SELECT DISTINCT {quote_ident(col.name)}::text FROM {quote_ident(table.schema_name)}.{quote_ident(table.name)} WHERE {quote_ident(col.name)} IS NOT NULL LIMIT {MAX_SAMPLES + 1}")
-                    values = [r[0] for r in cur.fetchall()]
-                    cur.execute("RELEASE SAVEPOINT s")
-                except Exception:  # timeout or permission: skip this column
-                    cur.execute("ROLLBACK TO SAVEPOINT s")
-                    continue
-                if 0 < len(values) <= MAX_SAMPLES:
-                    col.sample_values = sorted(_clean(v) for v in values)
-    conn.rollback()
+            remaining_ms = int((deadline - time.monotonic()) * 1000)
+            if remaining_ms <= 0:
+                return
+            values = _distinct_values(cur, table, column.name, timeout_ms=min(SAMPLE_QUERY_MS, remaining_ms))
+            if values is not None and len(values) <= MAX_SAMPLES:
+                column.sample_values = _clean_values(sorted(values))
 
+
+def _distinct_values(cur: psycopg2.extensions.cursor, table: Table, column: str, *, timeout_ms: int) -> list[str] | None:
+    """Up to MAX_SAMPLES + 1 distinct values, or None on timeout / no privilege (the column is skipped)."""
+    query = sql.SQL("SELECT DISTINCT {col}::text FROM {nsp}.{rel} WHERE {col} IS NOT NULL LIMIT {limit}").format(
+        col=sql.Identifier(column), nsp=sql.Identifier(table.schema_name), rel=sql.Identifier(table.name), limit=sql.Literal(MAX_SAMPLES + 1)
+    )
+    cur.execute(f"SAVEPOINT sample; SET LOCAL statement_timeout = {int(timeout_ms)}")
+    try:
+        cur.execute(query)
+        values = [row[0] for row in cur.fetchall()]
+    except (psycopg2.errors.QueryCanceled, psycopg2.errors.InsufficientPrivilege, psycopg2.errors.LockNotAvailable):
+        cur.execute("ROLLBACK TO SAVEPOINT sample")
+        return None
+    cur.execute("RELEASE SAVEPOINT sample")
+    return values
+
+
+@contextmanager
+def _read_only(conn: psycopg2.extensions.connection) -> Iterator[psycopg2.extensions.cursor]:
+    """A cursor whose statements run read-only and leave the caller's transaction state as it was."""
+    status = conn.get_transaction_status()
+    if status == psycopg2.extensions.TRANSACTION_STATUS_INERROR:
+        raise DatabaseError("cannot read the schema: the connection is in a failed transaction; roll it back first", code="sql_error")
+    if status not in (psycopg2.extensions.TRANSACTION_STATUS_IDLE, psycopg2.extensions.TRANSACTION_STATUS_INTRANS):
+        raise DatabaseError("cannot read the schema: the connection is busy or lost; open a new connection", code="connection_lost")
+    nested = status == psycopg2.extensions.TRANSACTION_STATUS_INTRANS
+    cur = conn.cursor()
+    try:
+        if nested:  # the caller's transaction: a savepoint whose rollback also undoes our settings
+            cur.execute(f"SAVEPOINT {_SAVEPOINT}; SET LOCAL transaction_read_only = on")
+        elif conn.autocommit:
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        else:  # psycopg2 has just sent BEGIN: this is the transaction's first statement
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        cur.execute("SET LOCAL lock_timeout = 2000")
+        yield cur
+    except psycopg2.Error as exc:
+        code = "connection_lost" if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)) else "sql_error"
+        detail = " ".join(str(exc).split())[:300]
+        raise DatabaseError(f"cannot read the schema: {detail}; check that the user may read pg_catalog and the server is reachable", code=code) from None
+    finally:
+        if not conn.closed:
+            _end(conn, cur, nested)
+        cur.close()
+
+
+def _end(conn: psycopg2.extensions.connection, cur: psycopg2.extensions.cursor, nested: bool) -> None:
+    try:
+        if nested:
+            cur.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}; RELEASE SAVEPOINT {_SAVEPOINT}")
+        elif conn.autocommit:
+            cur.execute("ROLLBACK")
+        else:
+            conn.rollback()
+    except psycopg2.Error:
+        pass  # the connection broke; the error already raised says so
