@@ -34,6 +34,8 @@ _RESERVED = frozenset(
     "authorization binary collation concurrently cross current_schema freeze full ilike inner is isnull join left like natural "
     "notnull outer overlaps right similar tablesample verbose".split()
 )
+# Degradation steps before columns are cut: everything, then without sample values, then without column comments.
+_LEVELS = ({"comments": True, "samples": True}, {"comments": True, "samples": False}, {"comments": False, "samples": False})
 _KEYWORD = {"view": "VIEW", "materialized_view": "MATERIALIZED VIEW", "foreign_table": "FOREIGN TABLE"}
 
 
@@ -101,7 +103,8 @@ def render_table(table: Table, *, comments: bool = True, samples: bool = True, k
     columns = [c for c in table.columns if not keys_only or c.name in key_cols]
     lines = [_column_line(c, table, comments=comments, samples=samples) for c in columns]
     if len(columns) < len(table.columns):
-        lines.append(f"  -- {len(table.columns) - len(columns)} more columns")
+        hidden = len(table.columns) - len(columns)
+        lines.append(f"  -- {hidden} more column{'s' if hidden > 1 else ''}")
     if len(table.primary_key) > 1:
         lines.append(f"  PRIMARY KEY ({', '.join(map(quote_ident, table.primary_key))}),")
     for fk in table.foreign_keys:
@@ -117,26 +120,45 @@ def render_schema(schema: Schema, *, max_tokens: int | None = None, tables: list
 
 
 def render_blocks(schema: Schema, *, max_tokens: int | None = None, tables: list[str] | None = None) -> dict[str, str]:
-    """Rendered text per table (display name -> DDL), degraded step by step to fit ``max_tokens``."""
+    """Rendered text per table (display name -> DDL), degraded step by step to fit ``max_tokens``.
+
+    Work stays proportional to the budget, not to the schema: each step renders
+    tables in ranking order only until the budget is exceeded.
+    """
     ordered = list(schema.tables) if tables is None else [t for n in tables if (t := schema.table(n)) is not None]
-    for level in ({"comments": True, "samples": True}, {"comments": True, "samples": False}, {"comments": False, "samples": False}):
-        blocks = {t.display_name: render_table(t, **level) for t in ordered}
-        total = sum(map(_cost, blocks.values()))
-        if max_tokens is None or total <= max_tokens:
+    if max_tokens is None:
+        return {t.display_name: render_table(t) for t in ordered}
+    for level in _LEVELS:
+        blocks, complete = _fit(ordered, max_tokens, **level)
+        if complete:
             return blocks
-    # Still over: tables beyond the most relevant keep only key columns, least relevant first ...
-    for table in reversed(ordered[1:]):
-        slim = render_table(table, comments=False, samples=False, keys_only=True)
-        total += _cost(slim) - _cost(blocks[table.display_name])
-        blocks[table.display_name] = slim
-        if total <= max_tokens:
-            return blocks
-    # ... then they go entirely, least relevant first; the most relevant table always stays.
+    # Tables beyond the most relevant keep only key columns; if even that is too much, the least relevant go.
+    first = {t.display_name: render_table(t, **_LEVELS[-1]) for t in ordered[:1]}
+    slim, complete = _fit(ordered[1:], max_tokens - sum(map(_cost, first.values())), **_LEVELS[-1], keys_only=True)
+    if not complete:
+        return first | slim
+    # Everything fits slimmed: slim only as many as needed, least relevant first.
+    blocks = {t.display_name: render_table(t, **_LEVELS[-1]) for t in ordered}
+    total = sum(map(_cost, blocks.values()))
     for table in reversed(ordered[1:]):
         if total <= max_tokens:
             break
-        total -= _cost(blocks.pop(table.display_name))
+        total += _cost(slim[table.display_name]) - _cost(blocks[table.display_name])
+        blocks[table.display_name] = slim[table.display_name]
     return blocks
+
+
+def _fit(tables: list[Table], budget: int, **options: bool) -> tuple[dict[str, str], bool]:
+    """Render ``tables`` in order while they fit ``budget``; also say whether all of them did."""
+    blocks: dict[str, str] = {}
+    total = 0
+    for table in tables:
+        block = render_table(table, **options)
+        total += _cost(block)
+        if total > budget:
+            return blocks, False
+        blocks[table.display_name] = block
+    return blocks, True
 
 
 def _cost(block: str) -> int:

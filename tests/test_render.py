@@ -62,7 +62,7 @@ def _stage(text: str, tables: int) -> int:
         return 0
     if ", -- about" in text:
         return 1
-    if "more columns" not in text and text.count("CREATE TABLE") == tables:
+    if "more column" not in text and text.count("CREATE TABLE") == tables:
         return 2
     return 3 if text.count("CREATE TABLE") == tables else 4
 
@@ -82,6 +82,8 @@ def test_every_budget_is_kept_and_steps_come_in_order() -> None:
         stages.append(_stage(text, len(ranked)))
         if stages[-1] >= 2:  # past the comment steps, the most relevant table still keeps every column
             assert blocks["orders"] == _without_notes(orders_full)
+        slim = [("more column" in block) for block in blocks.values()]
+        assert slim == sorted(slim)  # columns go from the least relevant tables first
     assert stages == sorted(stages) and set(stages) == {0, 1, 2, 3, 4}, stages
     assert "-- People who buy from the shop" in render_schema(schema, max_tokens=estimate_tokens(full) // 2 + 40, tables=ranked)
 
