@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg2
-import psycopg2.errors
 import psycopg2.extensions
 from psycopg2 import sql
 
@@ -151,6 +150,8 @@ def _columns(cur: psycopg2.extensions.cursor, params: dict[str, Any], tables: di
     cur.execute(_COLUMNS_SQL, params)
     sampleable = set()
     for relid, name, type_, nullable, default, comment, is_text in cur.fetchall():
+        if relid not in tables:  # created after the relations query (only possible inside a caller's READ COMMITTED transaction)
+            continue
         tables[relid].columns.append(Column(name=name, type=type_, nullable=nullable, default=default, comment=comment))
         if is_text:
             sampleable.add((relid, name))
@@ -161,7 +162,9 @@ def _constraints(cur: psycopg2.extensions.cursor, params: dict[str, Any], tables
     """Primary keys and foreign keys (in constraint column order), each FK on both of its tables."""
     cur.execute(_CONSTRAINTS_SQL, params)
     for contype, conname, relid, frelid, cols, fcols in cur.fetchall():
-        table = tables[relid]
+        table = tables.get(relid)
+        if table is None:  # as in _columns: a relation newer than the relations query
+            continue
         if contype == "p":
             table.primary_key = list(cols)
         elif frelid in tables:  # edges to relations outside the introspected set are not shown
@@ -221,7 +224,7 @@ def _samples_by_query(
 
 
 def _distinct_values(cur: psycopg2.extensions.cursor, table: Table, column: str, *, timeout_ms: int) -> list[str] | None:
-    """Up to MAX_SAMPLES + 1 distinct values, or None on timeout / no privilege (the column is skipped)."""
+    """Up to MAX_SAMPLES + 1 distinct values, or None when the query fails (timeout, no privilege, unpopulated view)."""
     query = sql.SQL("SELECT DISTINCT {col}::text FROM {nsp}.{rel} WHERE {col} IS NOT NULL LIMIT {limit}").format(
         col=sql.Identifier(column), nsp=sql.Identifier(table.schema_name), rel=sql.Identifier(table.name), limit=sql.Literal(MAX_SAMPLES + 1)
     )
@@ -229,8 +232,8 @@ def _distinct_values(cur: psycopg2.extensions.cursor, table: Table, column: str,
     try:
         cur.execute(query)
         values = [row[0] for row in cur.fetchall()]
-    except (psycopg2.errors.QueryCanceled, psycopg2.errors.InsufficientPrivilege, psycopg2.errors.LockNotAvailable):
-        cur.execute("ROLLBACK TO SAVEPOINT sample")
+    except psycopg2.Error:
+        cur.execute("ROLLBACK TO SAVEPOINT sample")  # raises in turn if the connection itself is gone
         return None
     cur.execute("RELEASE SAVEPOINT sample")
     return values

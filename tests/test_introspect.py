@@ -49,6 +49,7 @@ ANALYZE sales.visits;
 
 CREATE VIEW store_names AS SELECT store_id, name FROM stores;
 CREATE MATERIALIZED VIEW sales.visit_counts AS SELECT store_id, count(*) AS n FROM sales.visits GROUP BY store_id;
+CREATE MATERIALIZED VIEW sales.unfilled AS SELECT 'x'::text AS label WITH NO DATA;  -- sampling it fails: skipped
 
 CREATE TABLE events (event_id integer, at date, kind text, PRIMARY KEY (event_id, at)) PARTITION BY RANGE (at);
 CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
@@ -101,6 +102,7 @@ def test_relations_kinds_and_hidden_partitions(schema: Schema) -> None:
         "public.store_names": "view",
         "public.stores": "table",
         "sales.regions": "table",
+        "sales.unfilled": "materialized_view",
         "sales.visit_counts": "materialized_view",
         "sales.visits": "table",
     }
@@ -153,6 +155,7 @@ def test_samples_from_stats_and_bounded_fallback(schema: Schema) -> None:
     region = stores.column("region").sample_values  # never analyzed: bounded DISTINCT query
     assert "north" in region and "south DROP TABLE stores; --" in region
     assert all(len(v) <= 60 and "\n" not in v for v in region) and len(region) == 3
+    assert _table(schema, "sales.unfilled").column("label").sample_values == []  # its query failed and was skipped
 
 
 def test_sampling_can_be_off_or_out_of_budget(conn) -> None:
@@ -165,7 +168,7 @@ def test_sampling_can_be_off_or_out_of_budget(conn) -> None:
 
 def test_schema_filter_keeps_edges_inside_the_selection(conn) -> None:
     sales = introspect(conn, schemas=["sales"])
-    assert {t.key for t in sales.tables} == {"sales.regions", "sales.visits", "sales.visit_counts"}
+    assert {t.key for t in sales.tables} == {"sales.regions", "sales.unfilled", "sales.visits", "sales.visit_counts"}
     assert _table(sales, "sales.visits").foreign_keys == [REGION_FK]
 
 
