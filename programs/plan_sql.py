@@ -22,15 +22,17 @@ from programs.types import FlowDecision, SqlPlan, TableSelection
 
 MAX_SQL_TOKENS = 400
 
-PLAN_INSTRUCTION = "Write one PostgreSQL SELECT query that answers the question. Use only these tables, with these aliases: {tables}."
+# The chosen tables are enforced by the grammar, not listed here: a small model told "use these
+# tables" joins every one of them (measured on the development sets: 1/20 vs 5/20 correct).
+PLAN_INSTRUCTION = "Write one PostgreSQL SELECT query that answers the question."
 DECOMPOSE_INSTRUCTION = (
     "Write one PostgreSQL SELECT query that answers the question in steps, as CTEs named step1, step2, ...: "
-    "{steps}. Use only these tables, with these aliases: {tables}."
+    "{steps}."
 )
 REPAIR_INSTRUCTION = """This query failed:
 {sql}
 Error: {error}
-Write a corrected PostgreSQL SELECT query that answers the question. Use only these tables, with these aliases: {tables}."""
+Write a corrected PostgreSQL SELECT query that answers the question. Tables you may use: {tables}."""
 
 PLAN_JSON_SCHEMA = {
     "type": "object",
@@ -51,12 +53,11 @@ def plan_sql(
 ) -> SqlPlan:
     """Write the SQL for ``question`` over the selected tables (CTE steps when the flow decomposes)."""
     ctx = context or QuestionContext.build(schema, question)
-    tables = _tables_with_aliases(ctx, selection)
     if flow is not None and flow.flow == "decompose" and flow.steps:
         steps = "; ".join(f"step{i} = {s}" for i, s in enumerate(flow.steps, 1))
-        instruction = DECOMPOSE_INSTRUCTION.format(steps=steps, tables=tables)
+        instruction = DECOMPOSE_INSTRUCTION.format(steps=steps)
     else:
-        instruction = PLAN_INSTRUCTION.format(tables=tables)
+        instruction = PLAN_INSTRUCTION
     return _write_sql(model, ctx, "plan_sql", instruction, selection)
 
 
