@@ -22,8 +22,8 @@ CASES = {
     "filter": ("List the names of stores in Chicago.", "SELECT name FROM stores WHERE city = 'Chicago'"),
     "group-by": ("How many reviews are there for each rating?", "SELECT rating, count(*) FROM reviews GROUP BY rating"),
     "join": (
-        "How many products does each supplier supply? Show the supplier name and the count.",
-        "SELECT s.name, count(*) FROM suppliers s JOIN products p ON p.supplier_id = s.supplier_id GROUP BY s.name",
+        "List the names of products in the Headphones category.",
+        "SELECT p.name FROM products p JOIN product_categories c ON c.category_id = p.category_id WHERE c.name = 'Headphones'",
     ),
     "top-n": (
         "Which 3 customers placed the most orders?",
