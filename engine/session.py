@@ -20,7 +20,7 @@ from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, Sql
 from engine.instruments import Instruments
 from engine.settings import Settings
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
-from programs.context import schema_budget
+from programs.context import MAX_QUESTION_CHARS, schema_budget
 from programs.types import DecisionOutput, SqlPlan, TableSelection
 
 # Validator codes that end the question as a policy refusal: never "repaired" into something else.
@@ -29,7 +29,6 @@ POLICY_CODES = frozenset(
 )
 # Database errors a different query cannot fix.
 FATAL_DB_CODES = frozenset({"connection_failed", "connection_lost", "embedded_unavailable"})
-MAX_QUESTION_CHARS = 10_000
 
 
 class Session:

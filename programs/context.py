@@ -26,7 +26,7 @@ Rules:
 # Share of the model's context window the schema text may use (the rest: rules, question, output).
 SCHEMA_SHARE = 0.5
 DEFAULT_SCHEMA_TOKENS = 4000
-MAX_QUESTION_CHARS = 2000
+MAX_QUESTION_CHARS = 10_000  # longer questions are refused as bad input (engine/session.py)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
