@@ -46,6 +46,14 @@ class Decision(BaseModel):
     prompt: str | None = None  # filled with --trace
 
 
+class ValueFix(BaseModel):
+    """A string literal of the SQL replaced by the stored value it denotes (engine/values.py)."""
+
+    column: str  # table.column
+    before: str
+    after: str
+
+
 class Usage(BaseModel):
     llm_calls: int = 0
     input_tokens: int = 0
@@ -74,6 +82,8 @@ class Answer(BaseModel):
     row_count: int = 0
     truncated: bool = False
     attempts: list[Attempt] = Field(default_factory=list)
+    value_hints: list[str] = Field(default_factory=list)  # values of the data the question names, shown to the model
+    value_fixes: list[ValueFix] = Field(default_factory=list)  # literals replaced by stored values before validation
     decisions: list[Decision] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     timings: dict[str, float] = Field(default_factory=dict)  # milliseconds per stage, plus "total"

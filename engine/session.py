@@ -15,10 +15,11 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
-from engine.answer import Answer, Attempt, Clarification, Decision, ErrorInfo, Usage
+from engine.answer import Answer, Attempt, Clarification, Decision, ErrorInfo, Usage, ValueFix
 from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, SqlRefused
 from engine.instruments import Instruments
 from engine.settings import Settings
+from engine.values import ValueIndex, database_lookup, ground_literals, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.context import MAX_QUESTION_CHARS, schema_budget
 from programs.types import DecisionOutput, SqlPlan, TableSelection
@@ -51,6 +52,15 @@ class Session:
         started = time.perf_counter()
         self.instruments: Instruments = self._stack.enter_context(Instruments.open(self.settings, progress=progress))
         self.introspect_ms = (time.perf_counter() - started) * 1000
+        self.probe = self._stack.enter_context(probe_executor(self.instruments.url, self.settings))
+        self._values: ValueIndex | None = None
+
+    @property
+    def values(self) -> ValueIndex:
+        """The value index of the database, sampled on first use (bounded, read-only)."""
+        if self._values is None:
+            self._values = ValueIndex.build(self.schema, self.probe)
+        return self._values
 
     @property
     def schema(self):  # noqa: ANN201 - engine.schema.Schema
@@ -139,7 +149,10 @@ class _Run:
     def execute(self, *, execute: bool, max_attempts: int, max_rows: int | None) -> None:
         s = self.session
         model, schema, q = s.model, s.schema, self.answer.question
-        ctx = QuestionContext.build(schema, q, max_schema_tokens=schema_budget(model))
+        started = time.perf_counter()
+        self.answer.value_hints = value_hints(s.values.matches(q))
+        self.timed("values", started)
+        ctx = QuestionContext.build(schema, q, max_schema_tokens=schema_budget(model), value_hints=self.answer.value_hints)
 
         selection = select_tables(model, schema, q, context=ctx)
         self.record("select_tables", selection)
@@ -181,11 +194,15 @@ class _Run:
         inst = self.session.instruments
         self.answer.sql, self.answer.explanation = plan.sql, plan.explanation
         started = time.perf_counter()
+        sql, fixes = ground_literals(plan.sql, inst.schema, database_lookup(self.session.probe))
+        self.answer.value_fixes += [ValueFix(column=f"{f.table}.{f.column}", before=f.before, after=f.after) for f in fixes]
+        self.timed("values", started)
+        started = time.perf_counter()
         try:
-            checked = inst.validate(plan.sql, max_rows=max_rows)
+            checked = inst.validate(sql, max_rows=max_rows)
         except SqlRefused as err:
             self.timed("validate", started)
-            self.answer.attempts.append(Attempt(sql=plan.sql, stage="validate", error=ErrorInfo(**err.to_dict())))
+            self.answer.attempts.append(Attempt(sql=sql, stage="validate", error=ErrorInfo(**err.to_dict())))
             return err
         self.timed("validate", started)
         self.answer.sql = checked.sql

@@ -37,6 +37,10 @@ FORBIDDEN_WORDS = (
 ).split()
 KEYWORDS_AFTER_TABLE = "where join inner left right full cross natural on using group order limit offset having union intersect except window as lateral and or".split()
 MAX_CTE_STEPS = 9
+# Caps on free words, numbers and strings: a small model can loop inside one token class
+# ("population_desc_limit_1000000000..."), which would run to the token limit.
+MAX_WORD_CHARS = 40
+MAX_STRING_CHARS = 100
 
 
 def table_aliases(tables: list[Table]) -> dict[str, str]:
@@ -109,11 +113,11 @@ FROMJOIN: /(?i:from|join)/
 WITH: /(?i:with)/
 CTE_NAME: /step[1-{MAX_CTE_STEPS}]/
 ANY_COLUMN: {_alternatives([quote_ident(c.name) for t in tables for c in t.columns] or ["id"])}
-FREE_QUAL: /[A-Za-z_][A-Za-z0-9_]*/ & ~/(?i:{reserved})/ & ~/(?:{taken})/
-WORD: /[A-Za-z_][A-Za-z0-9_]*/ & ~/(?i:{reserved})/ & ~/(?i:(?:{banned})[A-Za-z0-9_]*)/ & ~/(?:{bare_aliases})/
+FREE_QUAL: /[A-Za-z_][A-Za-z0-9_]{{0,{MAX_WORD_CHARS - 1}}}/ & ~/(?i:{reserved})/ & ~/(?:{taken})/
+WORD: /[A-Za-z_][A-Za-z0-9_]{{0,{MAX_WORD_CHARS - 1}}}/ & ~/(?i:{reserved})/ & ~/(?i:(?:{banned})[A-Za-z0-9_]*)/ & ~/(?:{bare_aliases})/
 QUOTED: /"[A-Za-z_][A-Za-z0-9_ ]*"/
-NUMBER: /[0-9]+(\\.[0-9]+)?/
-STRING: /'([^'\\n\\\\]|'')*'/
+NUMBER: /[0-9]{{1,18}}(\\.[0-9]{{1,12}})?/
+STRING: /'([^'\\n\\\\]|''){{0,{MAX_STRING_CHARS}}}'/
 OP: /(::|<=|>=|<>|!=|\\|\\||[<>=+%])/
 ARITH: /[-\\/]/
 _WS: /[ \\t\\n]+/

@@ -13,3 +13,8 @@ def test_describes_filter_and_steps() -> None:
 
 def test_unparsable_sql_gets_a_neutral_description() -> None:
     assert describe_sql("SELEC nonsense (((") == "Runs the generated query."
+
+
+def test_sql_cut_inside_a_string_gets_a_neutral_description() -> None:
+    # a generation stopped by the token limit inside a literal: sqlglot's tokenizer (not its parser) fails
+    assert describe_sql("SELECT COUNT(*) FROM orders o WHERE o.status = 'cancel") == "Runs the generated query."

@@ -206,3 +206,18 @@ def test_summary_figures_from_result_lines() -> None:
     assert engine["ex_by_category"] == {"-": 0.4167}
     table = summary_table(summarize(results))
     assert table["columns"] == ["metric", "engine"] and ["EX", 0.4167] in table["rows"]
+
+
+def test_a_bug_on_one_question_is_reported_and_the_run_goes_on() -> None:
+    from engine.evaluation.questions import EvalQuestion
+    from engine.evaluation.runner import Gold, _contained, score_baseline
+
+    def broken(session: object, q: EvalQuestion, gold: Gold) -> object:
+        raise ValueError("boom\nsecond line")
+
+    q = EvalQuestion(id="q9", db="shelter", question="?", gold_sql="SELECT 1")
+    failed = _contained("baseline", score_baseline, None, q, Gold())  # type: ignore[arg-type]  # no session: AttributeError
+    assert (failed.system, failed.status, failed.error_code) == ("baseline", "error", "internal_error")
+    r = _contained("engine", broken, None, q, Gold())  # type: ignore[arg-type]
+    assert (r.id, r.system, r.status, r.error_code) == ("q9", "engine", "error", "internal_error")
+    assert r.error == "ValueError: boom second line"

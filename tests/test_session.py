@@ -132,3 +132,13 @@ def test_identical_repair_stops_early(settings: Settings) -> None:
     answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": [bad]}, max_attempts=2)
     assert answer.status == "error" and answer.error.code == "sql_error"
     assert len(answer.attempts) == 1 and [d.program for d in answer.decisions].count("repair_sql") == 1
+
+
+def test_values_the_question_names_reach_the_prompt_and_ground_the_literal(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT COUNT(*) FROM orders o WHERE o.status = 'CANCELLED'"]}, trace=True)
+    assert any(h.startswith("'cancelled' in ") and "orders.status" in h for h in answer.value_hints)
+    assert all("'cancelled' in " in d.prompt for d in answer.decisions)
+    assert [(f.column, f.before, f.after) for f in answer.value_fixes] == [("orders.status", "CANCELLED", "cancelled")]
+    assert answer.status == "ok" and "o.status = 'cancelled'" in answer.sql
+    assert answer.rows == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
+

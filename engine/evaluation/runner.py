@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from engine.answer import Answer
 from engine.errors import DecideSqlError, SqlRefused
@@ -57,6 +57,8 @@ class QuestionResult(BaseModel):
     tokens_out: int = 0
     tokens_forced: int = 0
     ms: float = 0.0
+    row_count: int | None = None  # rows the prediction returned (None: it did not run)
+    timings: dict[str, float] = Field(default_factory=dict)  # engine: milliseconds per stage (Answer.timings)
 
 
 @dataclass
@@ -119,6 +121,8 @@ def score_engine(session: Session, q: EvalQuestion, gold: Gold) -> QuestionResul
         llm_calls=u.llm_calls, tokens_in=u.input_tokens, tokens_cached=u.cached_input_tokens,
         tokens_out=u.output_tokens, tokens_forced=u.forced_tokens,
         ms=round(answer.timings.get("total", 0.0) - answer.timings.get("introspect", 0.0), 1),
+        row_count=answer.row_count if answer.status == "ok" else None,
+        timings=answer.timings,
     )
 
 
@@ -134,11 +138,23 @@ def score_baseline(session: Session, q: EvalQuestion, gold: Gold) -> QuestionRes
         r.executed_unvalidated = int(_refused_by_validator(session, plan.sql))
         result = session.instruments.executor.run(plan.sql, max_rows=EVAL_MAX_ROWS)
         r.status, r.correct, r.truncated = "ok", gold.matches(result.rows), r.truncated or result.truncated
+        r.row_count = result.row_count
     except DecideSqlError as err:
         r.error_code, r.error = err.code, err.message
         r.undefined_name_errors = int(_undefined_name(err.message))
     r.ms = round((time.perf_counter() - started) * 1000, 1)
     return r
+
+
+def _contained(
+    system: Literal["engine", "baseline"], scorer: Callable[[Session, EvalQuestion, Gold], QuestionResult], session: Session, q: EvalQuestion, gold: Gold
+) -> QuestionResult:
+    """A bug on one question is that question's ``internal_error`` in the report, not the end of a long run."""
+    try:
+        return scorer(session, q, gold)
+    except Exception as exc:  # noqa: BLE001 - reported per question; DECIDE_SQL_DEBUG=1 shows it in the CLI
+        message = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+        return QuestionResult(id=q.id, db=q.db, category=q.category, system=system, status="error", error_code="internal_error", error=message)
 
 
 class _Sessions:
@@ -188,7 +204,8 @@ def run_eval(
     def one(q: EvalQuestion) -> list[QuestionResult]:
         session = sessions.get(q.db)
         gold = run_gold(session, q)
-        return [score_engine(session, q, gold)] + ([score_baseline(session, q, gold)] if baseline else [])
+        scorers = [("engine", score_engine)] + ([("baseline", score_baseline)] if baseline else [])
+        return [_contained(system, scorer, session, q, gold) for system, scorer in scorers]
 
     results: list[QuestionResult] = []
 

@@ -1,0 +1,274 @@
+"""Value linking: which words of a question are values stored in the database.
+
+Small models get the columns right and the literal wrong (``state_name =
+'Kentucky'`` when the data says ``kentucky``; ``'rio grande river'`` for
+``rio grande``), or pick the wrong column because nothing in the schema says
+which one holds "ohio". Two instruments fix this without another model call:
+
+- ``ValueIndex`` samples the distinct short values of every text column once
+  per session (bounded scans, read-only, time-boxed) and finds the question's
+  n-grams among them: hints such as ``'ohio' is a value of river.river_name``.
+- ``ground_literals`` checks each ``column = 'literal'`` (and ``IN``/``<>``)
+  of a planned query against that column's data and replaces a literal that
+  does not occur by the one stored value it denotes (same text ignoring case,
+  or the one value contained in it / containing it).
+
+Values are data, never instructions: hints are quoted, capped and cleaned
+like every sample value the prompts show.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlglot
+from psycopg2 import sql as pgsql
+from sqlglot import exp
+
+from engine.errors import DatabaseError
+from engine.executor import Executor
+from engine.render import clean_text
+from engine.schema import Column, Schema, Table
+from engine.settings import Settings
+
+TEXT_TYPES = re.compile(r"^(text|character varying|character|varchar|char|citext|name)\b")
+SCAN_ROWS = 20_000  # rows read per column when sampling (a bounded scan, not the whole table)
+VALUES_PER_COLUMN = 2_000
+MAX_VALUE_CHARS = 60
+BUILD_BUDGET_S = 3.0  # the index is best-effort: columns past the budget are not indexed
+PROBE_TIMEOUT_MS = 1_000  # statement timeout of the sampling and grounding queries
+MAX_NGRAM = 4
+MAX_HINTS = 8
+MIN_GROUND_CHARS = 3
+_WORD = re.compile(r"[a-z0-9]+(?:['’.&-][a-z0-9]+)*")
+# Single words too common to be evidence that the question names a value.
+STOPWORDS = frozenset(
+    "a an and are as at be by can do does for from give has have how i in is it list many me much name names of on or "
+    "show tell than that the their there these this those to was what when where which who whose why with all any each "
+    "number count total most least more less top first last per".split()
+)
+
+
+@dataclass(frozen=True)
+class ValueMatch:
+    """A run of question words equal (ignoring case) to a value stored in ``table.column``."""
+
+    text: str  # the question's words, lowercased
+    value: str  # the stored value, as stored
+    table: str  # display name
+    column: str
+
+
+def value_hints(matches: list[ValueMatch]) -> list[str]:
+    """One hint per stored value, naming every column that holds it: ``'ohio' in river.river_name, state.state_name``."""
+    columns: dict[str, list[str]] = {}
+    for m in matches:
+        columns.setdefault(m.value, []).append(f"{m.table}.{m.column}")
+    return [f"'{value.replace(chr(39), chr(39) * 2)}' in {', '.join(cols)}" for value, cols in columns.items()]
+
+
+def is_text(column: Column) -> bool:
+    return bool(TEXT_TYPES.match(column.type.lower())) or bool(column.sample_values)
+
+
+def normalize(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def probe_executor(url: str, settings: Settings) -> Executor:
+    """A read-only executor with a short statement timeout: value queries are hints, never worth a long wait."""
+    return Executor(url, settings.model_copy(update={"statement_timeout_ms": min(PROBE_TIMEOUT_MS, settings.statement_timeout_ms)}))
+
+
+class ValueIndex:
+    """Distinct short values of the text columns, keyed by their normalized text."""
+
+    def __init__(self, entries: dict[str, list[tuple[str, str, str]]], *, columns: int, complete: bool, ms: float) -> None:
+        self._entries = entries  # normalized value -> [(table, column, stored value)]
+        self.columns = columns
+        self.complete = complete  # False: the time budget ran out before every column was read
+        self.ms = ms
+
+    @classmethod
+    def build(cls, schema: Schema, executor: Executor, *, budget_s: float = BUILD_BUDGET_S) -> "ValueIndex":
+        """Sample every text column of ``schema`` through ``executor`` (read-only, bounded, time-boxed)."""
+        started = time.monotonic()
+        entries: dict[str, list[tuple[str, str, str]]] = {}
+        columns, complete = 0, True
+        for table in schema.tables:
+            for column in table.columns:
+                if not is_text(column):
+                    continue
+                if time.monotonic() - started > budget_s:
+                    complete = False
+                    break
+                try:
+                    values = _sample(executor, table, column)
+                except DatabaseError:
+                    continue  # no privilege, timeout, broken view: no hints from this column
+                columns += 1
+                for value in values:
+                    key = normalize(value)
+                    if key:
+                        entries.setdefault(key, []).append((table.display_name, column.name, value))
+        return cls(entries, columns=columns, complete=complete, ms=(time.monotonic() - started) * 1000)
+
+    def matches(self, question: str, *, limit: int = MAX_HINTS) -> list[ValueMatch]:
+        """Values named by the question, longest word runs first; a word is used by one run at most."""
+        words = normalize(question).split()
+        taken = [False] * len(words)
+        found: list[ValueMatch] = []
+        for n in range(min(MAX_NGRAM, len(words)), 0, -1):
+            for i in range(len(words) - n + 1):
+                if any(taken[i : i + n]):
+                    continue
+                text = " ".join(words[i : i + n])
+                if n == 1 and (text in STOPWORDS or len(text) < MIN_GROUND_CHARS or text.isdigit()):
+                    continue
+                hits = self._entries.get(text)
+                if not hits:
+                    continue
+                taken[i : i + n] = [True] * n
+                found += [ValueMatch(text=text, value=clean_text(v, MAX_VALUE_CHARS) or "", table=t, column=c) for t, c, v in hits]
+        return found[:limit]
+
+
+def _sample(executor: Executor, table: Table, column: Column) -> list[str]:
+    query = pgsql.SQL(
+        "SELECT DISTINCT v FROM (SELECT {col}::text AS v FROM {nsp}.{rel} LIMIT {scan}) s "
+        "WHERE v IS NOT NULL AND length(v) BETWEEN 1 AND {chars} LIMIT {limit}"
+    ).format(
+        col=pgsql.Identifier(column.name), nsp=pgsql.Identifier(table.schema_name), rel=pgsql.Identifier(table.name),
+        scan=pgsql.Literal(SCAN_ROWS), chars=pgsql.Literal(MAX_VALUE_CHARS), limit=pgsql.Literal(VALUES_PER_COLUMN),
+    )
+    result = executor.run(query.as_string(executor.connection()), max_rows=VALUES_PER_COLUMN)
+    return [row[0] for row in result.rows if isinstance(row[0], str)]
+
+
+# -- grounding literals -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LiteralFix:
+    table: str
+    column: str
+    before: str
+    after: str
+
+
+Lookup = Callable[[Table, Column, str], str | None]
+
+
+def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str, list[LiteralFix]]:
+    """Replace string literals compared with a text column by the stored value they denote.
+
+    ``lookup(table, column, literal)`` returns the stored value to use, or
+    None to keep the literal. SQL that does not parse is returned unchanged
+    (the validator will say why).
+    """
+    try:
+        tree = sqlglot.parse_one(sql_text, read="postgres")
+    except sqlglot.errors.SqlglotError:  # ParseError, and TokenError for an unterminated string
+        return sql_text, []
+    if tree is None:
+        return sql_text, []
+    aliases = _table_aliases(tree, schema)
+    fixes: list[LiteralFix] = []
+    for column_node, literal in _compared_literals(tree):
+        resolved = _resolve(column_node, aliases)
+        if resolved is None:
+            continue
+        table, column = resolved
+        before = literal.this
+        if len(before) < MIN_GROUND_CHARS or not is_text(column):
+            continue
+        after = lookup(table, column, before)
+        if after is not None and after != before:
+            literal.set("this", after)
+            fixes.append(LiteralFix(table=table.display_name, column=column.name, before=before, after=after))
+    return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+
+
+def _table_aliases(tree: exp.Expression, schema: Schema) -> dict[str, Table]:
+    """Alias (or bare name) -> table, over the whole statement; names used twice for different tables are dropped."""
+    out: dict[str, Table | None] = {}
+    for node in tree.find_all(exp.Table):
+        name = f"{node.db}.{node.name}" if node.db else node.name
+        table = schema.table(name)
+        if table is None:
+            continue
+        for key in {node.alias_or_name, node.name}:
+            out[key] = table if out.get(key, table) is table else None
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _compared_literals(tree: exp.Expression) -> list[tuple[exp.Column, exp.Literal]]:
+    pairs: list[tuple[exp.Column, exp.Literal]] = []
+    for node in tree.find_all(exp.EQ, exp.NEQ):
+        left, right = node.this, node.expression
+        if isinstance(left, exp.Column) and isinstance(right, exp.Literal) and right.is_string:
+            pairs.append((left, right))
+        elif isinstance(right, exp.Column) and isinstance(left, exp.Literal) and left.is_string:
+            pairs.append((right, left))
+    for node in tree.find_all(exp.In):
+        if isinstance(node.this, exp.Column):
+            pairs += [(node.this, item) for item in node.expressions if isinstance(item, exp.Literal) and item.is_string]
+    return pairs
+
+
+def _resolve(column_node: exp.Column, aliases: dict[str, Table]) -> tuple[Table, Column] | None:
+    """The table and column a column reference means, when the statement's tables make it unambiguous."""
+    name = column_node.name
+    if column_node.table:
+        table = aliases.get(column_node.table)
+        column = table.column(name) if table else None
+        return (table, column) if table and column else None
+    owners = {id(t): t for t in aliases.values() if t.column(name) is not None}
+    if len(owners) != 1:
+        return None
+    table = next(iter(owners.values()))
+    return table, table.column(name)  # type: ignore[return-value]
+
+
+def database_lookup(executor: Executor) -> Lookup:
+    """A ``Lookup`` that asks the database. A literal that occurs is kept; otherwise it becomes the one value
+    equal to it ignoring case, else the longest value it contains (``'rio grande river'`` -> ``rio grande``),
+    else the only value containing it; when none of these is unique the literal stays."""
+
+    def lookup(table: Table, column: Column, literal: str) -> str | None:
+        ident = {"col": pgsql.Identifier(column.name), "nsp": pgsql.Identifier(table.schema_name), "rel": pgsql.Identifier(table.name)}
+        for template, pick in GROUNDING_QUERIES:
+            query = pgsql.SQL(template).format(lit=pgsql.Literal(literal), min=pgsql.Literal(MIN_GROUND_CHARS), **ident)
+            try:
+                rows = [r[0] for r in executor.run(query.as_string(executor.connection()), max_rows=20).rows]
+            except DatabaseError:
+                return None
+            if pick == "keep" and rows:
+                return None
+            if pick == "longest" and (best := _longest_unique(rows)) is not None:
+                return best
+            if pick == "only" and len(rows) == 1:
+                return rows[0]
+        return None
+
+    return lookup
+
+
+# (query, how to pick from its rows), tried in order until one decides.
+GROUNDING_QUERIES = [
+    ("SELECT {col}::text FROM {nsp}.{rel} WHERE {col}::text = {lit} LIMIT 1", "keep"),
+    ("SELECT DISTINCT {col}::text FROM {nsp}.{rel} WHERE lower({col}::text) = lower({lit}) LIMIT 2", "only"),
+    ("SELECT DISTINCT {col}::text FROM {nsp}.{rel} WHERE length({col}::text) >= {min} "
+     "AND strpos(' ' || lower({lit}) || ' ', ' ' || lower({col}::text) || ' ') > 0 LIMIT 20", "longest"),  # whole words
+    ("SELECT DISTINCT {col}::text FROM {nsp}.{rel} WHERE strpos(lower({col}::text), lower({lit})) > 0 LIMIT 2", "only"),
+]
+
+
+def _longest_unique(values: list[str]) -> str | None:
+    if not values:
+        return None
+    longest = max(len(v) for v in values)
+    top = [v for v in values if len(v) == longest]
+    return top[0] if len(top) == 1 else None

@@ -1,0 +1,84 @@
+"""Value linking against a real database: question n-grams found among stored values, literals grounded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from engine.executor import Executor
+from engine.introspect import introspect
+from engine.connection import connect
+from engine.settings import Settings
+from engine.values import ValueIndex, database_lookup, ground_literals, probe_executor, value_hints
+
+SETUP = """
+CREATE TABLE region (region_name text, capital text, area int);
+INSERT INTO region VALUES ('north dale', 'oakton', 10), ('south dale', 'elmwood', 20), ('westmark', 'oakton bay', 30),
+                          ('Mixed', 'x', 1), ('mixed', 'y', 2);
+CREATE TABLE stream (stream_name text, region_name text, length int);
+INSERT INTO stream VALUES ('silver', 'north dale', 5), ('silver creek falls', 'south dale', 7), ('amber', 'westmark', 3);
+"""
+
+
+@pytest.fixture(scope="module")
+def db(make_db) -> Iterator[tuple[object, Executor]]:
+    url = make_db(SETUP)
+    conn = connect(url)
+    schema = introspect(conn)
+    conn.close()
+    with probe_executor(url, Settings()) as probe:
+        yield schema, probe
+
+
+def test_the_index_finds_multiword_values_in_every_column_that_holds_them(db) -> None:
+    schema, probe = db
+    index = ValueIndex.build(schema, probe)
+    assert index.complete and index.columns == 4
+    matches = index.matches("Which streams run through North Dale, and how long is the silver?")
+    assert {(m.table, m.column, m.value) for m in matches} == {
+        ("region", "region_name", "north dale"),
+        ("stream", "region_name", "north dale"),
+        ("stream", "stream_name", "silver"),
+    }
+    assert value_hints(matches)[0] == "'north dale' in region.region_name, stream.region_name"
+
+
+def test_common_words_and_short_words_are_not_value_evidence(db) -> None:
+    schema, probe = db
+    index = ValueIndex.build(schema, probe)
+    assert index.matches("how many of the regions are there") == []
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected", "fixed"),
+    [
+        ("SELECT area FROM region WHERE region_name = 'North Dale'", "'north dale'", True),  # case
+        ("SELECT r.area FROM region r WHERE r.capital = 'oakton bay area'", "'oakton bay'", True),  # longest contained value
+        ("SELECT length FROM stream s WHERE s.stream_name IN ('Amber', 'silver')", "'amber'", True),
+        ("SELECT area FROM region WHERE region_name <> 'WESTMARK'", "'westmark'", True),
+        ("SELECT area FROM region WHERE region_name = 'north dale'", "'north dale'", False),  # occurs: kept
+        ("SELECT area FROM region WHERE region_name = 'MIXED'", "'MIXED'", False),  # two values equal ignoring case
+        ("SELECT area FROM region WHERE region_name = 'dale'", "'dale'", False),  # contained in two values
+        ("SELECT area FROM region WHERE capital = 'oakton'", "'oakton'", False),
+        # unqualified column present in both tables: not resolvable, not touched
+        ("SELECT 1 FROM region, stream WHERE region_name = 'North Dale'", "'North Dale'", False),
+        ("SELECT area FROM region WHERE area = 10 AND 'x' = 'x'", "area = 10", False),
+        ("SELECT FROM WHERE (", "(", False),  # does not parse: unchanged for the validator to refuse
+        ("SELECT area FROM region WHERE capital = 'oak", "'oak", False),  # cut inside a string: does not tokenize
+    ],
+)
+def test_grounding_replaces_only_literals_that_denote_one_stored_value(db, sql: str, expected: str, fixed: bool) -> None:
+    schema, probe = db
+    grounded, fixes = ground_literals(sql, schema, database_lookup(probe))
+    assert expected in grounded
+    assert bool(fixes) == fixed
+    if not fixed:
+        assert grounded == sql
+
+
+def test_grounded_query_returns_the_rows_the_literal_meant(db) -> None:
+    schema, probe = db
+    grounded, fixes = ground_literals("SELECT s.stream_name FROM stream s WHERE s.region_name = 'North Dale'", schema, database_lookup(probe))
+    assert [(f.column, f.before, f.after) for f in fixes] == [("region_name", "North Dale", "north dale")]
+    assert probe.run(grounded).rows == [["silver"]]
