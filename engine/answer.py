@@ -37,6 +37,7 @@ class Decision(BaseModel):
 
     program: str
     output: dict[str, Any]
+    llm_call: bool = True  # False: decided without the model (e.g. every table of a small schema)
     input_tokens: int = 0
     cached_input_tokens: int = 0
     output_tokens: int = 0
@@ -82,7 +83,7 @@ class Answer(BaseModel):
     row_count: int = 0
     truncated: bool = False
     attempts: list[Attempt] = Field(default_factory=list)
-    value_hints: list[str] = Field(default_factory=list)  # values of the data the question names, shown to the model
+    value_hints: list[str] = Field(default_factory=list)  # values of the data the question names (not shown to the model)
     value_fixes: list[ValueFix] = Field(default_factory=list)  # literals replaced by stored values before validation
     decisions: list[Decision] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)

@@ -140,7 +140,8 @@ def _openai(spec: str, model: str, base_url: str | None, settings: Settings) -> 
     from guidance.models import OpenAI
 
     try:
-        lm = OpenAI(model, api_key=key, base_url=base_url, echo=False)
+        # the openai client's own defaults (600 s read timeout, 2 retries) would let a hung server stall a decision for 30 min
+        lm = OpenAI(model, api_key=key, base_url=base_url, echo=False, timeout=settings.model_timeout_s, max_retries=settings.model_retries)
     except Exception as exc:  # noqa: BLE001 - the openai client validates its arguments
         raise ModelError(f"cannot set up OpenAI model {model} ({type(exc).__name__}); check the model name and OPENAI_BASE_URL", code="model_unavailable") from None
     return ModelHandle(spec=spec, name=model, kind="openai", lm=lm, grammar=False, price=price_of(model), context_window=128_000)
@@ -157,6 +158,9 @@ def _vllm(spec: str, model: str, url: str, settings: Settings) -> ModelHandle:
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
     try:
         lm = VLLMModel(model, base_url=url, api_key=key)
+        # VLLMModel takes no client options; without these the openai defaults (600 s, 2 retries) apply
+        wrapper = lm._interpreter.client
+        wrapper.client = wrapper.client.with_options(timeout=settings.model_timeout_s, max_retries=settings.model_retries)
     except Exception as exc:  # noqa: BLE001
         raise ModelError(f"cannot set up vLLM model {model} at {mask_url(url)} ({type(exc).__name__}); check the URL", code="model_unavailable") from None
     return ModelHandle(spec=spec, name=model, kind="vllm", lm=lm, grammar=True, context_window=32_768)

@@ -16,7 +16,7 @@ from engine.output import OutputFormat, dumps, emit, guard, progress
 
 def ask_command(
     question: Annotated[Optional[str], typer.Argument(help="The question, in plain language.")] = None,
-    file: Annotated[Optional[Path], typer.Option("--file", help="Answer one question per line; prints JSON Lines.")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", help="Answer one question per line (- reads stdin); prints JSON Lines.")] = None,
     database_url: DatabaseUrlOpt = None,
     model: ModelOpt = None,
     fmt: FormatOpt = None,
@@ -53,7 +53,7 @@ def _questions(question: str | None, file: Path | None) -> list[str]:
     if file is None:
         return [question or ""]
     try:
-        text = file.read_text(encoding="utf-8")
+        text = sys.stdin.buffer.read().decode("utf-8") if str(file) == "-" else file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"cannot read --file {file}: {getattr(exc, 'strerror', None) or exc}; pass a UTF-8 text file with one question per line") from None
     lines = [line.strip() for line in text.splitlines() if line.strip()]

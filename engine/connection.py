@@ -25,6 +25,8 @@ def _explain(driver_message: str, url: str) -> str:
         fix = "check the user name and password in DATABASE_URL"
     elif "does not exist" in lower and "database" in lower:
         fix = "check the database name in DATABASE_URL (or unset it to use the embedded demo database)"
+    elif "too many connections" in lower or "too many clients" in lower or "connection slots" in lower:
+        fix = "the server has no free connection slots; retry later, or raise max_connections (or the role's CONNECTION LIMIT)"
     elif "connection refused" in lower or "no such file or directory" in lower or "could not connect" in lower:
         fix = "is PostgreSQL running and reachable at that host and port? (unset DATABASE_URL to use the embedded demo database)"
     elif "timeout" in lower:

@@ -69,7 +69,9 @@ class DatabaseError(DecideSqlError):
     """The database could not be reached or failed while running a statement.
 
     Codes: ``connection_failed``, ``statement_timeout``, ``lock_timeout``,
-    ``sql_error``, ``connection_lost``, ``result_too_large``.
+    ``sql_error``, ``connection_lost``, ``result_too_large``, ``resources_exhausted``
+    (SQLSTATE class 53 while a statement runs: disk full, out of memory, temp_file_limit;
+    no free connection slot shows at connect time, as ``connection_failed``).
     """
 
     code = "database_error"
@@ -80,7 +82,7 @@ class ModelError(DecideSqlError):
     """The model backend is missing, corrupt, unreachable or returned garbage.
 
     Codes: ``model_missing``, ``model_hash_mismatch``, ``model_unavailable``,
-    ``missing_api_key``, ``model_output_invalid``.
+    ``missing_api_key``, ``model_output_invalid``, ``model_timeout``, ``context_overflow``.
     """
 
     code = "model_error"

@@ -32,6 +32,14 @@ from engine.settings import Settings
 from engine.urls import mask_url, password_of, scrub
 
 FETCH_CHUNK = 500
+# SQLSTATE class 53 (insufficient resources): the server, not the SQL, is short of something; say what to do.
+RESOURCE_FIXES: dict[str, str] = {
+    "53000": "retry later, or ask for fewer rows or less sorting and grouping",
+    "53100": "the server's disk is full: free space on it (or ask its administrator), then retry",
+    "53200": "the server is out of memory: ask for fewer rows or less sorting and grouping, or retry when it is less busy",
+    "53300": "the server has no free connection slots: retry later, or raise max_connections",
+    "53400": "a server limit such as temp_file_limit was hit: ask for less sorting and grouping over big tables, or raise the limit",
+}
 
 
 class QueryResult(BaseModel):
@@ -145,7 +153,10 @@ class Executor:
             return DatabaseError(f"a table is locked by another session (lock_timeout {self.settings.lock_timeout_ms} ms); try again later", code="lock_timeout")
         if isinstance(exc, psycopg2.errors.ReadOnlySqlTransaction):
             return DatabaseError(f"refused by the read-only transaction: {message}", code="read_only_violation")
-        if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+        if exc.pgcode and exc.pgcode.startswith("53"):
+            fix = RESOURCE_FIXES.get(exc.pgcode, RESOURCE_FIXES["53000"])
+            return DatabaseError(f"the database server ran out of resources: {message} (SQLSTATE {exc.pgcode}); {fix}", code="resources_exhausted")
+        if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)) and (exc.pgcode or "08")[:2] in ("08", "57"):
             self.close()
             return DatabaseError(f"database failure: {message}", code="connection_lost")
         code = f" (SQLSTATE {exc.pgcode})" if exc.pgcode else ""

@@ -7,11 +7,18 @@ prompt, which made the first decision of a question take ~25 s on 2 cores.
 Decoding needs only the last position's logits (unless token probabilities
 are shown), so this engine requests exactly that, and the context no longer
 reserves a logits buffer for every batch position.
+
+On CPUs that advertise AMX the model is loaded without llama.cpp's "extra
+buffer types": a build made on such a machine runs matrix products with AMX
+tile instructions, which fault (SIGSEGV at ``ldtilecfg``) in virtual machines
+that advertise AMX without enabling it, as this project's CI machine does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import operator
+from collections.abc import Iterator
 from itertools import takewhile
 from pathlib import Path
 from typing import Any
@@ -58,8 +65,35 @@ class LastLogitsLlamaCppEngine(LlamaCppEngine):
         return {"logits": logits, "n_tokens": len(token_ids), "n_cached": num_cached}
 
 
+def cpu_advertises_amx(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """True when the CPU flags list AMX tiles (Linux; False where /proc/cpuinfo is missing)."""
+    try:
+        return " amx_tile" in cpuinfo.read_text(errors="replace")
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _model_params(*, extra_buffer_types: bool) -> Iterator[None]:
+    """Make ``llama_cpp.Llama`` load with ``use_extra_bufts`` set as given (it has no argument for it)."""
+    module = llama_cpp.llama_cpp
+    default = module.llama_model_default_params
+
+    def params() -> Any:
+        p = default()
+        p.use_extra_bufts = extra_buffer_types
+        return p
+
+    module.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        module.llama_model_default_params = default
+
+
 def load_llama_model(path: Path, *, n_ctx: int, n_threads: int, chat_template: Any = None) -> Model:
     """A guidance Model on llama.cpp with the last-logits engine (echo off, no monitoring)."""
-    llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, logits_all=False, verbose=False)
+    with _model_params(extra_buffer_types=not cpu_advertises_amx()):
+        llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, logits_all=False, verbose=False)
     engine = LastLogitsLlamaCppEngine(llama, chat_template=chat_template, enable_monitoring=False, enable_token_probabilities=False, enable_top_k=False)
     return Model(interpreter=EngineInterpreter(engine), sampling_params=SamplingParams(), echo=False)

@@ -27,6 +27,8 @@ ENV_VARS: dict[str, str] = {
     "lock_timeout_ms": "DECIDE_SQL_LOCK_TIMEOUT_MS",
     "idle_timeout_ms": "DECIDE_SQL_IDLE_TIMEOUT_MS",
     "max_result_bytes": "DECIDE_SQL_MAX_RESULT_BYTES",
+    "model_timeout_s": "DECIDE_SQL_MODEL_TIMEOUT_S",
+    "model_retries": "DECIDE_SQL_MODEL_RETRIES",
     "data_dir": "DECIDE_SQL_DATA_DIR",
     "cache_dir": "DECIDE_SQL_CACHE_DIR",
     "allow_system_catalogs": "DECIDE_SQL_ALLOW_SYSTEM_CATALOGS",
@@ -46,6 +48,8 @@ class Settings(BaseModel):
     lock_timeout_ms: int = Field(2_000, ge=1)
     idle_timeout_ms: int = Field(30_000, ge=1)
     max_result_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    model_timeout_s: float = Field(60.0, gt=0, le=3600)  # per request to a model server: a hung server fails, not hangs
+    model_retries: int = Field(2, ge=0, le=10)  # retries of a failed or timed-out model request
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("decide-sql")))
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("decide-sql")))
     allow_system_catalogs: bool = False

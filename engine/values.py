@@ -3,18 +3,20 @@
 Small models get the columns right and the literal wrong (``state_name =
 'Kentucky'`` when the data says ``kentucky``; ``'rio grande river'`` for
 ``rio grande``), or pick the wrong column because nothing in the schema says
-which one holds "ohio". Two instruments fix this without another model call:
+which one holds "ohio". Two instruments address this without another model call:
 
 - ``ValueIndex`` samples the distinct short values of every text column once
   per session (bounded scans, read-only, time-boxed) and finds the question's
-  n-grams among them: hints such as ``'ohio' is a value of river.river_name``.
+  n-grams among them: hints such as ``'ohio' (river.river_name)``, reported in
+  the answer (not shown to the model: the 0.5B model copied every hinted
+  column into its WHERE clause, measured on spider-dev).
 - ``ground_literals`` checks each ``column = 'literal'`` (and ``IN``/``<>``)
   of a planned query against that column's data and replaces a literal that
   does not occur by the one stored value it denotes (same text ignoring case,
   or the one value contained in it / containing it).
 
 Values are data, never instructions: hints are quoted, capped and cleaned
-like every sample value the prompts show.
+like every sample value.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ BUILD_BUDGET_S = 3.0  # the index is best-effort: columns past the budget are no
 PROBE_TIMEOUT_MS = 1_000  # statement timeout of the sampling and grounding queries
 MAX_NGRAM = 4
 MAX_HINTS = 8
+MAX_HINT_COLUMNS = 2
 MIN_GROUND_CHARS = 3
 _WORD = re.compile(r"[a-z0-9]+(?:['’.&-][a-z0-9]+)*")
 # Single words too common to be evidence that the question names a value.
@@ -63,11 +66,17 @@ class ValueMatch:
 
 
 def value_hints(matches: list[ValueMatch]) -> list[str]:
-    """One hint per stored value, naming every column that holds it: ``'ohio' in river.river_name, state.state_name``."""
+    """One hint per distinctive stored value: ``'des moines' (state.capital, city.city_name)``.
+
+    A value held by more than MAX_HINT_COLUMNS columns (a state name in every
+    table) says nothing about which column to use, and a small model copies
+    every listed column into its WHERE clause (measured); such values get no
+    hint (grounding still fixes their spelling).
+    """
     columns: dict[str, list[str]] = {}
     for m in matches:
         columns.setdefault(m.value, []).append(f"{m.table}.{m.column}")
-    return [f"'{value.replace(chr(39), chr(39) * 2)}' in {', '.join(cols)}" for value, cols in columns.items()]
+    return [f"'{value.replace(chr(39), chr(39) * 2)}' ({', '.join(cols)})" for value, cols in columns.items() if len(cols) <= MAX_HINT_COLUMNS]
 
 
 def is_text(column: Column) -> bool:

@@ -21,6 +21,7 @@ from typing import Any
 from guidance import assistant, system, user
 from guidance.models._engine._interpreter import text_to_grammar
 
+from engine import parser_limits
 from engine.errors import DecideSqlError, ModelError
 from engine.usage import measure
 from programs.context import QuestionContext
@@ -34,6 +35,7 @@ def run_decision(model: Any, ctx: QuestionContext, decision: str, instruction: s
     at the start of the assistant turn before the grammar (local backends only).
     """
     user_text = ctx.user_text(decision, instruction)
+    parser_limits.install()
 
     def run(lm: Any) -> Any:
         chat = _chat_prefix(lm, ctx.system_text, user_text)
@@ -91,6 +93,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _error_code(exc: BaseException) -> str:
+    import openai  # a dependency either way; imported here to keep local-only runs light
+
+    if isinstance(exc, openai.APITimeoutError):  # a subclass of APIConnectionError: test it first
+        return "model_timeout"
+    if isinstance(exc, (openai.APIConnectionError, openai.APIStatusError)):
+        return "model_unavailable"
     text = str(exc).lower()
     if "context window" in text or "exceed context" in text or "n_ctx" in text:
         return "context_overflow"

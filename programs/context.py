@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engine.render import clean_text, render_blocks
+from engine.render import render_blocks
 from engine.schema import Schema
 from programs.prefilter import rank_tables
 
@@ -26,7 +26,6 @@ Rules:
 # Share of the model's context window the schema text may use (the rest: rules, question, output).
 SCHEMA_SHARE = 0.5
 DEFAULT_SCHEMA_TOKENS = 4000
-MAX_HINT_CHARS = 120
 MAX_QUESTION_CHARS = 10_000  # longer questions are refused as bad input (engine/session.py)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -50,12 +49,9 @@ class QuestionContext:
     question: str
     schema_text: str
     full_schema: Schema | None = field(repr=False, default=None)  # before pre-filtering
-    value_hints: tuple[str, ...] = ()  # "table.column = 'value'" for values the question names (engine/values.py)
 
     @classmethod
-    def build(
-        cls, schema: Schema, question: str, *, max_schema_tokens: int = DEFAULT_SCHEMA_TOKENS, value_hints: list[str] | tuple[str, ...] = ()
-    ) -> "QuestionContext":
+    def build(cls, schema: Schema, question: str, *, max_schema_tokens: int = DEFAULT_SCHEMA_TOKENS) -> "QuestionContext":
         """Rank tables by lexical relevance and render as many as fit the budget."""
         question = clean_question(question)
         blocks = render_blocks(schema, max_tokens=max_schema_tokens, tables=rank_tables(schema, question))
@@ -63,16 +59,14 @@ class QuestionContext:
         # when the whole schema fits (then the KV cache serves it across questions too).
         visible = [t.display_name for t in schema.tables if t.display_name in blocks]
         text = "\n".join(blocks[name] for name in visible)
-        hints = tuple(clean_text(h, MAX_HINT_CHARS) or "" for h in value_hints)
-        return cls(schema=schema.subset(visible), question=question, schema_text=text, full_schema=schema, value_hints=hints)
+        return cls(schema=schema.subset(visible), question=question, schema_text=text, full_schema=schema)
 
     @property
     def system_text(self) -> str:
         return f"{SYSTEM_RULES}\n\nDatabase schema (PostgreSQL):\n{self.schema_text}"
 
     def user_text(self, decision: str, instruction: str) -> str:
-        values = f"Values in the data that the question mentions: {'; '.join(self.value_hints)}\n" if self.value_hints else ""
-        return f"Question: {self.question}\n{values}\nDecision: {decision}\n{instruction}"
+        return f"Question: {self.question}\n\nDecision: {decision}\n{instruction}"
 
     @property
     def table_names(self) -> list[str]:

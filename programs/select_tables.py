@@ -1,5 +1,8 @@
 """Decision: which tables answer the question.
 
+A schema of at most ALL_TABLES_UP_TO tables that fits the prompt whole is not
+narrowed: every table is allowed and the model is not asked.
+
 The output grammar is a JSON object whose ``tables`` items are an enum of
 the real table names shown to the model, so it cannot name a table that does
 not exist. The engine then adds (``TableSelection.added``) tables the question
@@ -21,6 +24,10 @@ from programs.types import TableSelection
 
 NAME = "select_tables"
 MAX_TABLES = 8
+# Up to this many tables, when all of them fit the prompt, every table is allowed without a model
+# call: the plan grammar still admits only real tables, and a small model's selection lost more
+# right tables than it kept wrong ones out (measured, see docs/results.md).
+ALL_TABLES_UP_TO = 16
 INSTRUCTION = (
     "Choose the tables needed to answer the question, including the tables needed to join them. "
     'Reply with JSON: {"tables": [...]}.'
@@ -41,10 +48,17 @@ def selection_schema(table_names: list[str], *, strict: bool) -> dict[str, Any]:
     }
 
 
-def select_tables(model: Any, schema: Schema, question: str, *, context: QuestionContext | None = None) -> TableSelection:
-    """Pick the tables for ``question`` from ``schema`` (names constrained to real tables)."""
+def select_tables(
+    model: Any, schema: Schema, question: str, *, context: QuestionContext | None = None, all_tables_up_to: int = ALL_TABLES_UP_TO
+) -> TableSelection:
+    """Pick the tables for ``question`` from ``schema`` (names constrained to real tables).
+
+    ``all_tables_up_to=0`` always asks the model.
+    """
     ctx = context or QuestionContext.build(schema, question)
     names = ctx.table_names
+    if len(names) <= all_tables_up_to and len(names) == len((ctx.full_schema or schema).tables):
+        return TableSelection(tables=names, method="all")
     grammar = guidance.json(name="selection", schema=selection_schema(names, strict=not model.grammar))
     lm, usage, prompt = run_decision(model, ctx, NAME, INSTRUCTION, grammar)
     raw = captured_json(lm, "selection", NAME)

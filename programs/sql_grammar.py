@@ -4,13 +4,22 @@ It is deliberately a permissive "token soup" with hard constraints where small
 models go wrong, so they stay on the rails without being forced into
 unnatural SQL:
 
+- two words (names, numbers, strings) never touch: a space or punctuation
+  separates them, so a word cannot run on into another (the 0.5B model looped
+  "highest_point_from_city_with_capital..." to the token limit);
 - after ``FROM`` / ``JOIN`` only a table of the selection may follow (or a
-  ``stepN`` CTE, or a subquery): no invented tables;
-- each table has one alias (``orders o``, ``order_items oi``; a digit may
+  ``stepN`` CTE, or a subquery), also in a comma list (``FROM orders o,
+  customers c``): no invented tables;
+- each table has one initials alias (``orders o``, ``order_items oi``; a digit may
   follow for self-joins), and after ``o.`` or ``orders.`` only the real
   columns of ``orders`` may follow: no ``orders.quantity`` when quantity lives
   in ``order_items``; an alias never stands alone (``ON c`` would compare a
   whole row), so a blocked ``c.store_id`` leads to a real ``c.`` column;
+  other aliases (``location AS T1``, the style small models learned) are
+  free, and after them any real column of the selected tables may follow;
+- a free word may not run on from a column or table name (``state_name_idr``),
+  but every real column of the selected tables may stand bare (``state_name``
+  although ``state`` is a table: the model otherwise ended the query there);
 - no bare word may be a write or DDL keyword (INSERT, DELETE, DROP, ...), no
   ``;`` except at the very end, no dollar quoting, no comments (``-`` and
   ``/`` must be followed by an operand, so ``--`` and ``/*`` cannot form).
@@ -80,7 +89,7 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
     for i, table in enumerate(tables):
         alias = aliases[table.display_name]
         columns = [quote_ident(c.name) for c in table.columns] or ["id"]
-        sources.append(f'T{i} (_WS ("AS"i _WS)? A{i})?')
+        sources.append(f'T{i} (_WS ("AS"i _WS)? (A{i} | FREE_ALIAS))?')
         refs.append(f'Q{i} "." (C{i} | "*")')
         terminals += [
             f"T{i}: {json.dumps(table_ref(table))}",
@@ -90,31 +99,41 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
         ]
         qualifiers += [re.escape(table.name), f"{alias}[0-9]?"]
     reserved = "|".join(FORBIDDEN_WORDS + ["from", "join", "with"])
+    after_table = "|".join(KEYWORDS_AFTER_TABLE)
     banned = "|".join(re.escape(w) for w in avoid if re.fullmatch(r"[A-Za-z_]\w*", w)) or "_none_"
     taken = "|".join(qualifiers) or "_none_"
     column_names = {c.name.lower() for t in tables for c in t.columns}
+    all_columns = [quote_ident(c.name) for t in tables for c in t.columns] or ["id"]
+    avoided = {w.lower() for w in avoid}
+    name_words = column_names | {t.name.lower() for t in tables}
     bare_aliases = "|".join(f"{a}[0-9]?" for a in aliases.values() if a not in column_names) or "_none_"
+    # A free word may not run on from a column or table name ("state_name_idr", "river_idr.x",
+    # "country_nameLIKE"): the commonest way a small model invents a name or loops.
+    extended = "|".join(re.escape(n) for n in sorted(name_words, key=len, reverse=True) if len(n) >= 3 and re.fullmatch(r"\w+", n)) or "_none_"
+    word = f"/[A-Za-z_][A-Za-z0-9_]{{0,{MAX_WORD_CHARS - 1}}}/ & ~/(?i:{reserved})/ & ~/(?i:(?:{extended})[A-Za-z0-9_]+)/"
     return f"""
 start: _WS? seq _WS? ";"? FENCE?
-seq: item (_WS? item)*
-item: FROMJOIN _WS source
+seq: w_seq | p_seq
+w_seq: w_item (_WS w_seq | _WS? p_seq)?
+p_seq: p_item (_WS? seq)?
+w_item: FROMJOIN _WS source (_WS? "," _WS? table_source)*
     | WITH _WS CTE_NAME
-    | operand
-    | "*"
-    | OP
+    | ref | BARE_COLUMN | WORD | QUOTED | NUMBER | STRING
     | ARITH _WS? operand
-    | ","
-operand: ref | WORD | QUOTED | NUMBER | STRING | "(" _WS? seq? _WS? ")"
+p_item: "(" _WS? seq? _WS? ")" | "*" | OP | ","
+operand: ref | BARE_COLUMN | WORD | QUOTED | NUMBER | STRING | "(" _WS? seq? _WS? ")"
 source: table_source | ref | ANY_COLUMN | NUMBER | STRING | "(" _WS? seq _WS? ")"
 table_source: {" | ".join(sources + ['CTE_NAME (_WS ("AS"i _WS)? WORD)?']) if sources else 'CTE_NAME'}
-ref: {" | ".join(refs + ['FREE_QUAL "." (WORD | "*")'])}
+ref: {" | ".join(refs + ['CTE_NAME "." (WORD | "*")', 'FREE_QUAL "." (ANY_COLUMN | "*")'])}
 {chr(10).join(terminals)}
 FROMJOIN: /(?i:from|join)/
 WITH: /(?i:with)/
 CTE_NAME: /step[1-{MAX_CTE_STEPS}]/
-ANY_COLUMN: {_alternatives([quote_ident(c.name) for t in tables for c in t.columns] or ["id"])}
-FREE_QUAL: /[A-Za-z_][A-Za-z0-9_]{{0,{MAX_WORD_CHARS - 1}}}/ & ~/(?i:{reserved})/ & ~/(?:{taken})/
-WORD: /[A-Za-z_][A-Za-z0-9_]{{0,{MAX_WORD_CHARS - 1}}}/ & ~/(?i:{reserved})/ & ~/(?i:(?:{banned})[A-Za-z0-9_]*)/ & ~/(?:{bare_aliases})/
+ANY_COLUMN: {_alternatives(all_columns)}
+BARE_COLUMN: {_alternatives([c for c in all_columns if c.strip('"').lower() not in avoided] or ["id"])}
+FREE_QUAL: {word} & ~/(?:{taken})/ & ~/step[1-9]/
+FREE_ALIAS: /[A-Za-z_][A-Za-z0-9_]{{0,15}}/ & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/
+WORD: {word} & ~/(?i:(?:{banned})[A-Za-z0-9_]*)/ & ~/(?:{bare_aliases})/
 QUOTED: /"[A-Za-z_][A-Za-z0-9_ ]*"/
 NUMBER: /[0-9]{{1,18}}(\\.[0-9]{{1,12}})?/
 STRING: /'([^'\\n\\\\]|''){{0,{MAX_STRING_CHARS}}}'/

@@ -37,10 +37,15 @@ class DecisionOutput(BaseModel):
 
 
 class TableSelection(DecisionOutput):
-    """Tables that answer the question; ``added`` are join neighbours the engine added."""
+    """Tables that answer the question; ``added`` are join neighbours the engine added.
+
+    ``method`` is "model" when the model chose, "all" when the schema was small
+    enough to allow every table without asking (programs/select_tables.py).
+    """
 
     tables: list[str] = Field(min_length=1)
     added: list[str] = Field(default_factory=list)
+    method: Literal["model", "all"] = "model"
 
     @property
     def all_tables(self) -> list[str]:

@@ -134,3 +134,14 @@ def test_real_local_model_loads_once_and_keeps_stdout_and_stderr_clean() -> None
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout == "local True 8192 True yes"  # nothing else on stdout: it carries the JSON answer
     assert done.stderr == ""  # llama.cpp and guidance stay silent while loading and generating
+
+
+def test_amx_detection_reads_the_cpu_flags(tmp_path: Path) -> None:
+    from engine.llama_engine import cpu_advertises_amx
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("flags\t\t: fpu avx2 avx512f amx_bf16 amx_tile amx_int8\n")
+    assert cpu_advertises_amx(cpuinfo)
+    cpuinfo.write_text("flags\t\t: fpu avx2 avx512f\n")
+    assert not cpu_advertises_amx(cpuinfo)
+    assert not cpu_advertises_amx(tmp_path / "missing")

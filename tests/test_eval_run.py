@@ -90,7 +90,7 @@ def test_engine_and_baseline_summary_is_exact(app: typer.Typer, files: dict[str,
     assert (engine["validated_first_time"], engine["repairs_tried"], engine["repair_success"]) == (1.0, 1, 1.0)
     assert (engine["ok"], engine["refused"], engine["clarify"], engine["errors"]) == (4, 0, 0, 0)
     assert (engine["executed_unvalidated"], engine["undefined_name_runtime_errors"], engine["gold_errors"]) == (0, 0, 0)
-    assert engine["llm_calls_per_question"] == 3.25  # 3 decisions each, plus one repair
+    assert engine["llm_calls_per_question"] == 2.25  # flow and plan each (the small schema skips selection), plus one repair
     assert (baseline["correct"], baseline["ex"], baseline["errors"]) == (2, 0.5, 1)
     assert (baseline["undefined_name_runtime_errors"], baseline["executed_unvalidated"], baseline["validated_first_time"]) == (1, 1, None)
     assert baseline["llm_calls_per_question"] == 1.0 and baseline["ex_by_category"] == {"count": 1.0, "filter": 0.0, "top": 0.0}
@@ -103,7 +103,7 @@ def test_engine_and_baseline_summary_is_exact(app: typer.Typer, files: dict[str,
     ]
     q4 = lines[6]
     assert (q4["attempts"], q4["validated_first_time"], q4["repair_tried"], q4["repaired"], q4["flow"]) == (2, True, True, True, "direct")
-    assert "AVG(p.age)" in q4["sql"] and q4["llm_calls"] == 4 and q4["tokens_out"] > 0
+    assert "AVG(p.age)" in q4["sql"] and q4["llm_calls"] == 3 and q4["tokens_out"] > 0
     q2_baseline = lines[3]
     assert (q2_baseline["status"], q2_baseline["error_code"], q2_baseline["undefined_name_errors"]) == ("error", "sql_error", 1)
     assert "kind" in q2_baseline["error"]

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from engine.errors import ModelError
 from engine.scripted import ScriptRejectedByGrammar, scripted_model
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.types import TableSelection
@@ -17,17 +18,27 @@ Q = "Which products sold the most units?"
 
 def test_select_tables_returns_real_tables_and_adds_bridges() -> None:
     model = scripted_model({"select_tables": ['{"tables": ["orders", "products"]}']})
-    selection = select_tables(model, SCHEMA, Q)
+    selection = select_tables(model, SCHEMA, Q, all_tables_up_to=0)
     assert selection.tables == ["orders", "products"]
     assert selection.added == ["order_items"]  # the only link between orders and products
     assert selection.usage.output_tokens > 0 and selection.usage.ms > 0
     assert "Decision: select_tables" in selection.prompt
 
 
+def test_a_small_schema_allows_every_table_without_asking_the_model() -> None:
+    model = scripted_model({})  # any model call would fail: the script has no answer for it
+    selection = select_tables(model, SCHEMA, Q)
+    assert selection.method == "all" and selection.tables == [t.display_name for t in SCHEMA.tables]
+    assert selection.usage.output_tokens == 0 and model.lm.engine.generated == []
+    ctx = QuestionContext.build(SCHEMA, Q, max_schema_tokens=120)  # not every table fits: the model must choose
+    with pytest.raises(ModelError, match="no response for decision select_tables"):
+        select_tables(model, SCHEMA, Q, context=ctx)
+
+
 def test_select_tables_grammar_refuses_invented_table() -> None:
     model = scripted_model({"select_tables": ['{"tables": ["sales"]}']})
     with pytest.raises(ScriptRejectedByGrammar, match="grammar refuses 's'"):
-        select_tables(model, SCHEMA, Q)
+        select_tables(model, SCHEMA, Q, all_tables_up_to=0)
 
 
 def test_select_tables_grammar_refuses_table_outside_prefiltered_schema() -> None:
@@ -35,7 +46,7 @@ def test_select_tables_grammar_refuses_table_outside_prefiltered_schema() -> Non
     assert "audit_log" not in ctx.table_names
     model = scripted_model({"select_tables": ['{"tables": ["audit_log"]}']})
     with pytest.raises(ScriptRejectedByGrammar):
-        select_tables(model, SCHEMA, Q, context=ctx)
+        select_tables(model, SCHEMA, Q, context=ctx, all_tables_up_to=0)
 
 
 @pytest.mark.parametrize(
@@ -118,10 +129,19 @@ def test_repair_sql_sees_failing_sql_and_error() -> None:
     assert "SELECT SUM(o.qty) FROM orders o" in plan.prompt and "column orders.qty does not exist" in plan.prompt
 
 
+def test_repair_names_only_the_failed_querys_tables_and_those_added_for_it() -> None:
+    model = scripted_model({"repair_sql": ["SELECT 1"]})
+    selection = _selection("orders", "order_items", "customers", "products").model_copy(update={"added": ["audit_log"]})
+    plan = repair_sql(model, SCHEMA, Q, failed_sql="SELECT o.qty FROM orders o", error="no column qty", selection=selection)
+    assert "Tables (with aliases): orders o, audit_log al." in plan.prompt  # not every allowed table
+    unparsable = repair_sql(model, SCHEMA, Q, failed_sql="SELECT (", error="syntax error", selection=_selection("orders"))
+    assert "Tables (with aliases)" not in unparsable.prompt
+
+
 def test_programs_share_one_prompt_prefix() -> None:
     model = scripted_model({"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT"]})
     ctx = QuestionContext.build(SCHEMA, Q)
-    first = select_tables(model, SCHEMA, Q, context=ctx).prompt
+    first = select_tables(model, SCHEMA, Q, context=ctx, all_tables_up_to=0).prompt
     second = choose_flow(model, SCHEMA, Q, context=ctx).prompt
     prefix = first[: first.index("Decision:")]
     assert second.startswith(prefix) and len(prefix) > 500

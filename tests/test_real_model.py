@@ -56,7 +56,7 @@ def test_answers_match_hand_written_sql(session: Session, shape: str) -> None:
     answer = session.ask(question)
     assert answer.status == "ok", (answer.error, answer.attempts)
     assert normalized(answer.rows) == normalized(rows_of(session, gold)), answer.sql
-    assert answer.usage.llm_calls >= 3 and answer.usage.cached_input_tokens > 0
+    assert answer.usage.llm_calls >= 2 and answer.usage.cached_input_tokens > 0  # the demo schema skips selection: flow + plan
 
 
 def test_write_request_is_refused_and_database_unchanged(session: Session) -> None:

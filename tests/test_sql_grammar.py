@@ -6,6 +6,7 @@ import guidance
 import pytest
 
 from engine.render import quote_ident
+from engine.schema import Column, Table
 from programs.sql_grammar import sql_grammar
 from tests.schema_fixtures import shop_schema
 
@@ -79,3 +80,45 @@ def test_aliases_never_stand_alone_and_banned_words_cannot_be_extended() -> None
     assert grammar.match("SELECT * FROM orders o JOIN customers c ON c") is None
     assert grammar.match("SELECT * FROM orders o JOIN customers c ON c.customer_id = o.customer_id") is not None
     assert grammar.match("SELECT count(*) FROM orders WHERE order_dateLIKE '2025%'") is None
+
+
+def test_positional_aliases_are_free_but_their_columns_are_real() -> None:
+    schema = shop_schema()
+    grammar = guidance.lark(sql_grammar([schema.table("orders"), schema.table("customers")]), name="sql")
+    ok = "SELECT T2.first_name FROM orders AS T1 JOIN customers AS T2 ON T1.customer_id = T2.customer_id"
+    assert grammar.match(ok) is not None
+    assert grammar.match(ok.replace("T2.first_name", "T2.colour")) is None  # no table has it
+    assert grammar.match("SELECT c.total_amount FROM orders AS c") is None  # c is the customers alias
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT status_idr FROM orders",  # a word running on from a column name
+        "SELECT orders_idr.status FROM orders",  # ... or a table name, as a qualifier
+        "SELECT count(*) FROM orders WHERE cityLIKE 'x'",
+        "SELECT " + "population_of_state_with_capital_" * 2 + " FROM orders",  # longer than a word may be
+        "SELECT count(*) FROM orders LIMIT 10000000000000000000000",  # 23 digits
+    ],
+)
+def test_runaway_words_and_numbers_cannot_be_generated(sql: str) -> None:
+    schema = shop_schema()
+    grammar = guidance.lark(sql_grammar([schema.table("orders"), schema.table("customers")]), name="sql")
+    assert grammar.match(sql) is None, sql
+
+
+def test_a_real_column_may_stand_bare_even_when_it_extends_a_table_name() -> None:
+    state = Table(schema_name="public", name="state", columns=[Column(name="state_name", type="text"), Column(name="area", type="integer")])
+    grammar = guidance.lark(sql_grammar([state]), name="sql")
+    assert grammar.match("SELECT state_name FROM state ORDER BY area DESC LIMIT 1") is not None
+    assert grammar.match("SELECT state_names FROM state") is None  # an invented extension still may not
+    avoided = guidance.lark(sql_grammar([state], avoid=["state_name"]), name="sql")
+    assert avoided.match("SELECT state_name FROM state") is None and avoided.match("SELECT s.state_name FROM state s") is not None
+
+
+def test_comma_joins_list_real_tables_with_their_aliases() -> None:
+    schema = shop_schema()
+    grammar = guidance.lark(sql_grammar([schema.table("orders"), schema.table("customers")]), name="sql")
+    assert grammar.match("SELECT c.city FROM orders o, customers c WHERE o.customer_id = c.customer_id") is not None
+    assert grammar.match("SELECT count(*) FROM orders o1, orders o2, orders o3") is not None
+    # a word after a comma may still be anything (a column list looks the same): the validator refuses unknown tables

@@ -10,7 +10,7 @@ from engine.executor import Executor
 from engine.introspect import introspect
 from engine.connection import connect
 from engine.settings import Settings
-from engine.values import ValueIndex, database_lookup, ground_literals, probe_executor, value_hints
+from engine.values import MAX_HINT_COLUMNS, ValueIndex, ValueMatch, database_lookup, ground_literals, probe_executor, value_hints
 
 SETUP = """
 CREATE TABLE region (region_name text, capital text, area int);
@@ -41,7 +41,13 @@ def test_the_index_finds_multiword_values_in_every_column_that_holds_them(db) ->
         ("stream", "region_name", "north dale"),
         ("stream", "stream_name", "silver"),
     }
-    assert value_hints(matches)[0] == "'north dale' in region.region_name, stream.region_name"
+    assert value_hints(matches) == ["'north dale' (region.region_name, stream.region_name)", "'silver' (stream.stream_name)"]
+
+
+def test_a_value_held_by_many_columns_gets_no_hint() -> None:
+    everywhere = [ValueMatch(text="texas", value="texas", table=f"t{i}", column="state_name") for i in range(MAX_HINT_COLUMNS + 1)]
+    rare = ValueMatch(text="austin", value="austin", table="state", column="capital")
+    assert value_hints([*everywhere, rare]) == ["'austin' (state.capital)"]
 
 
 def test_common_words_and_short_words_are_not_value_evidence(db) -> None:
