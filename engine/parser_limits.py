@@ -5,8 +5,9 @@ limits, whose cap of 50,000 Earley items per token mask is too small for the
 plan grammar once five or more tables are allowed: the decision then fails
 with "Too many items (limit 50000; mask)" (measured on a 7-table database).
 llguidance walks ~20,000 items per millisecond, so the raised cap costs at
-most ~25 ms on the rare token that needs it. ``install()`` is idempotent and
-only affects parsers guidance creates in this process (local and scripted
+most ~100 ms on the rare token that needs it (500,000 still failed on one
+long plan of a spider-dev sample). ``install()`` is idempotent and only
+affects parsers guidance creates in this process (local and scripted
 backends; vLLM parses on its server).
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 import llguidance
 
-STEP_MAX_ITEMS = 500_000
+STEP_MAX_ITEMS = 2_000_000
 _installed = False
 
 

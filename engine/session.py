@@ -9,6 +9,7 @@ typed output, tokens and milliseconds are recorded in the Answer.
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Callable
@@ -28,6 +29,8 @@ from programs.types import DecisionOutput, SqlPlan, TableSelection
 POLICY_CODES = frozenset(
     {"write_statement", "select_into", "locking_clause", "data_modifying_cte", "forbidden_function", "system_catalog", "multiple_statements", "too_complex"}
 )
+EMPTY_RESULT = "it ran but returned no rows; check that each filter uses the right column and a value that occurs in the data"
+RESULT_FIELDS = ("sql", "explanation", "tables", "columns", "rows", "row_count", "truncated", "status", "value_fixes")
 # Database errors a different query cannot fix: stop instead of repairing.
 FATAL_DB_CODES = frozenset({"connection_failed", "connection_lost", "embedded_unavailable", "resources_exhausted"})
 
@@ -182,6 +185,8 @@ class _Run:
         for attempt in range(max_attempts + 1):
             error = self.try_plan(plan, execute=execute, max_rows=max_rows)
             if error is None:
+                if execute and self.answer.row_count == 0 and attempt < max_attempts:
+                    self.retry_empty(plan, selection, ctx, tried | {_normalized(plan.sql)}, max_rows=max_rows)
                 return
             if error.code in POLICY_CODES or error.code in FATAL_DB_CODES or attempt == max_attempts:
                 raise error
@@ -191,6 +196,25 @@ class _Run:
             self.record("repair_sql", plan)
             if _normalized(plan.sql) in tried:  # greedy decoding repeated a failed query: another try would too
                 raise error
+
+    def retry_empty(self, plan: SqlPlan, selection: TableSelection, ctx: QuestionContext, tried: set[str], *, max_rows: int | None) -> None:
+        """One repair of a query that ran but found no rows; its rows replace the empty answer only if there are some.
+
+        An empty result is more often a wrong filter (column or value) than the true
+        answer (execution-guided decoding); the empty answer stands when the repair
+        fails, repeats itself or finds nothing either.
+        """
+        s = self.session
+        kept = {name: copy.copy(getattr(self.answer, name)) for name in RESULT_FIELDS}
+        try:
+            repaired = repair_sql(s.model, s.schema, self.answer.question, failed_sql=plan.sql, error=EMPTY_RESULT, selection=selection, context=ctx)
+            self.record("repair_sql", repaired)
+            if _normalized(repaired.sql) not in tried and self.try_plan(repaired, execute=True, max_rows=max_rows) is None and self.answer.row_count > 0:
+                return
+        except DecideSqlError:  # the empty answer is still an answer
+            pass
+        for name, value in kept.items():
+            setattr(self.answer, name, value)
 
     def try_plan(self, plan: SqlPlan, *, execute: bool, max_rows: int | None) -> DecideSqlError | None:
         """Validate and run one plan; return the error to repair, or None when it worked."""

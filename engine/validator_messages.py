@@ -38,13 +38,28 @@ def unknown_column(column: str, target: Table | None, in_scope: list[Table], sch
     """Message for a column that is not in ``target`` (qualified) or in any table in scope."""
     if target is not None:
         parts = [f"column {target.display_name}.{column} does not exist", f"{target.display_name} has: {_listing([c.name for c in target.columns])}"]
-        hint = _via_foreign_key(column, target, schema) or _close(column, [target])
+        hint = _via_foreign_key(column, target, schema) or _elsewhere(column, [target], schema) or _close(column, [target])
     else:
         parts = [f"column {column} does not exist in {', '.join(t.display_name for t in in_scope) or 'the tables in FROM'}"]
-        hint = _close(column, in_scope) or next((h for t in in_scope if (h := _via_foreign_key(column, t, schema))), "")
+        hint = (
+            next((h for t in in_scope if (h := _via_foreign_key(column, t, schema))), "")
+            or _elsewhere(column, in_scope, schema)
+            or _close(column, in_scope)
+        )
     if hint:
         parts.append(hint)
     return "; ".join(parts)
+
+
+def _elsewhere(column: str, in_scope: list[Table], schema: Schema, most: int = 2) -> str:
+    """``did you mean state.state_name or city.state_name (join it)?`` when other tables have that exact column.
+
+    Ranked before spelling matches: a real column of another table beats a similar name in this one
+    ("state_name" in river is not river.river_name).
+    """
+    scope = {t.display_name for t in in_scope}
+    owners = [t.display_name for t in schema.tables if t.display_name not in scope and t.column(column) is not None]
+    return f"did you mean {' or '.join(f'{o}.{column}' for o in owners[:most])} (join it)?" if owners else ""
 
 
 def _close(column: str, tables: list[Table]) -> str:

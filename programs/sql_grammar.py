@@ -15,9 +15,11 @@ unnatural SQL:
   columns of ``orders`` may follow: no ``orders.quantity`` when quantity lives
   in ``order_items``; an alias never stands alone (``ON c`` would compare a
   whole row), so a blocked ``c.store_id`` leads to a real ``c.`` column;
-  other aliases (``location AS T1``, the style small models learned) are
-  free, and after them any real column of the selected tables may follow;
-- a free word may not run on from a column or table name (``state_name_idr``),
+  other short aliases (``location AS T1``, the style small models learned)
+  are free, and after them any real column of the selected tables may
+  follow; a longer unknown qualifier (``region.rating``) cannot be written;
+- a free word may not run on from a column or table name (``state_name_idr``)
+  or an upper-case keyword (``DESCLIMIT10``),
   but every real column of the selected tables may stand bare (``state_name``
   although ``state`` is a table: the model otherwise ended the query there);
 - no bare word may be a write or DDL keyword (INSERT, DELETE, DROP, ...), no
@@ -49,6 +51,11 @@ MAX_CTE_STEPS = 9
 # Caps on free words, numbers and strings: a small model can loop inside one token class
 # ("population_desc_limit_1000000000..."), which would run to the token limit.
 MAX_WORD_CHARS = 40
+# Upper-case keywords no real word continues in upper case.
+RUN_ON_KEYWORDS = "SELECT FROM WHERE GROUP ORDER HAVING LIMIT OFFSET DESC UNION BETWEEN DISTINCT".split()
+# Aliases other than a table's own: short, like T1, sub, r2. A longer free qualifier ("region.rating"
+# with no table region) was the commonest unknown_column refusal of the 0.5B model.
+FREE_ALIAS_PATTERN = "/[A-Za-z]{1,3}[0-9]?/"
 MAX_STRING_CHARS = 100
 
 
@@ -111,6 +118,8 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
     # "country_nameLIKE"): the commonest way a small model invents a name or loops.
     extended = "|".join(re.escape(n) for n in sorted(name_words, key=len, reverse=True) if len(n) >= 3 and re.fullmatch(r"\w+", n)) or "_none_"
     word = f"/[A-Za-z_][A-Za-z0-9_]{{0,{MAX_WORD_CHARS - 1}}}/ & ~/(?i:{reserved})/ & ~/(?i:(?:{extended})[A-Za-z0-9_]+)/"
+    # ... nor from an upper-case keyword ("DESCLIMIT10000": the model dropped the space)
+    word += f" & ~/(?:{'|'.join(RUN_ON_KEYWORDS)})[A-Z0-9_]+/"
     return f"""
 start: _WS? seq _WS? ";"? FENCE?
 seq: w_seq | p_seq
@@ -131,8 +140,8 @@ WITH: /(?i:with)/
 CTE_NAME: /step[1-{MAX_CTE_STEPS}]/
 ANY_COLUMN: {_alternatives(all_columns)}
 BARE_COLUMN: {_alternatives([c for c in all_columns if c.strip('"').lower() not in avoided] or ["id"])}
-FREE_QUAL: {word} & ~/(?:{taken})/ & ~/step[1-9]/
-FREE_ALIAS: /[A-Za-z_][A-Za-z0-9_]{{0,15}}/ & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/
+FREE_QUAL: {FREE_ALIAS_PATTERN} & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/
+FREE_ALIAS: {FREE_ALIAS_PATTERN} & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/
 WORD: {word} & ~/(?i:(?:{banned})[A-Za-z0-9_]*)/ & ~/(?:{bare_aliases})/
 QUOTED: /"[A-Za-z_][A-Za-z0-9_ ]*"/
 NUMBER: /[0-9]{{1,18}}(\\.[0-9]{{1,12}})?/

@@ -125,7 +125,39 @@ def test_answer_schema_doc_is_current() -> None:
 def test_repair_cannot_repeat_an_unknown_column(settings: Settings) -> None:
     answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT COUNT(*) FROM orders WHERE state = 'x'"], "repair_sql": ["SELECT COUNT(*) FROM orders WHERE state = 'x'"]})
     assert answer.status == "error" and answer.error.code == "model_output_invalid"
-    assert "refuses" in answer.error.message  # the repair grammar would not write "state" again
+    assert "grammar" in answer.error.message and "repair_sql" in answer.error.message  # the repair grammar would not write "state" again
+
+
+EMPTY_SQL = "SELECT o.order_id FROM orders o WHERE o.total_amount < 0"  # no order has a negative total
+
+
+def test_an_empty_result_gets_one_repair_whose_rows_replace_it(settings: Settings) -> None:
+    repaired = "SELECT o.order_id FROM orders o WHERE o.status = 'cancelled'"
+    answer = ask(settings, {**DIRECT, "plan_sql": [EMPTY_SQL], "repair_sql": [repaired]})
+    assert answer.status == "ok" and answer.row_count == len(truth(settings, "SELECT order_id FROM orders WHERE status = 'cancelled'")) > 0
+    assert "o.status = 'cancelled'" in answer.sql and [a.stage for a in answer.attempts] == ["ok", "ok"]
+    assert answer.decisions[-1].program == "repair_sql"
+
+
+@pytest.mark.parametrize(
+    ("repair", "recorded"),
+    [
+        (EMPTY_SQL.replace("< 0", "< -1"), 1),
+        (EMPTY_SQL, 1),
+        ("SELECT o.order_id FROM orders o WHERE o.status / 2 = 1", 1),
+        ("SELECT o.nope FROM orders o", 0),  # the repair decision itself fails
+    ],
+    ids=["empty-again", "repeated", "database-error", "grammar-refused"],
+)
+def test_an_empty_result_stands_when_the_repair_finds_nothing_better(settings: Settings, repair: str, recorded: int) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": [EMPTY_SQL], "repair_sql": [repair]})
+    assert answer.status == "ok" and answer.row_count == 0 and answer.rows == [] and "total_amount < 0" in answer.sql
+    assert [d.program for d in answer.decisions].count("repair_sql") == recorded
+
+
+def test_no_empty_result_repair_without_attempts_left(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": [EMPTY_SQL]}, max_attempts=0)
+    assert answer.status == "ok" and answer.row_count == 0 and "repair_sql" not in [d.program for d in answer.decisions]
 
 
 def test_identical_repair_stops_early(settings: Settings) -> None:

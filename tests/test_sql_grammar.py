@@ -122,3 +122,19 @@ def test_comma_joins_list_real_tables_with_their_aliases() -> None:
     assert grammar.match("SELECT c.city FROM orders o, customers c WHERE o.customer_id = c.customer_id") is not None
     assert grammar.match("SELECT count(*) FROM orders o1, orders o2, orders o3") is not None
     # a word after a comma may still be anything (a column list looks the same): the validator refuses unknown tables
+
+
+@pytest.mark.parametrize(
+    ("sql", "ok"),
+    [
+        ("SELECT o.status FROM orders o ORDER BY o.total_amount DESCLIMIT10", False),  # a keyword running on
+        ("SELECT o.status FROM orders o ORDER BY o.total_amount DESC LIMIT 10", True),
+        ("SELECT region.status FROM orders", False),  # a long qualifier that no table declares
+        ("SELECT sub.status FROM (SELECT status FROM orders) AS sub", True),  # a short derived-table alias
+        ("SELECT T1.status FROM orders AS T1 INNER JOIN customers AS T2 ON T1.customer_id = T2.customer_id", True),
+    ],
+)
+def test_free_aliases_are_short_and_keywords_do_not_run_on(sql: str, ok: bool) -> None:
+    schema = shop_schema()
+    grammar = guidance.lark(sql_grammar([schema.table("orders"), schema.table("customers")]), name="sql")
+    assert (grammar.match(sql) is not None) == ok, sql
