@@ -192,7 +192,8 @@ class _Run:
                 raise error
             tried.add(_normalized(plan.sql))
             selection = _widen(selection, error, schema)
-            plan = repair_sql(model, schema, q, failed_sql=plan.sql, error=error.message, selection=selection, context=ctx, avoid=_unknown_names(error))
+            message = "; ".join([error.message, *s.values.misplaced_literals(plan.sql, schema)])
+            plan = repair_sql(model, schema, q, failed_sql=plan.sql, error=message, selection=selection, context=ctx, avoid=_unknown_names(error))
             self.record("repair_sql", plan)
             if _normalized(plan.sql) in tried:  # greedy decoding repeated a failed query: another try would too
                 raise error

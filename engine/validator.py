@@ -47,6 +47,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
 from sqlglot.tokens import Token, TokenType
 
@@ -288,11 +289,34 @@ def _is_visible_cte(table: exp.Table) -> bool:
 
 
 def _check_columns(tree: exp.Expression, schema: Schema) -> None:
+    _check_qualifiers(tree, schema)
     try:
         qualify(tree.copy(), schema=_mapping(schema), dialect="postgres", db="public", validate_qualify_columns=True,
                 quote_identifiers=False, identify=False, expand_stars=False)
     except OptimizeError as exc:
         raise _column_refusal(str(exc).splitlines()[0], tree, schema) from None
+
+
+def _check_qualifiers(tree: exp.Expression, schema: Schema) -> None:
+    """Refuse ``label.label`` when no source is named label.
+
+    sqlglot's qualify reads a qualifier that names no source but a column as
+    field access on that column (``(label).label``); PostgreSQL refuses it
+    ("missing FROM-clause entry for table label"), found in an evaluation run.
+    """
+    for scope in traverse_scope(tree):
+        visible: set[str] = set()
+        outer: Scope | None = scope
+        while outer is not None:  # a correlated subquery may name the sources of enclosing queries
+            visible |= {name.lower() for name in outer.sources}
+            outer = outer.parent
+        for column in scope.columns:
+            if column.table and column.table.lower() not in visible:
+                names = ", ".join(_tables_by_alias(tree, schema)) or "none"
+                raise _refuse(
+                    "unknown_column",
+                    f"column {column.table}.{column.name} does not resolve: {column.table} is not a table or alias in scope; use one of: {names}",
+                )
 
 
 def _mapping(schema: Schema) -> MappingSchema:

@@ -125,6 +125,26 @@ class ValueIndex:
                         entries.setdefault(key, []).append((table.display_name, column.name, value))
         return cls(entries, columns=columns, complete=complete, ms=(time.monotonic() - started) * 1000)
 
+    def misplaced_literals(self, sql_text: str, schema: Schema, *, limit: int = 3) -> list[str]:
+        """For a failed query: ``'Female' is stored in gender.gender`` for each string literal compared
+        with a column that does not hold it (an id, or the wrong text column) when the index knows
+        where it is stored. Told to a repair, not to the first plan (hints there were copied, not weighed)."""
+        try:
+            tree = sqlglot.parse_one(sql_text, read="postgres")
+        except sqlglot.errors.SqlglotError:
+            return []
+        aliases = _table_aliases(tree, schema) if tree is not None else {}
+        notes: list[str] = []
+        for column_node, literal in _compared_literals(tree) if tree is not None else []:
+            homes = self._entries.get(normalize(literal.this), [])
+            resolved = _resolve(column_node, aliases)
+            here = (resolved[0].display_name, resolved[1].name) if resolved else None
+            if homes and all((t, c) != here for t, c, _ in homes):
+                places = ", ".join(f"{t}.{c}" for t, c, _ in homes[:MAX_HINT_COLUMNS])
+                value = (clean_text(homes[0][2], MAX_VALUE_CHARS) or "").replace("'", "''")
+                notes.append(f"'{value}' is stored in {places}")
+        return list(dict.fromkeys(notes))[:limit]
+
     def matches(self, question: str, *, limit: int = MAX_HINTS) -> list[ValueMatch]:
         """Values named by the question, longest word runs first; a word is used by one run at most."""
         words = normalize(question).split()

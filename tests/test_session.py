@@ -128,6 +128,13 @@ def test_repair_cannot_repeat_an_unknown_column(settings: Settings) -> None:
     assert "grammar" in answer.error.message and "repair_sql" in answer.error.message  # the repair grammar would not write "state" again
 
 
+def test_a_repair_is_told_where_a_misplaced_value_is_stored(settings: Settings) -> None:
+    wrong = "SELECT COUNT(*) FROM orders o WHERE o.order_id = 'cancelled'"  # an integer column: a database error
+    answer = ask(settings, {**DIRECT, "plan_sql": [wrong], "repair_sql": [COUNT_SQL]}, trace=True)
+    assert answer.status == "ok" and answer.attempts[0].error.code == "sql_error"
+    assert "'cancelled' is stored in orders.status" in answer.decisions[-1].prompt
+
+
 EMPTY_SQL = "SELECT o.order_id FROM orders o WHERE o.total_amount < 0"  # no order has a negative total
 
 

@@ -89,6 +89,8 @@ def test_row_limit(sql: str, max_rows: int | None, expected: str, applied: bool)
         ("SELECT city FROM customers", "column city does not exist in customers; did you mean addresses.city via customers.address_id?"),
         ("SELECT total FROM orders", "column total does not exist in orders; did you mean orders.total_amount?"),
         ("SELECT price FROM orders", "column price does not exist in orders; did you mean products.price (join it)?"),
+        # a qualifier naming a column, not a source: sqlglot reads it as field access, PostgreSQL refuses it
+        ("SELECT status.status FROM orders o", "column status.status does not resolve: status is not a table or alias in scope; use one of: o"),
         ("SELECT o.city FROM orders o", "column orders.city does not exist; orders has: order_id, customer_id, status, total_amount, ordered_at; did you mean addresses.city (join it)?"),
         ('SELECT "ID" FROM products', "column ID does not exist in products; did you mean products.product_id?"),
         ('SELECT "eventid" FROM "AuditLog"', "column eventid does not exist in AuditLog; did you mean AuditLog.EventId or AuditLog.EventType?"),

@@ -88,3 +88,18 @@ def test_grounded_query_returns_the_rows_the_literal_meant(db) -> None:
     grounded, fixes = ground_literals("SELECT s.stream_name FROM stream s WHERE s.region_name = 'North Dale'", schema, database_lookup(probe))
     assert [(f.column, f.before, f.after) for f in fixes] == [("region_name", "North Dale", "north dale")]
     assert probe.run(grounded).rows == [["silver"]]
+
+
+@pytest.mark.parametrize(
+    ("sql", "notes"),
+    [
+        ("SELECT length FROM stream WHERE stream_name = 'westmark'", ["'westmark' is stored in region.region_name, stream.region_name"]),
+        ("SELECT s.length FROM stream s WHERE s.length = 'Silver'", ["'silver' is stored in stream.stream_name"]),  # an int column
+        ("SELECT length FROM stream WHERE region_name = 'westmark'", []),  # compared with a column that holds it
+        ("SELECT length FROM stream WHERE stream_name = 'nowhere'", []),  # stored nowhere: nothing to say
+        ("SELECT length FROM stream WHERE stream_name = 'unterminated", []),
+    ],
+)
+def test_a_repair_learns_where_a_misplaced_literal_is_stored(db, sql: str, notes: list[str]) -> None:
+    schema, probe = db
+    assert ValueIndex.build(schema, probe).misplaced_literals(sql, schema) == notes
