@@ -22,6 +22,8 @@ unnatural SQL:
   or an upper-case keyword (``DESCLIMIT10``),
   but every real column of the selected tables may stand bare (``state_name``
   although ``state`` is a table: the model otherwise ended the query there);
+- the statement cannot end on a keyword or operator that needs an operand
+  (``WHERE``, ``AND``, ``ORDER BY``, ``=``, ``,``);
 - no bare word may be a write or DDL keyword (INSERT, DELETE, DROP, ...), no
   ``;`` except at the very end, no dollar quoting, no comments (``-`` and
   ``/`` must be followed by an operand, so ``--`` and ``/*`` cannot form).
@@ -53,6 +55,9 @@ MAX_CTE_STEPS = 9
 MAX_WORD_CHARS = 40
 # Upper-case keywords no real word continues in upper case.
 RUN_ON_KEYWORDS = "SELECT FROM WHERE GROUP ORDER HAVING LIMIT OFFSET DESC UNION BETWEEN DISTINCT".split()
+# Keywords and operators a statement cannot end with: when the grammar refused the word a small
+# model wanted next, it closed the code block instead ("... WHERE country_name AND").
+OPEN_KEYWORDS = "select where and or not by on having in like ilike is between as case when then else distinct order group union".split()
 # Aliases other than a table's own: short, like T1, sub, r2. A longer free qualifier ("region.rating"
 # with no table region) was the commonest unknown_column refusal of the 0.5B model.
 FREE_ALIAS_PATTERN = "/[A-Za-z]{1,3}[0-9]?/"
@@ -120,16 +125,18 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
     word = f"/[A-Za-z_][A-Za-z0-9_]{{0,{MAX_WORD_CHARS - 1}}}/ & ~/(?i:{reserved})/ & ~/(?i:(?:{extended})[A-Za-z0-9_]+)/"
     # ... nor from an upper-case keyword ("DESCLIMIT10000": the model dropped the space)
     word += f" & ~/(?:{'|'.join(RUN_ON_KEYWORDS)})[A-Z0-9_]+/"
+    open_words = "|".join(OPEN_KEYWORDS)
     return f"""
 start: _WS? seq _WS? ";"? FENCE?
 seq: w_seq | p_seq
-w_seq: w_item (_WS w_seq | _WS? p_seq)?
-p_seq: p_item (_WS? seq)?
+w_seq: w_item (_WS w_seq | _WS? p_seq)? | OPEN_WORD (_WS w_seq | _WS? p_seq)
+p_seq: p_item (_WS? seq)? | p_open _WS? seq
 w_item: FROMJOIN _WS source (_WS? "," _WS? table_source)*
     | WITH _WS CTE_NAME
     | ref | BARE_COLUMN | WORD | QUOTED | NUMBER | STRING
     | ARITH _WS? operand
-p_item: "(" _WS? seq? _WS? ")" | "*" | OP | ","
+p_item: "(" _WS? seq? _WS? ")" | "*"
+p_open: OP | ","
 operand: ref | BARE_COLUMN | WORD | QUOTED | NUMBER | STRING | "(" _WS? seq? _WS? ")"
 source: table_source | ref | ANY_COLUMN | NUMBER | STRING | "(" _WS? seq _WS? ")"
 table_source: {" | ".join(sources + ['CTE_NAME (_WS ("AS"i _WS)? WORD)?']) if sources else 'CTE_NAME'}
@@ -142,7 +149,8 @@ ANY_COLUMN: {_alternatives(all_columns)}
 BARE_COLUMN: {_alternatives([c for c in all_columns if c.strip('"').lower() not in avoided] or ["id"])}
 FREE_QUAL: {FREE_ALIAS_PATTERN} & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/
 FREE_ALIAS: {FREE_ALIAS_PATTERN} & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/
-WORD: {word} & ~/(?i:(?:{banned})[A-Za-z0-9_]*)/ & ~/(?:{bare_aliases})/
+WORD: {word} & ~/(?i:(?:{banned})[A-Za-z0-9_]*)/ & ~/(?:{bare_aliases})/ & ~/(?i:{open_words})/
+OPEN_WORD: /(?i:{open_words})/
 QUOTED: /"[A-Za-z_][A-Za-z0-9_ ]*"/
 NUMBER: /[0-9]{{1,18}}(\\.[0-9]{{1,12}})?/
 STRING: /'([^'\\n\\\\]|''){{0,{MAX_STRING_CHARS}}}'/

@@ -138,3 +138,20 @@ def test_free_aliases_are_short_and_keywords_do_not_run_on(sql: str, ok: bool) -
     schema = shop_schema()
     grammar = guidance.lark(sql_grammar([schema.table("orders"), schema.table("customers")]), name="sql")
     assert (grammar.match(sql) is not None) == ok, sql
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT o.status FROM orders o WHERE",
+        "SELECT o.status FROM orders o WHERE o.status = 'paid' AND",
+        "SELECT o.status FROM orders o ORDER BY",
+        "SELECT o.status FROM orders o WHERE o.total_amount =",
+        "SELECT o.status,",
+    ],
+)
+def test_a_statement_cannot_end_on_a_keyword_or_operator_that_needs_an_operand(sql: str) -> None:
+    schema = shop_schema()
+    grammar = guidance.lark(sql_grammar([schema.table("orders"), schema.table("customers")]), name="sql")
+    assert grammar.match(sql) is None, sql
+    assert grammar.match(sql + " o.status") is not None  # with an operand it may end
