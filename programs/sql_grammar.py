@@ -28,6 +28,12 @@ unnatural SQL:
   ``;`` except at the very end, no dollar quoting, no comments (``-`` and
   ``/`` must be followed by an operand, so ``--`` and ``/*`` cannot form).
 
+Sequences are left-recursive (``s_word: after_word _WS w_item``): Earley
+parsing is quadratic in right recursion, and the right-recursive first version
+ran out of parser items on a long plan. The rule names say what a prefix ends
+with: a word (a space must follow before the next word), ``(...)`` or ``*``,
+or an open keyword or operator (the statement may not end there).
+
 It does not replace the validator (which proves the SQL read-only and
 resolves every column); it steers generation so the validator rarely has to
 refuse.
@@ -128,9 +134,14 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
     open_words = "|".join(OPEN_KEYWORDS)
     return f"""
 start: _WS? seq _WS? ";"? FENCE?
-seq: w_seq | p_seq
-w_seq: w_item (_WS w_seq | _WS? p_seq)? | OPEN_WORD (_WS w_seq | _WS? p_seq)
-p_seq: p_item (_WS? seq)? | p_open _WS? seq
+seq: s_word | s_p
+s_word: w_item | after_word _WS w_item | after_p _WS? w_item
+s_open_word: OPEN_WORD | after_word _WS OPEN_WORD | after_p _WS? OPEN_WORD
+s_p: p_item | s_any _WS? p_item
+s_open_p: p_open | s_any _WS? p_open
+after_word: s_word | s_open_word
+after_p: s_p | s_open_p
+s_any: after_word | after_p
 w_item: FROMJOIN _WS source (_WS? "," _WS? table_source)*
     | WITH _WS CTE_NAME
     | ref | BARE_COLUMN | WORD | QUOTED | NUMBER | STRING

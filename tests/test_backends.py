@@ -59,6 +59,8 @@ def test_openai_compatible_server_url_from_spec_needs_no_key(tmp_path: Path, mon
 def test_vllm_handle_enforces_grammars(tmp_path: Path) -> None:
     handle = load_model("vllm:Qwen/Qwen2.5-Coder-7B-Instruct@http://127.0.0.1:9/v1", _settings(tmp_path))
     assert (handle.kind, handle.name, handle.grammar) == ("vllm", "Qwen/Qwen2.5-Coder-7B-Instruct", True)
+    client = handle.lm._interpreter.client.client  # the openai client behind guidance's VLLMModel
+    assert (client.timeout, client.max_retries) == (60.0, 2)  # the settings' defaults, not openai's 600 s
 
 
 @pytest.mark.parametrize(
