@@ -126,9 +126,12 @@ class ValueIndex:
         return cls(entries, columns=columns, complete=complete, ms=(time.monotonic() - started) * 1000)
 
     def misplaced_literals(self, sql_text: str, schema: Schema, *, limit: int = 3) -> list[str]:
-        """For a failed query: ``'Female' is stored in gender.gender`` for each string literal compared
-        with a column that does not hold it (an id, or the wrong text column) when the index knows
-        where it is stored. Told to a repair, not to the first plan (hints there were copied, not weighed)."""
+        """Notes such as ``'Female' is stored in gender.gender`` for a failed query.
+
+        One per string literal compared with a column that does not hold it (an
+        id, or the wrong text column) when the index knows where it is stored.
+        Told to a repair, not to the first plan (hints there were copied, not weighed).
+        """
         try:
             tree = sqlglot.parse_one(sql_text, read="postgres")
         except sqlglot.errors.SqlglotError:
