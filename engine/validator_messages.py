@@ -8,10 +8,13 @@ step can fix the query without seeing the whole schema again.
 from __future__ import annotations
 
 import difflib
+import re
 
 from engine.schema import Schema, Table
 
 MAX_LISTED = 40
+TEMPORAL_NAME = re.compile(r"date|time|_at$|year|month|day")
+TEMPORAL_TYPE = re.compile(r"date|time|interval")
 
 
 def _listing(names: list[str]) -> str:
@@ -63,12 +66,20 @@ def _elsewhere(column: str, in_scope: list[Table], schema: Schema, most: int = 2
 
 
 def _close(column: str, tables: list[Table]) -> str:
-    spelled = {f"{t.display_name}.{c.name}": c.name for t in tables for c in t.columns}
+    """Similar names in ``tables``, closest first; for a date-like name, date and time columns first.
+
+    ``order_date`` in a table with ``order_id`` and ``ordered_at`` suggests
+    ``ordered_at`` first: a small model takes the first suggestion.
+    """
+    spelled = {f"{t.display_name}.{c.name}": c for t in tables for c in t.columns}
     wanted = column.lower()  # "ID" (quoted) was probably meant as id
-    by_name = difflib.get_close_matches(wanted, [n.lower() for n in spelled.values()], n=3, cutoff=0.6)
-    prefix = [q for q, name in spelled.items() if name.lower().startswith(wanted) or name.lower().endswith(wanted) or wanted.startswith(name.lower())]
-    picks = list(dict.fromkeys(prefix + [q for q, name in spelled.items() if name.lower() in by_name]))[:3]
-    return f"did you mean {' or '.join(picks)}?" if picks else ""
+    by_name = difflib.get_close_matches(wanted, [c.name.lower() for c in spelled.values()], n=3, cutoff=0.6)
+    prefix = [q for q, c in spelled.items() if c.name.lower().startswith(wanted) or c.name.lower().endswith(wanted) or wanted.startswith(c.name.lower())]
+    similar = sorted((q for q, c in spelled.items() if c.name.lower() in by_name), key=lambda q: by_name.index(spelled[q].name.lower()))
+    picks = list(dict.fromkeys(prefix + similar))
+    if TEMPORAL_NAME.search(wanted):
+        picks.sort(key=lambda q: not TEMPORAL_TYPE.match(spelled[q].type))  # stable: closeness kept within each group
+    return f"did you mean {' or '.join(picks[:3])}?" if picks else ""
 
 
 def _via_foreign_key(column: str, table: Table, schema: Schema) -> str:

@@ -88,6 +88,8 @@ def test_row_limit(sql: str, max_rows: int | None, expected: str, applied: bool)
         ),
         ("SELECT city FROM customers", "column city does not exist in customers; did you mean addresses.city via customers.address_id?"),
         ("SELECT total FROM orders", "column total does not exist in orders; did you mean orders.total_amount?"),
+        # a date-like name: date and time columns are suggested first (order_id is as close by spelling)
+        ("SELECT order_date FROM orders", "column order_date does not exist in orders; did you mean orders.ordered_at or orders.order_id?"),
         ("SELECT price FROM orders", "column price does not exist in orders; did you mean products.price (join it)?"),
         # a qualifier naming a column, not a source: sqlglot reads it as field access, PostgreSQL refuses it
         ("SELECT status.status FROM orders o", "column status.status does not resolve: status is not a table or alias in scope; use one of: o"),
