@@ -304,7 +304,11 @@ def _check_qualifiers(tree: exp.Expression, schema: Schema) -> None:
     field access on that column (``(label).label``); PostgreSQL refuses it
     ("missing FROM-clause entry for table label"), found in an evaluation run.
     """
-    for scope in traverse_scope(tree):
+    try:
+        scopes = traverse_scope(tree)
+    except OptimizeError:  # a tree sqlglot cannot scope: qualify() below refuses it with a precise message
+        return
+    for scope in scopes:
         visible: set[str] = set()
         outer: Scope | None = scope
         while outer is not None:  # a correlated subquery may name the sources of enclosing queries

@@ -165,3 +165,8 @@ def test_string_literals_keep_their_value(retail_url: str, literal: str) -> None
             assert cur.fetchone()[0] == original
     finally:
         conn.close()
+
+
+def test_a_tree_sqlglot_cannot_scope_is_refused_not_crashed() -> None:
+    # found by benchmarks/fuzz_validator.py: the qualifier check must not raise sqlglot's OptimizeError
+    assert refusal("DISCARD ALL UNION ALL SELECT order_id, status FROM orders").code in ("unknown_column", "write_statement")

@@ -9,6 +9,7 @@ catalog must not move.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import psycopg2
@@ -22,6 +23,8 @@ from engine.validator import validate
 from tests.validator_corpus import CASES, SETUP_SQL, retail_schema
 
 SCHEMA = retail_schema()
+# A short run in every test session; benchmarks/fuzz_validator.py sets a long one.
+FUZZ_EXAMPLES = int(os.environ.get("DECIDE_SQL_FUZZ_EXAMPLES", "200"))
 TABLES = [t for t in SCHEMA.tables]
 CHECKSUM_SQL = """
 SELECT md5(string_agg(part, '|' ORDER BY part)) FROM (
@@ -111,7 +114,7 @@ def mutated(draw: st.DrawFn) -> str:
     return first[:pos] + " " + draw(st.sampled_from(INSERTS)) + " " + first[pos:]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(sql=st.one_of(composed(), mutated()))
 def test_accepted_statements_never_change_the_database(conn, sql: str) -> None:
     try:
