@@ -20,6 +20,7 @@ from engine.answer import Answer, Attempt, Clarification, Decision, ErrorInfo, U
 from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, SqlRefused
 from engine.instruments import Instruments
 from engine.settings import Settings
+from engine.sql_fixes import cast_dates_for_like
 from engine.values import ValueIndex, database_lookup, ground_literals, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.context import MAX_QUESTION_CHARS, schema_budget
@@ -30,7 +31,7 @@ POLICY_CODES = frozenset(
     {"write_statement", "select_into", "locking_clause", "data_modifying_cte", "forbidden_function", "system_catalog", "multiple_statements", "too_complex"}
 )
 EMPTY_RESULT = "it ran but returned no rows; check that each filter uses the right column and a value that occurs in the data"
-RESULT_FIELDS = ("sql", "explanation", "tables", "columns", "rows", "row_count", "truncated", "status", "value_fixes")
+RESULT_FIELDS = ("sql", "explanation", "tables", "columns", "rows", "row_count", "truncated", "status", "value_fixes", "sql_fixes")
 # Database errors a different query cannot fix: stop instead of repairing.
 FATAL_DB_CODES = frozenset({"connection_failed", "connection_lost", "embedded_unavailable", "resources_exhausted"})
 
@@ -224,6 +225,8 @@ class _Run:
         started = time.perf_counter()
         sql, fixes = ground_literals(plan.sql, inst.schema, database_lookup(self.session.probe))
         self.answer.value_fixes += [ValueFix(column=f"{f.table}.{f.column}", before=f.before, after=f.after) for f in fixes]
+        sql, rewrites = cast_dates_for_like(sql, inst.schema)
+        self.answer.sql_fixes += rewrites
         self.timed("values", started)
         started = time.perf_counter()
         try:

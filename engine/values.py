@@ -136,11 +136,11 @@ class ValueIndex:
             tree = sqlglot.parse_one(sql_text, read="postgres")
         except sqlglot.errors.SqlglotError:
             return []
-        aliases = _table_aliases(tree, schema) if tree is not None else {}
+        aliases = tables_by_alias(tree, schema) if tree is not None else {}
         notes: list[str] = []
         for column_node, literal in _compared_literals(tree) if tree is not None else []:
             homes = self._entries.get(normalize(literal.this), [])
-            resolved = _resolve(column_node, aliases)
+            resolved = resolve_column(column_node, aliases)
             here = (resolved[0].display_name, resolved[1].name) if resolved else None
             if homes and all((t, c) != here for t, c, _ in homes):
                 places = ", ".join(f"{t}.{c}" for t, c, _ in homes[:MAX_HINT_COLUMNS])
@@ -206,10 +206,10 @@ def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str,
         return sql_text, []
     if tree is None:
         return sql_text, []
-    aliases = _table_aliases(tree, schema)
+    aliases = tables_by_alias(tree, schema)
     fixes: list[LiteralFix] = []
     for column_node, literal in _compared_literals(tree):
-        resolved = _resolve(column_node, aliases)
+        resolved = resolve_column(column_node, aliases)
         if resolved is None:
             continue
         table, column = resolved
@@ -223,7 +223,7 @@ def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str,
     return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
 
 
-def _table_aliases(tree: exp.Expression, schema: Schema) -> dict[str, Table]:
+def tables_by_alias(tree: exp.Expression, schema: Schema) -> dict[str, Table]:
     """Alias (or bare name) -> table, over the whole statement; names used twice for different tables are dropped."""
     out: dict[str, Table | None] = {}
     for node in tree.find_all(exp.Table):
@@ -250,7 +250,7 @@ def _compared_literals(tree: exp.Expression) -> list[tuple[exp.Column, exp.Liter
     return pairs
 
 
-def _resolve(column_node: exp.Column, aliases: dict[str, Table]) -> tuple[Table, Column] | None:
+def resolve_column(column_node: exp.Column, aliases: dict[str, Table]) -> tuple[Table, Column] | None:
     """The table and column a column reference means, when the statement's tables make it unambiguous."""
     name = column_node.name
     if column_node.table:

@@ -135,6 +135,12 @@ def test_a_repair_is_told_where_a_misplaced_value_is_stored(settings: Settings) 
     assert "'cancelled' is stored in orders.status" in answer.decisions[-1].prompt
 
 
+def test_a_date_filtered_with_like_is_rewritten_and_answers(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT COUNT(*) FROM customers c WHERE c.signup_at LIKE '2024%'"]})
+    assert answer.status == "ok" and answer.sql_fixes == ["customers.signup_at (timestamp with time zone) compared as text for LIKE"]
+    assert answer.rows == truth(settings, "SELECT count(*) FROM customers WHERE extract(year FROM signup_at) = 2024") != [[0]]
+
+
 EMPTY_SQL = "SELECT o.order_id FROM orders o WHERE o.total_amount < 0"  # no order has a negative total
 
 
