@@ -352,7 +352,7 @@ def _column_refusal(error: str, tree: exp.Expression, schema: Schema) -> SqlRefu
     target = scope.get(qualifier)
     if qualifier and target is None:
         return _refuse("unknown_column", f"column {qualifier}.{column} does not resolve: {qualifier} is not a table or alias in scope; use one of: {', '.join(scope) or 'none'}")
-    return _refuse("unknown_column", messages.unknown_column(column, target, list({t.key: t for t in scope.values()}.values()), schema))
+    return _refuse("unknown_column", messages.unknown_column(column, target, list({t.key: t for t in scope.values()}.values()), schema, qualifier=qualifier, aliases=scope))
 
 
 def _tables_by_alias(tree: exp.Expression, schema: Schema) -> dict[str, Table]:

@@ -37,11 +37,27 @@ def ambiguous_column(column: str, owners: list[str]) -> str:
     return f"column {column} is ambiguous: it could be {' or '.join(owners)}; qualify it with a table name or alias"
 
 
-def unknown_column(column: str, target: Table | None, in_scope: list[Table], schema: Schema) -> str:
-    """Message for a column that is not in ``target`` (qualified) or in any table in scope."""
+def unknown_column(
+    column: str, target: Table | None, in_scope: list[Table], schema: Schema, *, qualifier: str = "", aliases: dict[str, Table] | None = None
+) -> str:
+    """Message for a column that is not in ``target`` (qualified) or in any table in scope.
+
+    With the ``qualifier`` as written and the statement's ``aliases``, a
+    positional alias is spelled out (``T2 is order_items``) and another alias
+    whose table has the column comes first (``did you mean T1.total_amount?``).
+    """
     if target is not None:
-        parts = [f"column {target.display_name}.{column} does not exist", f"{target.display_name} has: {_listing([c.name for c in target.columns])}"]
-        hint = _via_foreign_key(column, target, schema) or _elsewhere(column, [target], schema) or _close(column, [target])
+        named = f"column {target.display_name}.{column} does not exist"
+        if qualifier and qualifier != target.display_name and qualifier != target.name:
+            named = f"column {qualifier}.{column} does not exist ({qualifier} is {target.display_name})"
+        parts = [named, f"{target.display_name} has: {_listing([c.name for c in target.columns])}"]
+        sibling = next((a for a, t in (aliases or {}).items() if t is not target and t.column(column) is not None and a != t.name), "")
+        hint = (
+            (f"did you mean {sibling}.{column} ({sibling} is {aliases[sibling].display_name})?" if sibling and aliases else "")
+            or _via_foreign_key(column, target, schema)
+            or _elsewhere(column, [target], schema)
+            or _close(column, [target])
+        )
     else:
         parts = [f"column {column} does not exist in {', '.join(t.display_name for t in in_scope) or 'the tables in FROM'}"]
         hint = (

@@ -79,11 +79,11 @@ def test_row_limit(sql: str, max_rows: int | None, expected: str, applied: bool)
     [
         (
             "SELECT o.total FROM orders o",
-            "column orders.total does not exist; orders has: order_id, customer_id, status, total_amount, ordered_at; did you mean orders.total_amount?",
+            "column o.total does not exist (o is orders); orders has: order_id, customer_id, status, total_amount, ordered_at; did you mean orders.total_amount?",
         ),
         (
             "SELECT c.city FROM customers c",
-            "column customers.city does not exist; customers has: customer_id, first_name, last_name, email, address_id, created_at; "
+            "column c.city does not exist (c is customers); customers has: customer_id, first_name, last_name, email, address_id, created_at; "
             "did you mean addresses.city via customers.address_id?",
         ),
         ("SELECT city FROM customers", "column city does not exist in customers; did you mean addresses.city via customers.address_id?"),
@@ -93,7 +93,12 @@ def test_row_limit(sql: str, max_rows: int | None, expected: str, applied: bool)
         ("SELECT price FROM orders", "column price does not exist in orders; did you mean products.price (join it)?"),
         # a qualifier naming a column, not a source: sqlglot reads it as field access, PostgreSQL refuses it
         ("SELECT status.status FROM orders o", "column status.status does not resolve: status is not a table or alias in scope; use one of: o"),
-        ("SELECT o.city FROM orders o", "column orders.city does not exist; orders has: order_id, customer_id, status, total_amount, ordered_at; did you mean addresses.city (join it)?"),
+        ("SELECT o.city FROM orders o", "column o.city does not exist (o is orders); orders has: order_id, customer_id, status, total_amount, ordered_at; did you mean addresses.city (join it)?"),
+        (
+            "SELECT SUM(T2.total_amount) FROM orders AS T1 JOIN order_items AS T2 ON T1.order_id = T2.order_id",
+            "column t2.total_amount does not exist (t2 is order_items); order_items has: order_item_id, order_id, product_id, quantity, unit_price; "
+            "did you mean t1.total_amount (t1 is orders)?",
+        ),
         ('SELECT "ID" FROM products', "column ID does not exist in products; did you mean products.product_id?"),
         ('SELECT "eventid" FROM "AuditLog"', "column eventid does not exist in AuditLog; did you mean AuditLog.EventId or AuditLog.EventType?"),
         (
