@@ -30,6 +30,8 @@ these stable codes and a message precise enough to feed back to a model:
   tables by bare name, others as schema.table), with the closest real names
 - ``unknown_column`` / ``ambiguous_column``: a column that does not resolve
   (sqlglot's qualify against the schema), with suggestions (validator_messages)
+- ``type_mismatch``: a number column compared with a string that is not a
+  number (``order_id = '2025-12-31'``), with the columns that fit the value
 
 Accepted statements get a row limit on the outermost query (injected, or
 tightened when larger or not a constant) and ``ValidatedSql.sql`` is the exact
@@ -92,6 +94,7 @@ def validate(sql: str, schema: Schema, *, max_rows: int | None = 1000, allow_sys
         tables, system = _check_tables(tree, schema, allow_system_catalogs)
         if not system:  # system catalogs are not in the schema: the database resolves their columns
             _check_columns(tree, schema)
+            _check_literal_types(tree, schema)
         limit_applied = _apply_limit(tree, max_rows) if max_rows else False
         return ValidatedSql(sql=_render(tree, tokens), tables=tables, limit_applied=limit_applied)
     except RecursionError:
@@ -321,6 +324,31 @@ def _check_qualifiers(tree: exp.Expression, schema: Schema) -> None:
                     "unknown_column",
                     f"column {column.table}.{column.name} does not resolve: {column.table} is not a table or alias in scope; use one of: {names}",
                 )
+
+
+NUMBER_TYPES = re.compile(r"^(smallint|integer|bigint|int|numeric|decimal|real|double precision|serial|bigserial)\b")
+NUMBER_TEXT = re.compile(r"^\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?|(?i:nan|[-+]?inf(inity)?))\s*$")  # what PostgreSQL casts
+
+
+def _check_literal_types(tree: exp.Expression, schema: Schema) -> None:
+    """Refuse a number column compared with a string that is not a number, before PostgreSQL does.
+
+    PostgreSQL would fail with "invalid input syntax for type integer", and a
+    small model's repair kept the column (measured on the demo: order_id =
+    '2025-12-31'); the refusal names the columns the value fits.
+    """
+    scope = _tables_by_alias(tree, schema)
+    for node in tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE):
+        left, right = node.this, node.expression
+        column, literal = (left, right) if isinstance(left, exp.Column) else (right, left)
+        if not (isinstance(column, exp.Column) and isinstance(literal, exp.Literal) and literal.is_string) or NUMBER_TEXT.match(literal.this):
+            continue
+        if column.table and column.table not in scope:
+            continue  # a CTE or subquery column: its type is not known here
+        owners = [scope[column.table]] if column.table else [t for t in {t.key: t for t in scope.values()}.values() if t.column(column.name)]
+        found = owners[0].column(column.name) if len(owners) == 1 else None
+        if found is not None and NUMBER_TYPES.match(found.type):
+            raise _refuse("type_mismatch", messages.type_mismatch(column.sql(dialect="postgres"), found.type, literal.this, owners[0]))
 
 
 def _mapping(schema: Schema) -> MappingSchema:

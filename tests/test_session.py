@@ -129,10 +129,12 @@ def test_repair_cannot_repeat_an_unknown_column(settings: Settings) -> None:
 
 
 def test_a_repair_is_told_where_a_misplaced_value_is_stored(settings: Settings) -> None:
-    wrong = "SELECT COUNT(*) FROM orders o WHERE o.order_id = 'cancelled'"  # an integer column: a database error
-    answer = ask(settings, {**DIRECT, "plan_sql": [wrong], "repair_sql": [COUNT_SQL]}, trace=True)
-    assert answer.status == "ok" and answer.attempts[0].error.code == "sql_error"
-    assert "'cancelled' is stored in orders.status" in answer.decisions[-1].prompt
+    mismatch = "SELECT COUNT(*) FROM orders o WHERE o.order_id = 'cancelled'"  # an integer column: refused before it runs
+    refused = ask(settings, {**DIRECT, "plan_sql": [mismatch], "repair_sql": [COUNT_SQL]}, trace=True)
+    assert refused.status == "ok" and refused.attempts[0].error.code == "type_mismatch"
+    assert "o.order_id is integer, but 'cancelled' is not a number" in refused.decisions[-1].prompt
+    assert "'cancelled' is stored in orders.status" in refused.decisions[-1].prompt
+    assert refused.rows == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
 
 
 def test_a_date_filtered_with_like_is_rewritten_and_answers(settings: Settings) -> None:

@@ -91,6 +91,11 @@ def test_row_limit(sql: str, max_rows: int | None, expected: str, applied: bool)
         # a date-like name: date and time columns are suggested first (order_id is as close by spelling)
         ("SELECT order_date FROM orders", "column order_date does not exist in orders; did you mean orders.ordered_at or orders.order_id?"),
         ("SELECT price FROM orders", "column price does not exist in orders; did you mean products.price (join it)?"),
+        (
+            "SELECT COUNT(*) FROM orders AS o WHERE o.order_id = '2025-12-31'",
+            "o.order_id is integer, but '2025-12-31' is not a number; did you mean orders.ordered_at (timestamp with time zone)?",
+        ),
+        ("SELECT 1 FROM orders WHERE customer_id <> 'bob'", "customer_id is integer, but 'bob' is not a number; did you mean orders.status (text)?"),
         # a qualifier naming a column, not a source: sqlglot reads it as field access, PostgreSQL refuses it
         ("SELECT status.status FROM orders o", "column status.status does not resolve: status is not a table or alias in scope; use one of: o"),
         ("SELECT o.city FROM orders o", "column o.city does not exist (o is orders); orders has: order_id, customer_id, status, total_amount, ordered_at; did you mean addresses.city (join it)?"),
@@ -175,3 +180,17 @@ def test_string_literals_keep_their_value(retail_url: str, literal: str) -> None
 def test_a_tree_sqlglot_cannot_scope_is_refused_not_crashed() -> None:
     # found by benchmarks/fuzz_validator.py: the qualifier check must not raise sqlglot's OptimizeError
     assert refusal("DISCARD ALL UNION ALL SELECT order_id, status FROM orders").code in ("unknown_column", "write_statement")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1 FROM orders WHERE order_id = '42'",  # PostgreSQL casts it
+        "SELECT 1 FROM orders WHERE total_amount > ' 1.5e2 '",
+        "SELECT 1 FROM orders WHERE total_amount <> 'NaN'",
+        "SELECT 1 FROM orders WHERE status = 'paid'",
+        "WITH t AS (SELECT status AS order_id FROM orders) SELECT 1 FROM t WHERE t.order_id = 'paid'",  # a CTE's column
+    ],
+)
+def test_strings_a_number_column_accepts_are_not_a_type_mismatch(sql: str) -> None:
+    assert validate(sql, SCHEMA).sql
