@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import psycopg2
 import pytest
 
@@ -64,13 +66,30 @@ def test_timeout_and_reconnect_after_a_dropped_connection(url: str, admin_url: s
         with pytest.raises(DatabaseError) as err:
             ex.run("SELECT pg_sleep(5)")
         assert err.value.code == "statement_timeout"
-        pid = ex.connection().get_backend_pid()
-        admin = psycopg2.connect(admin_url)
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        admin.close()
+        _terminate(admin_url, ex.connection().get_backend_pid())
         with pytest.raises(DatabaseError) as err:
             ex.run("SELECT 1")
         assert err.value.code == "connection_lost"
         assert ex.run("SELECT 1").rows == [[1]]  # reconnected
+
+
+def test_a_connection_killed_mid_query_is_connection_lost_and_the_next_query_reconnects(url: str, admin_url: str) -> None:
+    with Executor(url, Settings(database_url=url, statement_timeout_ms=30_000)) as ex:
+        pid = ex.connection().get_backend_pid()
+        killer = threading.Timer(0.5, _terminate, args=(admin_url, pid))
+        killer.start()
+        try:
+            with pytest.raises(DatabaseError) as err:
+                ex.run("SELECT pg_sleep(10)")  # killed after 0.5 s, long before its end
+        finally:
+            killer.join()
+        assert err.value.code == "connection_lost" and "\n" not in err.value.message
+        assert ex.run("SELECT 1").rows == [[1]]
+
+
+def _terminate(admin_url: str, pid: int) -> None:
+    admin = psycopg2.connect(admin_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    admin.close()
