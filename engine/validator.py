@@ -335,20 +335,29 @@ def _check_literal_types(tree: exp.Expression, schema: Schema) -> None:
 
     PostgreSQL would fail with "invalid input syntax for type integer", and a
     small model's repair kept the column (measured on the demo: order_id =
-    '2025-12-31'); the refusal names the columns the value fits.
+    '2025-12-31'); the refusal names the columns the value fits. Only columns
+    that resolve to a table of their own query's FROM are checked (not a CTE's
+    or subquery's output, whose types are not known here).
     """
-    scope = _tables_by_alias(tree, schema)
-    for node in tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE):
-        left, right = node.this, node.expression
-        column, literal = (left, right) if isinstance(left, exp.Column) else (right, left)
-        if not (isinstance(column, exp.Column) and isinstance(literal, exp.Literal) and literal.is_string) or NUMBER_TEXT.match(literal.this):
-            continue
-        if column.table and column.table not in scope:
-            continue  # a CTE or subquery column: its type is not known here
-        owners = [scope[column.table]] if column.table else [t for t in {t.key: t for t in scope.values()}.values() if t.column(column.name)]
-        found = owners[0].column(column.name) if len(owners) == 1 else None
-        if found is not None and NUMBER_TYPES.match(found.type):
-            raise _refuse("type_mismatch", messages.type_mismatch(column.sql(dialect="postgres"), found.type, literal.this, owners[0]))
+    try:
+        scopes = traverse_scope(tree)
+    except OptimizeError:
+        return
+    for scope in scopes:
+        tables = {name: _lookup(schema, src.db or "public", src.name) for name, src in scope.sources.items() if isinstance(src, exp.Table)}
+        derived = len(tables) < len(scope.sources)
+        for node in scope.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE):
+            left, right = node.this, node.expression
+            column, literal = (left, right) if isinstance(left, exp.Column) else (right, left)
+            if not (isinstance(column, exp.Column) and isinstance(literal, exp.Literal) and literal.is_string) or NUMBER_TEXT.match(literal.this):
+                continue
+            if column.table:
+                owners = [tables[column.table]] if tables.get(column.table) is not None else []
+            else:
+                owners = [] if derived else [t for t in tables.values() if t is not None and t.column(column.name)]
+            found = owners[0].column(column.name) if len(owners) == 1 else None
+            if found is not None and NUMBER_TYPES.match(found.type):
+                raise _refuse("type_mismatch", messages.type_mismatch(column.sql(dialect="postgres"), found.type, literal.this, owners[0]))
 
 
 def _mapping(schema: Schema) -> MappingSchema:

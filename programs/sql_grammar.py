@@ -19,9 +19,9 @@ unnatural SQL:
   are free, and after them any real column of the selected tables may
   follow; a longer unknown qualifier (``region.rating``) cannot be written;
 - a free word may not run on from a column or table name (``state_name_idr``)
-  or an upper-case keyword (``DESCLIMIT10``),
-  but every real column of the selected tables may stand bare (``state_name``
-  although ``state`` is a table: the model otherwise ended the query there);
+  or an upper-case keyword (``DESCLIMIT10``), but every real column of the
+  selected tables may stand bare (``state_name`` although ``state`` is a
+  table: the model otherwise ended the query there);
 - the statement cannot end on a keyword or operator that needs an operand
   (``WHERE``, ``AND``, ``ORDER BY``, ``=``, ``,``);
 - no bare word may be a write or DDL keyword (INSERT, DELETE, DROP, ...), no

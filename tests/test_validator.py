@@ -190,6 +190,8 @@ def test_a_tree_sqlglot_cannot_scope_is_refused_not_crashed() -> None:
         "SELECT 1 FROM orders WHERE total_amount <> 'NaN'",
         "SELECT 1 FROM orders WHERE status = 'paid'",
         "WITH t AS (SELECT status AS order_id FROM orders) SELECT 1 FROM t WHERE t.order_id = 'paid'",  # a CTE's column
+        "WITH t AS (SELECT status AS order_id FROM orders) SELECT 1 FROM t WHERE order_id = 'paid'",
+        "SELECT 1 FROM (SELECT status AS order_id FROM orders) s WHERE order_id = 'paid'",
     ],
 )
 def test_strings_a_number_column_accepts_are_not_a_type_mismatch(sql: str) -> None:
