@@ -72,7 +72,8 @@ def unknown_column(
 
 def type_mismatch(written: str, column_type: str, value: str, table: Table) -> str:
     """``o.order_id is integer, but '2025-12-31' is not a number; did you mean orders.ordered_at (timestamp ...)?``"""
-    shown = value if len(value) <= 40 else value[:40] + "..."
+    flat = " ".join(value.split())  # one line, whatever the literal holds
+    shown = flat if len(flat) <= 40 else flat[:40] + "..."
     temporal = re.match(r"^\d{4}(-\d{1,2}){0,2}", value.strip()) is not None
     fits = [c for c in table.columns if (TEMPORAL_TYPE.match(c.type) if temporal else re.match(r"^(text|character|varchar|citext)", c.type))]
     hint = f"; did you mean {' or '.join(f'{table.display_name}.{c.name} ({c.type})' for c in fits[:2])}?" if fits else ""
