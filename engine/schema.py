@@ -7,11 +7,19 @@ tables in ``public`` may also be referred to by their bare name.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 TableKind = Literal["table", "view", "materialized_view", "foreign_table", "partitioned_table"]
+TypeClass = Literal["number", "text", "temporal", "other"]
+# format_type() spellings, matched at the start (domains and unknown types are "other").
+_TYPE_CLASSES: tuple[tuple[TypeClass, re.Pattern[str]], ...] = (
+    ("number", re.compile(r"^(smallint|integer|bigint|int|numeric|decimal|real|double precision|serial|bigserial)\b")),
+    ("text", re.compile(r"^(text|character varying|character|varchar|char|citext|name)\b")),
+    ("temporal", re.compile(r"^(date|time|timestamp|interval)\b")),
+)
 
 
 class Column(BaseModel):
@@ -22,6 +30,12 @@ class Column(BaseModel):
     comment: str | None = None
     # A few distinct values of low-cardinality text columns (bounded, time-boxed).
     sample_values: list[str] = Field(default_factory=list)
+
+    @property
+    def type_class(self) -> TypeClass:
+        """What kind of value the column holds, for checks that compare it with literals."""
+        name = self.type.lower()
+        return next((cls for cls, pattern in _TYPE_CLASSES if pattern.match(name)), "other")
 
 
 class ForeignKey(BaseModel):

@@ -12,15 +12,11 @@ Applied before validation; every rewrite is reported in ``Answer.sql_fixes``.
 
 from __future__ import annotations
 
-import re
-
 import sqlglot
 from sqlglot import exp
 
 from engine.schema import Schema
 from engine.values import resolve_column, tables_by_alias
-
-TEMPORAL_TYPES = re.compile(r"^(date|time|timestamp)")
 
 
 def cast_dates_for_like(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
@@ -38,7 +34,7 @@ def cast_dates_for_like(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
         if not (isinstance(column, exp.Column) and isinstance(pattern, exp.Literal) and pattern.is_string):
             continue
         resolved = resolve_column(column, aliases)
-        if resolved is None or not TEMPORAL_TYPES.match(resolved[1].type):
+        if resolved is None or resolved[1].type_class != "temporal":
             continue
         column.replace(exp.Cast(this=column.copy(), to=exp.DataType.build("text")))
         fixes.append(f"{resolved[0].display_name}.{resolved[1].name} ({resolved[1].type}) compared as text for LIKE")

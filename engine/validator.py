@@ -94,7 +94,6 @@ def validate(sql: str, schema: Schema, *, max_rows: int | None = 1000, allow_sys
         tables, system = _check_tables(tree, schema, allow_system_catalogs)
         if not system:  # system catalogs are not in the schema: the database resolves their columns
             _check_columns(tree, schema)
-            _check_literal_types(tree, schema)
         limit_applied = _apply_limit(tree, max_rows) if max_rows else False
         return ValidatedSql(sql=_render(tree, tokens), tables=tables, limit_applied=limit_applied)
     except RecursionError:
@@ -292,25 +291,27 @@ def _is_visible_cte(table: exp.Table) -> bool:
 
 
 def _check_columns(tree: exp.Expression, schema: Schema) -> None:
-    _check_qualifiers(tree, schema)
+    """Every column resolves (qualifiers included), and number columns are not compared with words."""
+    try:
+        scopes: list[Scope] = traverse_scope(tree)
+    except OptimizeError:  # a tree sqlglot cannot scope: qualify() below refuses it with a precise message
+        scopes = []
+    _check_qualifiers(scopes, tree, schema)
     try:
         qualify(tree.copy(), schema=_mapping(schema), dialect="postgres", db="public", validate_qualify_columns=True,
                 quote_identifiers=False, identify=False, expand_stars=False)
     except OptimizeError as exc:
         raise _column_refusal(str(exc).splitlines()[0], tree, schema) from None
+    _check_literal_types(scopes, schema)
 
 
-def _check_qualifiers(tree: exp.Expression, schema: Schema) -> None:
+def _check_qualifiers(scopes: list[Scope], tree: exp.Expression, schema: Schema) -> None:
     """Refuse ``label.label`` when no source is named label.
 
     sqlglot's qualify reads a qualifier that names no source but a column as
     field access on that column (``(label).label``); PostgreSQL refuses it
     ("missing FROM-clause entry for table label"), found in an evaluation run.
     """
-    try:
-        scopes = traverse_scope(tree)
-    except OptimizeError:  # a tree sqlglot cannot scope: qualify() below refuses it with a precise message
-        return
     for scope in scopes:
         visible: set[str] = set()
         outer: Scope | None = scope
@@ -326,11 +327,10 @@ def _check_qualifiers(tree: exp.Expression, schema: Schema) -> None:
                 )
 
 
-NUMBER_TYPES = re.compile(r"^(smallint|integer|bigint|int|numeric|decimal|real|double precision|serial|bigserial)\b")
 NUMBER_TEXT = re.compile(r"^\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?|(?i:nan|[-+]?inf(inity)?))\s*$")  # what PostgreSQL casts
 
 
-def _check_literal_types(tree: exp.Expression, schema: Schema) -> None:
+def _check_literal_types(scopes: list[Scope], schema: Schema) -> None:
     """Refuse a number column compared with a string that is not a number, before PostgreSQL does.
 
     PostgreSQL would fail with "invalid input syntax for type integer", and a
@@ -339,10 +339,6 @@ def _check_literal_types(tree: exp.Expression, schema: Schema) -> None:
     that resolve to a table of their own query's FROM are checked (not a CTE's
     or subquery's output, whose types are not known here).
     """
-    try:
-        scopes = traverse_scope(tree)
-    except OptimizeError:
-        return
     for scope in scopes:
         tables = {name: _lookup(schema, src.db or "public", src.name) for name, src in scope.sources.items() if isinstance(src, exp.Table)}
         derived = len(tables) < len(scope.sources)
@@ -356,7 +352,7 @@ def _check_literal_types(tree: exp.Expression, schema: Schema) -> None:
             else:
                 owners = [] if derived else [t for t in tables.values() if t is not None and t.column(column.name)]
             found = owners[0].column(column.name) if len(owners) == 1 else None
-            if found is not None and NUMBER_TYPES.match(found.type):
+            if found is not None and found.type_class == "number":
                 raise _refuse("type_mismatch", messages.type_mismatch(column.sql(dialect="postgres"), found.type, literal.this, owners[0]))
 
 

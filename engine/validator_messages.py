@@ -14,7 +14,6 @@ from engine.schema import Schema, Table
 
 MAX_LISTED = 40
 TEMPORAL_NAME = re.compile(r"date|time|_at$|year|month|day")
-TEMPORAL_TYPE = re.compile(r"date|time|interval")
 
 
 def _listing(names: list[str]) -> str:
@@ -75,7 +74,7 @@ def type_mismatch(written: str, column_type: str, value: str, table: Table) -> s
     flat = " ".join(value.split())  # one line, whatever the literal holds
     shown = flat if len(flat) <= 40 else flat[:40] + "..."
     temporal = re.match(r"^\d{4}(-\d{1,2}){0,2}", value.strip()) is not None
-    fits = [c for c in table.columns if (TEMPORAL_TYPE.match(c.type) if temporal else re.match(r"^(text|character|varchar|citext)", c.type))]
+    fits = [c for c in table.columns if c.type_class == ("temporal" if temporal else "text")]
     hint = f"; did you mean {' or '.join(f'{table.display_name}.{c.name} ({c.type})' for c in fits[:2])}?" if fits else ""
     return f"{written} is {column_type}, but '{shown}' is not a number{hint}"
 
@@ -104,7 +103,7 @@ def _close(column: str, tables: list[Table]) -> str:
     similar = sorted((q for q, c in spelled.items() if c.name.lower() in by_name), key=lambda q: by_name.index(spelled[q].name.lower()))
     picks = list(dict.fromkeys(prefix + similar))
     if TEMPORAL_NAME.search(wanted):
-        picks.sort(key=lambda q: not TEMPORAL_TYPE.match(spelled[q].type))  # stable: closeness kept within each group
+        picks.sort(key=lambda q: spelled[q].type_class != "temporal")  # stable: closeness kept within each group
     return f"did you mean {' or '.join(picks[:3])}?" if picks else ""
 
 

@@ -36,7 +36,6 @@ from engine.render import clean_text
 from engine.schema import Column, Schema, Table
 from engine.settings import Settings
 
-TEXT_TYPES = re.compile(r"^(text|character varying|character|varchar|char|citext|name)\b")
 SCAN_ROWS = 20_000  # rows read per column when sampling (a bounded scan, not the whole table)
 VALUES_PER_COLUMN = 2_000
 MAX_VALUE_CHARS = 60
@@ -80,7 +79,7 @@ def value_hints(matches: list[ValueMatch]) -> list[str]:
 
 
 def is_text(column: Column) -> bool:
-    return bool(TEXT_TYPES.match(column.type.lower())) or bool(column.sample_values)
+    return column.type_class == "text" or bool(column.sample_values)
 
 
 def normalize(text: str) -> str:

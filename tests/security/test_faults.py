@@ -183,20 +183,28 @@ def test_temp_file_limit_is_resources_exhausted_and_executor_recovers(tiny_temp_
         assert ex.connection() is conn and conn.status == psycopg2.extensions.STATUS_READY
 
 
-def test_temp_file_limit_through_the_cli(env: dict[str, str], tiny_temp_url: str, tmp_path: Path) -> None:
-    tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir()
-    result = cli(["sql", SPILL], {**env, "DATABASE_URL": tiny_temp_url, "TMPDIR": str(tmpdir)})
+@pytest.fixture
+def tmpdir_empty(tmp_path: Path) -> Path:
+    """An empty directory to pass as TMPDIR: it must still be empty after a fault."""
+    path = tmp_path / "tmp"
+    path.mkdir()
+    return path
+
+
+def test_temp_file_limit_through_the_cli(env: dict[str, str], tiny_temp_url: str, tmpdir_empty: Path) -> None:
+    result = cli(["sql", SPILL], {**env, "DATABASE_URL": tiny_temp_url, "TMPDIR": str(tmpdir_empty)})
     payload = one_error(result, "resources_exhausted", ExitCode.DATABASE)
     assert payload["status"] == "error" and "temp_file_limit" in payload["error"]["message"]
-    no_temp_files(tmpdir, Path(env["DECIDE_SQL_CACHE_DIR"]))
+    no_temp_files(tmpdir_empty, Path(env["DECIDE_SQL_CACHE_DIR"]))
     result = cli(["sql", "SELECT count(*) FROM generate_series(1, 1000) g"], {**env, "DATABASE_URL": tiny_temp_url})
     assert result.returncode == ExitCode.OK and json.loads(result.stdout)["rows"] == [[1000]], result.stdout
 
 
 # -- model server faults (a fake OpenAI-compatible server on 127.0.0.1; nothing real is called) --------
-def model_env(env: dict[str, str], tmpdir: Path, *, timeout_s: str = "5", retries: str = "0") -> dict[str, str]:
-    return {**env, "OPENAI_API_KEY": "", "OPENAI_BASE_URL": "", "DECIDE_SQL_MODEL_TIMEOUT_S": timeout_s, "DECIDE_SQL_MODEL_RETRIES": retries, "TMPDIR": str(tmpdir)}
+def ask_fake_model(server: FakeOpenAIServer, env: dict[str, str], tmpdir: Path, *, timeout_s: str = "5", retries: str = "0") -> subprocess.CompletedProcess:
+    """``decide-sql ask`` against the fake server, with the model timeout and retries given and TMPDIR=tmpdir."""
+    model_env = {**env, "OPENAI_API_KEY": "", "OPENAI_BASE_URL": "", "DECIDE_SQL_MODEL_TIMEOUT_S": timeout_s, "DECIDE_SQL_MODEL_RETRIES": retries, "TMPDIR": str(tmpdir)}
+    return cli(["ask", "how many orders are there?", "--model", f"openai:fake@{server.url}"], model_env, timeout=60)
 
 
 def test_openai_backend_gets_timeout_and_retries() -> None:
@@ -223,11 +231,9 @@ GARBAGE = {
 
 
 @pytest.mark.parametrize("mode", sorted(GARBAGE))
-def test_model_server_returns_garbage(env: dict[str, str], tmp_path: Path, mode: str) -> None:
-    tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir()
+def test_model_server_returns_garbage(env: dict[str, str], tmpdir_empty: Path, mode: str) -> None:
     with FakeOpenAIServer(mode) as server:
-        result = cli(["ask", "how many orders are there?", "--model", f"openai:fake@{server.url}"], model_env(env, tmpdir), timeout=60)
+        result = ask_fake_model(server, env, tmpdir_empty)
     assert result.returncode == ExitCode.MODEL, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr and len(result.stdout.splitlines()) == 1
     payload = json.loads(result.stdout)
@@ -235,27 +241,23 @@ def test_model_server_returns_garbage(env: dict[str, str], tmp_path: Path, mode:
     assert "\n" not in payload["error"]["message"] and "decision" in payload["error"]["message"]
     assert payload["sql"] is None and payload["rows"] == [] and payload["attempts"] == []  # nothing reached the database
     assert server.requests == 1 and server.paths == ["/v1/chat/completions"]  # DECIDE_SQL_MODEL_RETRIES=0: no retry
-    no_temp_files(tmpdir, Path(env["DECIDE_SQL_CACHE_DIR"]))
+    no_temp_files(tmpdir_empty, Path(env["DECIDE_SQL_CACHE_DIR"]))
 
 
-def test_model_server_never_answers(env: dict[str, str], tmp_path: Path) -> None:
-    tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir()
+def test_model_server_never_answers(env: dict[str, str], tmpdir_empty: Path) -> None:
     with FakeOpenAIServer("hang") as server:
         # the openai client's defaults (600 s, 2 retries) would hang here for half an hour: the 60 s cap fails the test
-        result = cli(["ask", "how many orders are there?", "--model", f"openai:fake@{server.url}"], model_env(env, tmpdir, timeout_s="1"), timeout=60)
+        result = ask_fake_model(server, env, tmpdir_empty, timeout_s="1")
         requests = server.requests
     payload = one_error(result, "model_timeout", ExitCode.MODEL)
     assert payload["status"] == "error" and payload["sql"] is None and not any(d["llm_call"] for d in payload["decisions"])
     assert requests == 1  # DECIDE_SQL_MODEL_RETRIES=0 reached the client
-    no_temp_files(tmpdir, Path(env["DECIDE_SQL_CACHE_DIR"]))
+    no_temp_files(tmpdir_empty, Path(env["DECIDE_SQL_CACHE_DIR"]))
 
 
-def test_model_retries_setting_reaches_the_client(env: dict[str, str], tmp_path: Path) -> None:
-    tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir()
+def test_model_retries_setting_reaches_the_client(env: dict[str, str], tmpdir_empty: Path) -> None:
     with FakeOpenAIServer("http_500") as server:
-        result = cli(["ask", "how many orders are there?", "--model", f"openai:fake@{server.url}"], model_env(env, tmpdir, retries="1"), timeout=60)
+        result = ask_fake_model(server, env, tmpdir_empty, retries="1")
     assert result.returncode == ExitCode.MODEL and "Traceback" not in result.stderr, (result.stdout, result.stderr)
     assert server.requests == 2  # one request + one retry
 
