@@ -20,7 +20,7 @@ from engine.answer import Answer, Attempt, Clarification, Decision, ErrorInfo, U
 from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, SqlRefused
 from engine.instruments import Instruments
 from engine.settings import Settings
-from engine.sql_fixes import cast_dates_for_like
+from engine.sql_fixes import cast_dates_for_like, keep_ties
 from engine.values import ValueIndex, database_lookup, ground_literals, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.context import MAX_QUESTION_CHARS, schema_budget
@@ -226,7 +226,8 @@ class _Run:
         sql, fixes = ground_literals(plan.sql, inst.schema, database_lookup(self.session.probe))
         self.answer.value_fixes += [ValueFix(column=f"{f.table}.{f.column}", before=f.before, after=f.after) for f in fixes]
         sql, rewrites = cast_dates_for_like(sql, inst.schema)
-        self.answer.sql_fixes += rewrites
+        sql, tie_rewrites = keep_ties(sql, inst.schema)
+        self.answer.sql_fixes += rewrites + tie_rewrites
         self.timed("values", started)
         started = time.perf_counter()
         try:

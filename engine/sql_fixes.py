@@ -1,4 +1,4 @@
-"""Deterministic rewrites of dialect habits small models bring from SQLite.
+"""Deterministic rewrites of habits small models bring from SQLite, and of superlatives.
 
 Models trained on Spider and BIRD (SQLite) filter dates as text:
 ``signup_at LIKE '2024%'``. PostgreSQL has no LIKE for dates and timestamps
@@ -7,10 +7,15 @@ repair usually writes the same thing again. Comparing the column's text form
 (``CAST(signup_at AS TEXT) LIKE '2024%'``) means what the model meant: the
 ISO text of a date or timestamp starts with the year, month and day.
 
+``keep_ties`` gives superlatives ("the longest river") the meaning the
+question has: every row that shares the top value, never a NULL.
+
 Applied before validation; every rewrite is reported in ``Answer.sql_fixes``.
 """
 
 from __future__ import annotations
+
+import re
 
 import sqlglot
 from sqlglot import exp
@@ -39,3 +44,50 @@ def cast_dates_for_like(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
         column.replace(exp.Cast(this=column.copy(), to=exp.DataType.build("text")))
         fixes.append(f"{resolved[0].display_name}.{resolved[1].name} ({resolved[1].type}) compared as text for LIKE")
     return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+
+
+def keep_ties(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
+    """Superlatives keep their ties and never pick NULL as the largest value.
+
+    ``ORDER BY x LIMIT 1`` returns one arbitrary row of several that share the
+    top value; ``FETCH FIRST 1 ROWS WITH TIES`` returns all of them. Only the
+    outermost query and ``IN (subquery)`` change: a scalar subquery must stay
+    one row. ``ORDER BY x DESC`` under a LIMIT puts NULLs first in PostgreSQL,
+    so "the highest" would be an unknown value; ``NULLS LAST`` skips them
+    (unless the SQL spells out a NULLS order itself). ``WITH TIES`` needs
+    PostgreSQL 13 or later; older servers keep ``LIMIT 1``.
+    """
+    try:
+        tree = sqlglot.parse_one(sql_text, read="postgres")
+    except sqlglot.errors.SqlglotError:
+        return sql_text, []
+    if tree is None:
+        return sql_text, []
+    fixes: list[str] = []
+    explicit_nulls = "nulls" in sql_text.lower()
+    with_ties = _major_version(schema.server_version) >= 13
+    for select in tree.find_all(exp.Select):
+        order, limit = select.args.get("order"), select.args.get("limit")
+        if order is None or limit is None:
+            continue
+        if not explicit_nulls:
+            for key in order.expressions:
+                if key.args.get("desc") and key.args.get("nulls_first"):
+                    key.set("nulls_first", False)
+                    fixes.append(f"ORDER BY {key.this.sql(dialect='postgres')} DESC puts NULLs last")
+        tie_safe = select is tree or isinstance(select.parent, exp.Subquery) and isinstance(select.parent.parent, exp.In)
+        if tie_safe and with_ties and _is_one(limit) and select.args.get("offset") is None:
+            select.set("limit", exp.Fetch(direction="FIRST", count=exp.Literal.number(1), limit_options=exp.LimitOptions(rows=True, with_ties=True)))
+            fixes.append("LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)")
+    return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+
+
+def _is_one(limit: exp.Expression) -> bool:
+    count = limit.expression if isinstance(limit, exp.Limit) else limit.args.get("count")
+    return isinstance(count, exp.Literal) and not count.is_string and count.this.strip() == "1"
+
+
+def _major_version(server_version: str) -> int:
+    """13 for "13.4 (Debian ...)"; a schema without a version (built in code) counts as current."""
+    match = re.match(r"\s*(\d+)", server_version)
+    return int(match.group(1)) if match else 99

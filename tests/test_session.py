@@ -143,6 +143,16 @@ def test_a_date_filtered_with_like_is_rewritten_and_answers(settings: Settings) 
     assert answer.rows == truth(settings, "SELECT count(*) FROM customers WHERE extract(year FROM signup_at) = 2024") != [[0]]
 
 
+def test_a_superlative_answers_every_tied_row_and_no_null(settings: Settings) -> None:
+    most = ask(settings, {**DIRECT, "plan_sql": ["SELECT r.return_id FROM returns r ORDER BY r.quantity DESC LIMIT 1"]})
+    tied = truth(settings, "SELECT return_id FROM returns WHERE quantity = (SELECT max(quantity) FROM returns)")
+    assert most.status == "ok" and len(tied) > 1 and sorted(most.rows) == sorted(tied)
+    latest = ask(settings, {**DIRECT, "plan_sql": ["SELECT e.termination_date FROM employees e ORDER BY e.termination_date DESC LIMIT 1"]})
+    assert truth(settings, "SELECT count(*) FROM employees WHERE termination_date IS NULL") != [[0]]  # NULLs would sort first
+    assert latest.rows[0] == truth(settings, "SELECT max(termination_date) FROM employees")[0] != [None]
+    assert "ORDER BY e.termination_date DESC puts NULLs last" in latest.sql_fixes
+
+
 EMPTY_SQL = "SELECT o.order_id FROM orders o WHERE o.total_amount < 0"  # no order has a negative total
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.sql_fixes import cast_dates_for_like
+from engine.sql_fixes import cast_dates_for_like, keep_ties
 from tests.validator_corpus import retail_schema
 
 SCHEMA = retail_schema()
@@ -27,3 +27,44 @@ def test_a_date_compared_with_like_is_compared_as_text(sql: str, expected: str, 
     out, fixes = cast_dates_for_like(sql, SCHEMA)
     assert out == expected
     assert (len(fixes) if isinstance(fixed, int) else fixes) == fixed
+
+
+TIES = "LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)"
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected", "fixed"),
+    [
+        (
+            "SELECT name FROM products ORDER BY unit_price DESC LIMIT 1",
+            "SELECT name FROM products ORDER BY unit_price DESC NULLS LAST FETCH FIRST 1 ROWS WITH TIES",
+            ["ORDER BY unit_price DESC puts NULLs last", TIES],
+        ),
+        ("SELECT name FROM products ORDER BY unit_price LIMIT 1", "SELECT name FROM products ORDER BY unit_price FETCH FIRST 1 ROWS WITH TIES", [TIES]),
+        # a scalar subquery must stay one row; its NULLs still go last
+        (
+            "SELECT 1 FROM orders WHERE customer_id = (SELECT customer_id FROM orders ORDER BY total_amount DESC LIMIT 1)",
+            "SELECT 1 FROM orders WHERE customer_id = (SELECT customer_id FROM orders ORDER BY total_amount DESC NULLS LAST LIMIT 1)",
+            ["ORDER BY total_amount DESC puts NULLs last"],
+        ),
+        (
+            "SELECT 1 FROM orders WHERE customer_id IN (SELECT customer_id FROM orders ORDER BY total_amount LIMIT 1)",
+            "SELECT 1 FROM orders WHERE customer_id IN (SELECT customer_id FROM orders ORDER BY total_amount FETCH FIRST 1 ROWS WITH TIES)",
+            [TIES],
+        ),
+        ("SELECT name FROM products ORDER BY unit_price LIMIT 3", "SELECT name FROM products ORDER BY unit_price LIMIT 3", []),  # asked for three
+        ("SELECT name FROM products ORDER BY unit_price LIMIT 1 OFFSET 1", "SELECT name FROM products ORDER BY unit_price LIMIT 1 OFFSET 1", []),
+        ("SELECT name FROM products LIMIT 1", "SELECT name FROM products LIMIT 1", []),  # no order: nothing to tie on
+        ("SELECT name FROM products ORDER BY unit_price DESC", "SELECT name FROM products ORDER BY unit_price DESC", []),  # no limit: NULLs are shown anyway
+        # the SQL chose its NULLs order itself
+        ("SELECT name FROM products ORDER BY unit_price DESC NULLS FIRST LIMIT 1", "SELECT name FROM products ORDER BY unit_price DESC FETCH FIRST 1 ROWS WITH TIES", [TIES]),
+        ("SELECT name FROM products ORDER BY", "SELECT name FROM products ORDER BY", []),  # does not parse: the validator says why
+    ],
+)
+def test_a_superlative_keeps_its_ties_and_skips_nulls(sql: str, expected: str, fixed: list[str]) -> None:
+    assert keep_ties(sql, SCHEMA) == (expected, fixed)
+
+
+def test_an_old_server_keeps_limit_1() -> None:
+    old = SCHEMA.model_copy(update={"server_version": "12.17 (Debian 12.17-1.pgdg120+1)"})
+    assert keep_ties("SELECT name FROM products ORDER BY unit_price LIMIT 1", old) == ("SELECT name FROM products ORDER BY unit_price LIMIT 1", [])
