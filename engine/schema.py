@@ -77,6 +77,15 @@ class Table(BaseModel):
                 return col
         return None
 
+    def identifies(self, column: str) -> set[str]:
+        """Keys (``schema.table``) of the tables whose rows a value of ``column`` names.
+
+        Its own table when it is the single-column primary key, the referenced
+        table when it is a single-column foreign key; empty for other columns.
+        """
+        found = {self.key} if self.primary_key == [column] else set()
+        return found | {f"{fk.to_schema}.{fk.to_table}" for fk in self.foreign_keys if fk.from_columns == [column]}
+
 
 class Schema(BaseModel):
     database: str
@@ -96,6 +105,34 @@ class Schema(BaseModel):
         if public:
             return public[0]
         return matches[0] if len(matches) == 1 else None
+
+    def join_paths(self, start: Table, goal: Table, *, max_hops: int = 3, limit: int = 2) -> list[list[ForeignKey]]:
+        """Shortest chains of foreign keys linking two tables (either direction), at most ``limit`` of them.
+
+        One chain per route of tables: ``connected.atom_id`` and ``connected.atom_id2``
+        both lead from atom to connected, and the second adds nothing to a hint.
+        """
+        by_key = {t.key: t for t in self.tables}
+        paths: list[list[ForeignKey]] = []
+        frontier: list[tuple[str, list[ForeignKey]]] = [(start.key, [])]
+        seen = {start.key}
+        routes: set[str] = set()  # the last table before the goal, per path found
+        for _ in range(max_hops):
+            reached: list[tuple[str, list[ForeignKey]]] = []
+            for key, path in frontier:
+                table = by_key.get(key)
+                for fk in sorted(table.foreign_keys + table.referenced_by, key=lambda f: (f.from_columns, f.to_columns)) if table else []:
+                    nxt = f"{fk.to_schema}.{fk.to_table}" if f"{fk.from_schema}.{fk.from_table}" == key else f"{fk.from_schema}.{fk.from_table}"
+                    if nxt == goal.key and key not in routes:
+                        routes.add(key)
+                        paths.append(path + [fk])
+                    elif nxt not in seen:
+                        reached.append((nxt, path + [fk]))
+            if paths:
+                return paths[:limit]
+            seen |= {key for key, _ in reached}
+            frontier = reached
+        return []
 
     def subset(self, names: list[str]) -> "Schema":
         """A schema holding only the named tables (order kept as given)."""

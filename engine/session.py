@@ -282,8 +282,11 @@ def _unknown_names(error: DecideSqlError) -> list[str]:
 
 
 def _widen(selection: TableSelection, error: DecideSqlError, schema: Any) -> TableSelection:
-    """Add the tables an error message points at ("did you mean reviews.rating via ...") for the repair."""
-    named = [m for m in re.findall(r"did you mean ([A-Za-z_][\w.]*)\.[A-Za-z_]\w*", error.message) if schema.table(m) is not None]
+    """Add the tables an error message points at for the repair ("did you mean reviews.rating via ...", a join path)."""
+    if error.code == "join_mismatch":  # every table of the foreign-key path the message spells out
+        named = [m for m in re.findall(r"\b([A-Za-z_]\w*)\.[A-Za-z_]\w*", error.message.partition("never match")[2]) if schema.table(m) is not None]
+    else:
+        named = [m for m in re.findall(r"did you mean ([A-Za-z_][\w.]*)\.[A-Za-z_]\w*", error.message) if schema.table(m) is not None]
     extra = [n for n in dict.fromkeys(named) if n not in selection.all_tables]
     if not extra:
         return selection

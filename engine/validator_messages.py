@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from engine.schema import Schema, Table
+from engine.schema import ForeignKey, Schema, Table
 
 MAX_LISTED = 40
 TEMPORAL_NAME = re.compile(r"date|time|_at$|year|month|day")
@@ -117,3 +117,30 @@ def _via_foreign_key(column: str, table: Table, schema: Schema) -> str:
             keys = ", ".join(f"{table.display_name}.{c}" for c in via)
             return f"did you mean {other.display_name}.{column} via {keys}?"
     return ""
+
+
+def join_mismatch(left: str, left_names: str, right: str, right_names: str, start: Table, goal: Table, paths: list[list[ForeignKey]]) -> str:
+    """``c.bond_id names a row of bond and m.molecule_id a row of molecule ...; join connected to molecule through ...``."""
+    routes = " or ".join(_route(path, start) for path in paths)
+    return (
+        f"{left} names a row of {left_names} and {right} a row of {right_names}, so they never match; "
+        f"join {start.display_name} to {goal.display_name} {routes}"
+    )
+
+
+def _route(path: list[ForeignKey], start: Table) -> str:
+    """``by a.x = b.y`` for one hop, ``through b (a.x = b.y AND b.z = c.w)`` for more."""
+    conditions = " AND ".join(f"{_name(fk.from_schema, fk.from_table)}.{a} = {_name(fk.to_schema, fk.to_table)}.{b}" for fk in path for a, b in zip(fk.from_columns, fk.to_columns))
+    if len(path) == 1:
+        return f"by {conditions}"
+    visited, tables = {start.key}, []
+    for fk in path[:-1]:
+        for schema_name, table in ((fk.from_schema, fk.from_table), (fk.to_schema, fk.to_table)):
+            if f"{schema_name}.{table}" not in visited:
+                visited.add(f"{schema_name}.{table}")
+                tables.append(_name(schema_name, table))
+    return f"through {' and '.join(tables)} ({conditions})"
+
+
+def _name(schema_name: str, table: str) -> str:
+    return table if schema_name == "public" else f"{schema_name}.{table}"

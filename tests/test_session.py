@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 
 from engine.answer import Answer
-from engine.errors import ExitCode
+from engine.errors import ExitCode, SqlRefused
 from engine.executor import Executor
 from engine.scripted import scripted_model
-from engine.session import Session, exit_code_of
+from engine.session import Session, _widen, exit_code_of
 from engine.settings import Settings
+from engine.validator import validate
+from programs.types import TableSelection
+from tests.validator_corpus import retail_schema
 
 COUNT_SQL = "SELECT COUNT(*) FROM orders o WHERE o.status = 'cancelled'"
 
@@ -135,6 +138,27 @@ def test_a_repair_is_told_where_a_misplaced_value_is_stored(settings: Settings) 
     assert "o.order_id is integer, but 'cancelled' is not a number" in refused.decisions[-1].prompt
     assert "'cancelled' is stored in orders.status" in refused.decisions[-1].prompt
     assert refused.rows == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
+
+
+def test_a_join_on_keys_of_different_tables_is_repaired_along_the_foreign_key_path(settings: Settings) -> None:
+    script = {
+        "select_tables": ['{"tables": ["order_items", "customers"]}'],
+        "choose_flow": ["SELECT"],
+        "plan_sql": ["SELECT COUNT(*) FROM order_items oi JOIN customers c ON oi.order_id = c.customer_id"],
+        "repair_sql": ["SELECT COUNT(*) FROM order_items oi JOIN orders o ON o.order_id = oi.order_id JOIN customers c ON c.customer_id = o.customer_id"],
+    }
+    answer = ask(settings, script, "How many order lines did customers buy?", trace=True)
+    assert answer.attempts[0].error.code == "join_mismatch" and answer.status == "ok"
+    repair = answer.decisions[-1]
+    assert "join order_items to customers through orders (order_items.order_id = orders.order_id AND orders.customer_id = customers.customer_id)" in repair.prompt
+    assert answer.rows == truth(settings, "SELECT count(*) FROM order_items oi JOIN orders o USING (order_id) JOIN customers c USING (customer_id)")
+
+
+def test_a_repair_may_use_every_table_of_the_join_path() -> None:
+    with pytest.raises(SqlRefused) as refused:
+        validate("SELECT 1 FROM order_items oi JOIN customers c ON oi.order_id = c.customer_id", retail_schema())
+    widened = _widen(TableSelection(tables=["order_items", "customers"]), refused.value, retail_schema())
+    assert widened.added == ["orders"]
 
 
 def test_a_date_filtered_with_like_is_rewritten_and_answers(settings: Settings) -> None:

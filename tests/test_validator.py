@@ -196,3 +196,43 @@ def test_a_tree_sqlglot_cannot_scope_is_refused_not_crashed() -> None:
 )
 def test_strings_a_number_column_accepts_are_not_a_type_mismatch(sql: str) -> None:
     assert validate(sql, SCHEMA).sql
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (
+            "SELECT c.email FROM customers c JOIN orders o ON o.order_id = c.customer_id",
+            "o.order_id names a row of orders and c.customer_id a row of customers, so they never match; "
+            "join orders to customers by orders.customer_id = customers.customer_id",
+        ),
+        (  # two hops
+            "SELECT 1 FROM order_items oi JOIN customers c ON oi.order_id = c.customer_id",
+            "oi.order_id names a row of orders and c.customer_id a row of customers, so they never match; "
+            "join order_items to customers through orders (order_items.order_id = orders.order_id AND orders.customer_id = customers.customer_id)",
+        ),
+        (  # a join written in WHERE, with bare columns
+            "SELECT 1 FROM orders, products WHERE order_id = product_id",
+            "order_id names a row of orders and product_id a row of products, so they never match; "
+            "join orders to products through order_items (order_items.order_id = orders.order_id AND order_items.product_id = products.product_id)",
+        ),
+    ],
+)
+def test_keys_of_different_tables_are_a_join_mismatch_with_the_foreign_key_path(sql: str, message: str) -> None:
+    refused = refusal(sql)
+    assert (refused.code, refused.message) == ("join_mismatch", message)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1 FROM orders o JOIN order_items oi ON oi.order_id = o.order_id",  # the foreign key
+        "SELECT 1 FROM order_items a JOIN order_items b ON a.order_id = b.order_id",  # same table
+        "SELECT 1 FROM order_items oi JOIN customers c ON oi.order_id = (SELECT o.order_id FROM orders o WHERE o.customer_id = c.customer_id LIMIT 1)",
+        "SELECT 1 FROM customers c JOIN addresses a ON a.city = c.first_name",  # not keys: nothing to say
+        'SELECT 1 FROM orders o JOIN "AuditLog" l ON l."EventId" = o.order_id',  # tables the schema does not link
+        "SELECT 1 FROM orders o WHERE EXISTS (SELECT 1 FROM products p WHERE p.product_id = o.order_id)",  # correlated: not checked
+    ],
+)
+def test_joins_the_schema_cannot_disprove_are_allowed(sql: str) -> None:
+    assert validate(sql, SCHEMA).sql
