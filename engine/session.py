@@ -19,6 +19,7 @@ from typing import Any
 from engine.answer import Answer, Attempt, Clarification, Decision, ErrorInfo, Usage, ValueFix
 from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, SqlRefused
 from engine.instruments import Instruments
+from engine.name_fixes import fix_names
 from engine.settings import Settings
 from engine.sql_fixes import cast_dates_for_like, keep_ties
 from engine.values import ValueIndex, database_lookup, ground_literals, probe_executor, value_hints
@@ -193,8 +194,9 @@ class _Run:
                 raise error
             tried.add(_normalized(plan.sql))
             selection = _widen(selection, error, schema)
-            message = "; ".join([error.message, *s.values.misplaced_literals(plan.sql, schema)])
-            plan = repair_sql(model, schema, q, failed_sql=plan.sql, error=message, selection=selection, context=ctx, avoid=_unknown_names(error))
+            checked = self.answer.attempts[-1].sql  # after the deterministic fixes: the SQL the error is about
+            message = "; ".join([error.message, *s.values.misplaced_literals(checked, schema)])
+            plan = repair_sql(model, schema, q, failed_sql=checked, error=message, selection=selection, context=ctx, avoid=_unknown_names(error))
             self.record("repair_sql", plan)
             if _normalized(plan.sql) in tried:  # greedy decoding repeated a failed query: another try would too
                 raise error
@@ -223,11 +225,12 @@ class _Run:
         inst = self.session.instruments
         self.answer.sql, self.answer.explanation = plan.sql, plan.explanation
         started = time.perf_counter()
-        sql, fixes = ground_literals(plan.sql, inst.schema, database_lookup(self.session.probe))
+        sql, name_fixes = fix_names(plan.sql, inst.schema)
+        sql, fixes = ground_literals(sql, inst.schema, database_lookup(self.session.probe))
         self.answer.value_fixes += [ValueFix(column=f"{f.table}.{f.column}", before=f.before, after=f.after) for f in fixes]
-        sql, rewrites = cast_dates_for_like(sql, inst.schema)
-        sql, tie_rewrites = keep_ties(sql, inst.schema)
-        self.answer.sql_fixes += rewrites + tie_rewrites
+        sql, date_fixes = cast_dates_for_like(sql, inst.schema)
+        sql, tie_fixes = keep_ties(sql, inst.schema)
+        self.answer.sql_fixes += name_fixes + date_fixes + tie_fixes
         self.timed("values", started)
         started = time.perf_counter()
         try:

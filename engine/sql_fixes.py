@@ -28,7 +28,7 @@ def cast_dates_for_like(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
     """``date_col LIKE 'pattern'`` -> ``CAST(date_col AS TEXT) LIKE 'pattern'``; returns the SQL and what changed."""
     try:
         tree = sqlglot.parse_one(sql_text, read="postgres")
-    except sqlglot.errors.SqlglotError:
+    except (sqlglot.errors.SqlglotError, RecursionError):
         return sql_text, []
     if tree is None:
         return sql_text, []
@@ -59,7 +59,7 @@ def keep_ties(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
     """
     try:
         tree = sqlglot.parse_one(sql_text, read="postgres")
-    except sqlglot.errors.SqlglotError:
+    except (sqlglot.errors.SqlglotError, RecursionError):
         return sql_text, []
     if tree is None:
         return sql_text, []

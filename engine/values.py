@@ -133,7 +133,7 @@ class ValueIndex:
         """
         try:
             tree = sqlglot.parse_one(sql_text, read="postgres")
-        except sqlglot.errors.SqlglotError:
+        except (sqlglot.errors.SqlglotError, RecursionError):
             return []
         aliases = tables_by_alias(tree, schema) if tree is not None else {}
         notes: list[str] = []
@@ -201,7 +201,7 @@ def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str,
     """
     try:
         tree = sqlglot.parse_one(sql_text, read="postgres")
-    except sqlglot.errors.SqlglotError:  # ParseError, and TokenError for an unterminated string
+    except (sqlglot.errors.SqlglotError, RecursionError):  # ParseError, and TokenError for an unterminated string
         return sql_text, []
     if tree is None:
         return sql_text, []

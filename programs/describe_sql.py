@@ -13,7 +13,7 @@ from sqlglot import exp
 def describe_sql(sql: str) -> str:
     try:
         tree = sqlglot.parse_one(sql, read="postgres")
-    except sqlglot.errors.SqlglotError:  # ParseError, and TokenError for an unterminated string
+    except (sqlglot.errors.SqlglotError, RecursionError):  # ParseError, and TokenError for an unterminated string
         return "Runs the generated query."
     select = tree if isinstance(tree, exp.Select) else tree.find(exp.Select)
     if select is None:

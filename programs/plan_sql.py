@@ -101,7 +101,7 @@ def _repair_tables(ctx: QuestionContext, selection: TableSelection, failed_sql: 
     aliases = table_aliases(allowed)
     try:
         used = {t.name.lower() for t in sqlglot.parse_one(failed_sql, read="postgres").find_all(exp.Table)}
-    except sqlglot.errors.SqlglotError:
+    except (sqlglot.errors.SqlglotError, RecursionError):
         used = set()
     wanted = used | {n.split(".")[-1].lower() for n in selection.added}
     return ", ".join(f"{t.display_name} {aliases[t.display_name]}" for t in allowed if t.name.lower() in wanted)

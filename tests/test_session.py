@@ -161,6 +161,19 @@ def test_a_repair_may_use_every_table_of_the_join_path() -> None:
     assert widened.added == ["orders"]
 
 
+def test_a_column_of_a_table_not_joined_is_joined_without_a_repair(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT COUNT(*) FROM orders o WHERE customers.loyalty_tier = 'gold'"]})
+    assert answer.status == "ok" and [d.program for d in answer.decisions].count("repair_sql") == 0
+    assert answer.sql_fixes == ["joined customers on o.customer_id = customers.customer_id for customers.loyalty_tier"]
+    assert answer.rows == truth(settings, "SELECT count(*) FROM orders JOIN customers USING (customer_id) WHERE loyalty_tier = 'gold'") != [[0]]
+
+
+def test_a_plan_nested_too_deep_to_parse_is_refused_not_crashed(settings: Settings) -> None:
+    deep = "SELECT " + "(" * 60 + "1" + ")" * 60
+    answer = ask(settings, {**DIRECT, "plan_sql": [deep], "repair_sql": [deep]})
+    assert answer.status == "refused" and answer.error.code == "too_complex"
+
+
 def test_a_date_filtered_with_like_is_rewritten_and_answers(settings: Settings) -> None:
     answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT COUNT(*) FROM customers c WHERE c.signup_at LIKE '2024%'"]})
     assert answer.status == "ok" and answer.sql_fixes == ["customers.signup_at (timestamp with time zone) compared as text for LIKE"]

@@ -1,0 +1,165 @@
+"""Deterministic fixes of names a model put in the wrong place, before validation.
+
+Small models get the column right and its table wrong in two ways that the
+query itself shows how to fix, so no model call is spent on a repair:
+
+- the wrong alias: ``FROM location T1 JOIN restaurant T2 ... T2.street_name``
+  when only ``T1`` has street_name (the 0.5B model swaps positional aliases);
+- a table that is not joined: ``SELECT molecule.label FROM atom`` (or a bare
+  ``label``) when exactly one foreign key links molecule to one table of the
+  FROM clause: the join along that key is added.
+
+Each fix applies only when exactly one reading exists; anything else is left
+to the validator, whose message drives a model repair. Every fix is reported
+in ``Answer.sql_fixes``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import OptimizeError
+from sqlglot.optimizer.scope import Scope, traverse_scope
+
+from engine.schema import ForeignKey, Schema, Table
+
+
+def fix_names(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
+    """Requalify swapped aliases and join missing foreign-key neighbours; returns the SQL and what changed."""
+    try:
+        tree = sqlglot.parse_one(sql_text, read="postgres")
+        scopes = traverse_scope(tree) if tree is not None else []
+    except (sqlglot.errors.SqlglotError, OptimizeError, RecursionError):  # too deep: the validator refuses it
+        return sql_text, []
+    fixes: list[str] = []
+    for scope in scopes:
+        if isinstance(scope.expression, exp.Select):
+            fixes += _fix_scope(scope, schema)
+    return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A table of the FROM clause and the name it goes by (its alias as written, quoting kept)."""
+
+    table: Table
+    name: exp.Identifier
+
+    def ref(self) -> exp.Identifier:
+        return self.name.copy()
+
+
+def _fix_scope(scope: Scope, schema: Schema) -> list[str]:
+    sources = _real_sources(scope, schema)
+    if sources is None:  # a CTE or subquery among the sources: its columns are not known here
+        return []
+    visible = _visible_names(scope)
+    outputs = {e.alias for e in scope.expression.expressions if e.alias}
+    fixes: list[str] = []
+    for column in list(scope.columns):
+        name, qualifier = column.name, column.table
+        if qualifier in sources:
+            if sources[qualifier].table.column(name) is None:
+                fixes += _swap_alias(column, sources)
+        elif qualifier and qualifier.lower() not in visible and (named := schema.table(qualifier)) is not None:
+            fixes += _join_for(column, scope, sources, schema, named)
+        elif not qualifier and name not in outputs and not any(s.table.column(name) for s in sources.values()):
+            fixes += _join_for(column, scope, sources, schema, None)
+    return fixes
+
+
+def _swap_alias(column: exp.Column, sources: dict[str, _Source]) -> list[str]:
+    """``T2.street_name`` -> ``T1.street_name`` when T1 is the one other source that has the column."""
+    others = [key for key, s in sources.items() if key != column.table and s.table.column(column.name) is not None]
+    if len(others) != 1:
+        return []
+    before = column.sql(dialect="postgres")
+    column.set("table", sources[others[0]].ref())
+    return [f"{before} -> {column.sql(dialect='postgres')} ({column.name} is in {sources[others[0]].table.display_name})"]
+
+
+def _join_for(column: exp.Column, scope: Scope, sources: dict[str, _Source], schema: Schema, target: Table | None) -> list[str]:
+    """Join the one foreign-key neighbour that has the column (``target`` when the column names it)."""
+    links = [
+        (key, other, fk)
+        for key, source in sources.items()
+        for other, fk in _neighbours(source.table, schema)
+        if (target is None or other.key == target.key) and other.column(column.name) is not None
+    ]
+    if len({(key, other.key, fk.name) for key, other, fk in links}) != 1:
+        return []
+    key, other, fk = links[0]
+    if other.name in sources:  # the name is taken by another source's alias
+        return []
+    fixes: list[str] = []
+    if not _already_joined(scope, other):
+        _pin_bare_columns(scope, sources, other)
+        condition = _condition(fk, sources[key], other.name)
+        scope.expression.join(exp.Table(this=_ident(other.name), db=_ident(other.schema_name) if other.schema_name != "public" else None), on=condition, copy=False)
+        fixes.append(f"joined {other.display_name} on {condition.sql(dialect='postgres')} for {column.sql(dialect='postgres')}")
+    column.set("table", _ident(other.name))
+    return fixes
+
+
+def _real_sources(scope: Scope, schema: Schema) -> dict[str, _Source] | None:
+    out: dict[str, _Source] = {}
+    for key, source in scope.sources.items():
+        table = schema.table(f"{source.db}.{source.name}" if source.db else source.name) if isinstance(source, exp.Table) else None
+        if table is None:
+            return None
+        out[key] = _Source(table, source.args["alias"].this if source.alias else source.this)
+    return out
+
+
+def _visible_names(scope: Scope) -> set[str]:
+    """Source names of this scope and the queries around it (a correlated subquery may use them)."""
+    names: set[str] = set()
+    outer: Scope | None = scope
+    while outer is not None:
+        names |= {name.lower() for name in outer.sources}
+        outer = outer.parent
+    return names
+
+
+def _neighbours(table: Table, schema: Schema) -> list[tuple[Table, ForeignKey]]:
+    """Tables one foreign key away, in either direction, with that key."""
+    out = []
+    for fk in table.foreign_keys:
+        if (other := schema.table(f"{fk.to_schema}.{fk.to_table}")) is not None and other.key != table.key:
+            out.append((other, fk))
+    for fk in table.referenced_by:
+        if (other := schema.table(f"{fk.from_schema}.{fk.from_table}")) is not None and other.key != table.key:
+            out.append((other, fk))
+    return out
+
+
+def _already_joined(scope: Scope, table: Table) -> bool:
+    """An earlier fix in this query joined ``table`` (under its own name)."""
+    joins = scope.expression.args.get("joins") or []
+    return any(isinstance(j.this, exp.Table) and j.this.name == table.name and not j.this.alias for j in joins)
+
+
+def _pin_bare_columns(scope: Scope, sources: dict[str, _Source], joined: Table) -> None:
+    """Qualify bare columns the new table would make ambiguous with the one source they meant."""
+    for column in scope.columns:
+        if column.table or joined.column(column.name) is None:
+            continue
+        owners = [s for s in sources.values() if s.table.column(column.name) is not None]
+        if len(owners) == 1:
+            column.set("table", owners[0].ref())
+
+
+def _condition(fk: ForeignKey, source: _Source, joined: str) -> exp.Expression:
+    """``a.molecule_id = molecule.molecule_id`` from the side of the source that is already in FROM."""
+    outgoing = (fk.from_schema, fk.from_table) == (source.table.schema_name, source.table.name)
+    mine, theirs = (fk.from_columns, fk.to_columns) if outgoing else (fk.to_columns, fk.from_columns)
+    pairs = [exp.EQ(this=exp.Column(this=_ident(a), table=source.ref()), expression=exp.Column(this=_ident(b), table=_ident(joined))) for a, b in zip(mine, theirs)]
+    return exp.and_(*pairs) if len(pairs) > 1 else pairs[0]
+
+
+def _ident(name: str) -> exp.Identifier:
+    """A schema name as an identifier, quoted when PostgreSQL would otherwise fold it (``"EventId"``)."""
+    return exp.Identifier(this=name, quoted=not re.fullmatch(r"[a-z_][a-z0-9_$]*", name))

@@ -1,0 +1,68 @@
+"""Names a model put in the wrong place, fixed before validation (engine/name_fixes.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.name_fixes import fix_names
+from engine.validator import validate
+from tests.validator_corpus import retail_schema
+
+SCHEMA = retail_schema()
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected", "fixes"),
+    [
+        (  # positional aliases swapped: only o has status
+            "SELECT c.status FROM orders o JOIN customers c ON o.customer_id = c.customer_id",
+            "SELECT o.status FROM orders AS o JOIN customers AS c ON o.customer_id = c.customer_id",
+            ["c.status -> o.status (status is in orders)"],
+        ),
+        (  # a table named but not joined: the one foreign key to it is used
+            "SELECT customers.email, o.total_amount FROM orders o",
+            "SELECT customers.email, o.total_amount FROM orders AS o JOIN customers ON o.customer_id = customers.customer_id",
+            ["joined customers on o.customer_id = customers.customer_id for customers.email"],
+        ),
+        (  # a bare column of a neighbour; bare columns of the FROM table stay bound to it
+            "SELECT email, COUNT(order_id) FROM orders WHERE status = 'paid' GROUP BY email",
+            "SELECT customers.email, COUNT(order_id) FROM orders JOIN customers ON orders.customer_id = customers.customer_id "
+            "WHERE status = 'paid' GROUP BY customers.email",
+            ["joined customers on orders.customer_id = customers.customer_id for email"],
+        ),
+        (  # joined once for two references
+            "SELECT addresses.city, addresses.country FROM customers c",
+            "SELECT addresses.city, addresses.country FROM customers AS c JOIN addresses ON c.address_id = addresses.address_id",
+            ["joined addresses on c.address_id = addresses.address_id for addresses.city"],
+        ),
+        (  # the other direction of a foreign key (one customer, many orders), pinning the shared column
+            "SELECT customer_id, COUNT(orders.order_id) FROM customers GROUP BY customer_id",
+            "SELECT customers.customer_id, COUNT(orders.order_id) FROM customers JOIN orders ON customers.customer_id = orders.customer_id "
+            "GROUP BY customers.customer_id",
+            ["joined orders on customers.customer_id = orders.customer_id for orders.order_id"],
+        ),
+    ],
+)
+def test_a_misplaced_name_is_fixed_and_the_fix_validates(sql: str, expected: str, fixes: list[str]) -> None:
+    out, done = fix_names(sql, SCHEMA)
+    assert (out, done) == (expected, fixes)
+    assert validate(out, SCHEMA).sql
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT o.status FROM orders o",  # nothing wrong
+        "SELECT c.quantity FROM customers c JOIN orders o ON o.customer_id = c.customer_id",  # no source has it: the validator says so
+        "SELECT p.name FROM products p WHERE orders.status = 'paid'",  # orders is two keys away from products
+        "SELECT price FROM orders",  # products has it, but is not one key away
+        "SELECT product_id FROM order_items oi JOIN orders o ON o.order_id = oi.order_id WHERE x.product_id = 1",  # x names nothing
+        "WITH t AS (SELECT 1 AS a) SELECT t.a, email FROM t",  # a CTE among the sources: its columns are unknown here
+        "SELECT COUNT(*) AS n FROM orders ORDER BY n",  # an output alias is not a missing column
+        "SELECT c.email FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)",  # correlated
+        "SELECT 1 FROM",  # does not parse: the validator says why
+        "SELECT " + "(" * 60 + "1" + ")" * 60,  # too deep to parse: the validator refuses it
+    ],
+)
+def test_names_without_one_clear_fix_are_left_alone(sql: str) -> None:
+    assert fix_names(sql, SCHEMA) == (sql, [])
