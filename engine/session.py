@@ -22,12 +22,13 @@ from engine.instruments import Instruments
 from engine.name_fixes import fix_names
 from engine.settings import Settings
 from engine.sql_fixes import cast_dates_for_like, keep_ties
-from engine.values import ValueIndex, database_lookup, ground_literals, probe_executor, value_hints
+from engine.values import MAX_HINTS, ValueIndex, ValueMatch, database_lookup, ground_literals, literals_from_question, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.context import MAX_QUESTION_CHARS, schema_budget
 from programs.types import DecisionOutput, SqlPlan, TableSelection
 
 # Validator codes that end the question as a policy refusal: never "repaired" into something else.
+MAX_NAMED_VALUES = 100  # question values kept for literals_from_question (hints show fewer)
 POLICY_CODES = frozenset(
     {"write_statement", "select_into", "locking_clause", "data_modifying_cte", "forbidden_function", "system_catalog", "multiple_statements", "too_complex"}
 )
@@ -128,6 +129,7 @@ class _Run:
         self.answer = Answer(status="error", question=question)
         self.answer.timings["introspect"] = round(session.introspect_ms, 1)
         self.exit_code = ExitCode.OK
+        self.named_values: list[ValueMatch] = []  # stored values the question names (the value index's matches)
 
     # -- recording -----------------------------------------------------------
     def record(self, name: str, output: DecisionOutput) -> None:
@@ -156,7 +158,8 @@ class _Run:
         s = self.session
         model, schema, q = s.model, s.schema, self.answer.question
         started = time.perf_counter()
-        self.answer.value_hints = value_hints(s.values.matches(q))
+        self.named_values = s.values.matches(q, limit=MAX_NAMED_VALUES)
+        self.answer.value_hints = value_hints(self.named_values[:MAX_HINTS])
         self.timed("values", started)
         # The hints are not put into the prompt: the 0.5B model copied every hinted column into its
         # WHERE clause (measured on spider-dev); grounding (try_plan) uses the same index instead.
@@ -227,7 +230,8 @@ class _Run:
         started = time.perf_counter()
         sql, name_fixes = fix_names(plan.sql, inst.schema)
         sql, fixes = ground_literals(sql, inst.schema, database_lookup(self.session.probe))
-        self.answer.value_fixes += [ValueFix(column=f"{f.table}.{f.column}", before=f.before, after=f.after) for f in fixes]
+        sql, swaps = literals_from_question(sql, inst.schema, self.answer.question, self.named_values)
+        self.answer.value_fixes += [ValueFix(column=f"{f.table}.{f.column}", before=f.before, after=f.after) for f in fixes + swaps]
         sql, date_fixes = cast_dates_for_like(sql, inst.schema)
         sql, tie_fixes = keep_ties(sql, inst.schema)
         self.answer.sql_fixes += name_fixes + date_fixes + tie_fixes

@@ -14,6 +14,9 @@ which one holds "ohio". Two instruments address this without another model call:
   of a planned query against that column's data and replaces a literal that
   does not occur by the one stored value it denotes (same text ignoring case,
   or the one value contained in it / containing it).
+- ``literals_from_question`` replaces a literal the question never mentions
+  by the one value of the same column the question does name (the model
+  wrote a neighbouring value: ``'mississippi'`` for the missouri river).
 
 Values are data, never instructions: hints are quoted, capped and cleaned
 like every sample value.
@@ -219,6 +222,38 @@ def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str,
         if after is not None and after != before:
             literal.set("this", after)
             fixes.append(LiteralFix(table=table.display_name, column=column.name, before=before, after=after))
+    return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+
+
+def literals_from_question(sql_text: str, schema: Schema, question: str, named: list[ValueMatch]) -> tuple[str, list[LiteralFix]]:
+    """Replace a literal the question never mentions by the value of the same column the question does name.
+
+    ``river_name = 'mississippi'`` for "how long is the missouri river": both
+    rivers are stored, so grounding keeps the literal, but only one of them is
+    in the question. Applies when the question names exactly one value of the
+    column (``named``: the value index's matches) and the query does not use it.
+    """
+    try:
+        tree = sqlglot.parse_one(sql_text, read="postgres")
+    except (sqlglot.errors.SqlglotError, RecursionError):
+        return sql_text, []
+    if tree is None:
+        return sql_text, []
+    asked = f" {normalize(question)} "
+    aliases = tables_by_alias(tree, schema)
+    pairs = _compared_literals(tree)
+    used = {normalize(literal.this) for _, literal in pairs}
+    fixes: list[LiteralFix] = []
+    for column_node, literal in pairs:
+        resolved = resolve_column(column_node, aliases)
+        if resolved is None or f" {normalize(literal.this)} " in asked:
+            continue
+        table, column = resolved
+        values = {m.value for m in named if (m.table, m.column) == (table.display_name, column.name) and len(m.value) < MAX_VALUE_CHARS}
+        if len(values) == 1 and normalize(value := values.pop()) not in used:
+            fixes.append(LiteralFix(table=table.display_name, column=column.name, before=literal.this, after=value))
+            literal.set("this", value)
+            used.add(normalize(value))
     return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
 
 

@@ -174,6 +174,12 @@ def test_a_plan_nested_too_deep_to_parse_is_refused_not_crashed(settings: Settin
     assert answer.status == "refused" and answer.error.code == "too_complex"
 
 
+def test_a_stored_value_the_question_does_not_name_is_replaced_by_the_one_it_names(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT COUNT(*) FROM orders o WHERE o.status = 'delivered'"]})
+    assert [(f.column, f.before, f.after) for f in answer.value_fixes] == [("orders.status", "delivered", "cancelled")]
+    assert answer.rows == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
+
+
 def test_a_date_filtered_with_like_is_rewritten_and_answers(settings: Settings) -> None:
     answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT COUNT(*) FROM customers c WHERE c.signup_at LIKE '2024%'"]})
     assert answer.status == "ok" and answer.sql_fixes == ["customers.signup_at (timestamp with time zone) compared as text for LIKE"]

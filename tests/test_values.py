@@ -10,7 +10,7 @@ from engine.executor import Executor
 from engine.introspect import introspect
 from engine.connection import connect
 from engine.settings import Settings
-from engine.values import MAX_HINT_COLUMNS, ValueIndex, ValueMatch, database_lookup, ground_literals, probe_executor, value_hints
+from engine.values import MAX_HINT_COLUMNS, ValueIndex, ValueMatch, database_lookup, ground_literals, literals_from_question, probe_executor, value_hints
 
 SETUP = """
 CREATE TABLE region (region_name text, capital text, area int);
@@ -103,3 +103,35 @@ def test_grounded_query_returns_the_rows_the_literal_meant(db) -> None:
 def test_a_repair_learns_where_a_misplaced_literal_is_stored(db, sql: str, notes: list[str]) -> None:
     schema, probe = db
     assert ValueIndex.build(schema, probe).misplaced_literals(sql, schema) == notes
+
+
+@pytest.mark.parametrize(
+    ("question", "sql", "expected"),
+    [
+        (  # the model wrote a neighbouring stored value; the question names another one of that column
+            "how long is the amber stream?",
+            "SELECT length FROM stream WHERE stream_name = 'silver'",
+            "SELECT length FROM stream WHERE stream_name = 'amber'",
+        ),
+        ("how long is the silver stream?", "SELECT length FROM stream WHERE stream_name = 'silver'", None),  # the question says it
+        ("how long are the streams?", "SELECT length FROM stream WHERE stream_name = 'silver'", None),  # the question names no stream
+        (  # the question names two streams: which one was meant is not clear
+            "is the amber longer than silver creek falls?",
+            "SELECT length FROM stream WHERE stream_name = 'gold'",
+            None,
+        ),
+        (  # the named value is already used elsewhere in the query
+            "streams in westmark other than amber",
+            "SELECT stream_name FROM stream WHERE region_name = 'westmark' AND stream_name <> 'amber' AND stream_name <> 'silver'",
+            None,
+        ),
+    ],
+)
+def test_a_literal_the_question_never_mentions_becomes_the_value_it_names(db, question: str, sql: str, expected: str | None) -> None:
+    schema, probe = db
+    named = ValueIndex.build(schema, probe).matches(question)
+    out, fixes = literals_from_question(sql, schema, question, named)
+    assert out == (expected or sql)
+    assert len(fixes) == (1 if expected else 0)
+    if expected:
+        assert probe.run(out).rows == [[3]]
