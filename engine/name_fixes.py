@@ -42,7 +42,7 @@ def fix_names(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
 
 
 @dataclass(frozen=True)
-class _Source:
+class Source:
     """A table of the FROM clause and the name it goes by (its alias as written, quoting kept)."""
 
     table: Table
@@ -53,13 +53,13 @@ class _Source:
 
 
 def _fix_scope(scope: Scope, schema: Schema) -> list[str]:
-    sources = _real_sources(scope, schema)
+    sources = real_sources(scope, schema)
     if sources is None:  # a CTE or subquery among the sources: its columns are not known here
         return []
     visible = _visible_names(scope)
     outputs = {e.alias for e in scope.expression.expressions if e.alias}
     fixes: list[str] = []
-    for column in list(scope.columns):
+    for column in own_columns(scope):
         name, qualifier = column.name, column.table
         if qualifier in sources:
             if sources[qualifier].table.column(name) is None:
@@ -71,7 +71,7 @@ def _fix_scope(scope: Scope, schema: Schema) -> list[str]:
     return fixes
 
 
-def _swap_alias(column: exp.Column, sources: dict[str, _Source]) -> list[str]:
+def _swap_alias(column: exp.Column, sources: dict[str, Source]) -> list[str]:
     """``T2.street_name`` -> ``T1.street_name`` when T1 is the one other source that has the column."""
     others = [key for key, s in sources.items() if key != column.table and s.table.column(column.name) is not None]
     if len(others) != 1:
@@ -81,7 +81,7 @@ def _swap_alias(column: exp.Column, sources: dict[str, _Source]) -> list[str]:
     return [f"{before} -> {column.sql(dialect='postgres')} ({column.name} is in {sources[others[0]].table.display_name})"]
 
 
-def _join_for(column: exp.Column, scope: Scope, sources: dict[str, _Source], schema: Schema, target: Table | None) -> list[str]:
+def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], schema: Schema, target: Table | None) -> list[str]:
     """Join the one foreign-key neighbour that has the column (``target`` when the column names it)."""
     links = [
         (key, other, fk)
@@ -96,22 +96,28 @@ def _join_for(column: exp.Column, scope: Scope, sources: dict[str, _Source], sch
         return []
     fixes: list[str] = []
     if not _already_joined(scope, other):
-        _pin_bare_columns(scope, sources, other)
+        pin_bare_columns(scope, sources, other)
         condition = _condition(fk, sources[key], other.name)
-        scope.expression.join(exp.Table(this=_ident(other.name), db=_ident(other.schema_name) if other.schema_name != "public" else None), on=condition, copy=False)
+        scope.expression.join(exp.Table(this=ident(other.name), db=ident(other.schema_name) if other.schema_name != "public" else None), on=condition, copy=False)
         fixes.append(f"joined {other.display_name} on {condition.sql(dialect='postgres')} for {column.sql(dialect='postgres')}")
-    column.set("table", _ident(other.name))
+    column.set("table", ident(other.name))
     return fixes
 
 
-def _real_sources(scope: Scope, schema: Schema) -> dict[str, _Source] | None:
-    out: dict[str, _Source] = {}
+def real_sources(scope: Scope, schema: Schema) -> dict[str, Source] | None:
+    """The scope's sources by name, or None when one of them is not a schema table (a CTE, a subquery)."""
+    out: dict[str, Source] = {}
     for key, source in scope.sources.items():
         table = schema.table(f"{source.db}.{source.name}" if source.db else source.name) if isinstance(source, exp.Table) else None
         if table is None:
             return None
-        out[key] = _Source(table, source.args["alias"].this if source.alias else source.this)
+        out[key] = Source(table, source.args["alias"].this if source.alias else source.this)
     return out
+
+
+def own_columns(scope: Scope) -> list[exp.Column]:
+    """Columns written in this query itself (sqlglot also lists a subquery's bare columns as possibly correlated)."""
+    return [c for c in scope.columns if c.find_ancestor(exp.Select) is scope.expression]
 
 
 def _visible_names(scope: Scope) -> set[str]:
@@ -142,9 +148,9 @@ def _already_joined(scope: Scope, table: Table) -> bool:
     return any(isinstance(j.this, exp.Table) and j.this.name == table.name and not j.this.alias for j in joins)
 
 
-def _pin_bare_columns(scope: Scope, sources: dict[str, _Source], joined: Table) -> None:
+def pin_bare_columns(scope: Scope, sources: dict[str, Source], joined: Table) -> None:
     """Qualify bare columns the new table would make ambiguous with the one source they meant."""
-    for column in scope.columns:
+    for column in own_columns(scope):
         if column.table or joined.column(column.name) is None:
             continue
         owners = [s for s in sources.values() if s.table.column(column.name) is not None]
@@ -152,14 +158,14 @@ def _pin_bare_columns(scope: Scope, sources: dict[str, _Source], joined: Table) 
             column.set("table", owners[0].ref())
 
 
-def _condition(fk: ForeignKey, source: _Source, joined: str) -> exp.Expression:
+def _condition(fk: ForeignKey, source: Source, joined: str) -> exp.Expression:
     """``a.molecule_id = molecule.molecule_id`` from the side of the source that is already in FROM."""
     outgoing = (fk.from_schema, fk.from_table) == (source.table.schema_name, source.table.name)
     mine, theirs = (fk.from_columns, fk.to_columns) if outgoing else (fk.to_columns, fk.from_columns)
-    pairs = [exp.EQ(this=exp.Column(this=_ident(a), table=source.ref()), expression=exp.Column(this=_ident(b), table=_ident(joined))) for a, b in zip(mine, theirs)]
+    pairs = [exp.EQ(this=exp.Column(this=ident(a), table=source.ref()), expression=exp.Column(this=ident(b), table=ident(joined))) for a, b in zip(mine, theirs)]
     return exp.and_(*pairs) if len(pairs) > 1 else pairs[0]
 
 
-def _ident(name: str) -> exp.Identifier:
+def ident(name: str) -> exp.Identifier:
     """A schema name as an identifier, quoted when PostgreSQL would otherwise fold it (``"EventId"``)."""
     return exp.Identifier(this=name, quoted=not re.fullmatch(r"[a-z_][a-z0-9_$]*", name))

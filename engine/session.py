@@ -19,6 +19,7 @@ from typing import Any
 from engine.answer import Answer, Attempt, Clarification, Decision, ErrorInfo, Usage, ValueFix
 from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, SqlRefused
 from engine.instruments import Instruments
+from engine.label_fixes import show_labels
 from engine.name_fixes import fix_names
 from engine.settings import Settings
 from engine.sql_fixes import cast_dates_for_like, keep_ties
@@ -234,7 +235,8 @@ class _Run:
         self.answer.value_fixes += [ValueFix(column=f"{f.table}.{f.column}", before=f.before, after=f.after) for f in fixes + swaps]
         sql, date_fixes = cast_dates_for_like(sql, inst.schema)
         sql, tie_fixes = keep_ties(sql, inst.schema)
-        self.answer.sql_fixes += name_fixes + date_fixes + tie_fixes
+        sql, label_fixes = show_labels(sql, inst.schema, self.answer.question)
+        self.answer.sql_fixes += name_fixes + date_fixes + tie_fixes + label_fixes
         self.timed("values", started)
         started = time.perf_counter()
         try:

@@ -60,6 +60,8 @@ def test_a_misplaced_name_is_fixed_and_the_fix_validates(sql: str, expected: str
         "WITH t AS (SELECT 1 AS a) SELECT t.a, email FROM t",  # a CTE among the sources: its columns are unknown here
         "SELECT COUNT(*) AS n FROM orders ORDER BY n",  # an output alias is not a missing column
         "SELECT c.email FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)",  # correlated
+        # a subquery's bare columns are its own table's, not missing columns of the outer query
+        "SELECT o.status FROM orders o WHERE o.customer_id = (SELECT customer_id FROM customers WHERE email = 'x')",
         "SELECT 1 FROM",  # does not parse: the validator says why
         "SELECT " + "(" * 60 + "1" + ")" * 60,  # too deep to parse: the validator refuses it
     ],

@@ -1,0 +1,95 @@
+"""Answers show what a lookup id stands for, not the id.
+
+"What is the gender of ..." answered with ``superhero.gender_id`` gives the
+user ``2``; the value they asked for is ``gender.gender`` (``Female``). When
+the outermost query selects a foreign key to a *lookup table* (a numeric
+surrogate key plus exactly one text column: gender, colour, publisher) and the
+question does not ask for ids, ``show_labels`` selects that text instead,
+through a LEFT JOIN so that no row is lost or repeated. Natural keys
+(``molecule_id = 'TR000'``) and tables with more than one descriptive column
+(customers) are left alone.
+
+Applied before validation; every rewrite is reported in ``Answer.sql_fixes``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import OptimizeError
+from sqlglot.optimizer.scope import build_scope
+
+from engine.name_fixes import ident, pin_bare_columns, real_sources
+from engine.schema import ForeignKey, Schema, Table
+
+ASKS_FOR_IDS = re.compile(r"\b(ids?|identifiers?|keys?|codes?)\b", re.I)
+
+
+def show_labels(sql_text: str, schema: Schema, question: str) -> tuple[str, list[str]]:
+    """Replace selected lookup-table ids by their labels; returns the SQL and what changed."""
+    if ASKS_FOR_IDS.search(question):
+        return sql_text, []
+    try:
+        tree = sqlglot.parse_one(sql_text, read="postgres")
+        scope = build_scope(tree) if isinstance(tree, exp.Select) else None
+    except (sqlglot.errors.SqlglotError, OptimizeError, RecursionError):
+        return sql_text, []
+    sources = real_sources(scope, schema) if scope is not None else None
+    if not sources:  # no FROM, or a CTE or subquery in it: leave the query as written
+        return sql_text, []
+    taken = {name.lower() for name in sources} | {t.name.lower() for t in tree.find_all(exp.Table)}
+    fixes: list[str] = []
+    for projection in list(tree.expressions):
+        column = projection.this if isinstance(projection, exp.Alias) else projection
+        if not isinstance(column, exp.Column):
+            continue
+        owners = [s for key, s in sources.items() if (column.table in ("", key)) and s.table.column(column.name) is not None]
+        lookup = _lookup_of(owners[0].table, column.name, schema) if len(owners) == 1 else None
+        if lookup is None or not _groupable(tree, column):
+            continue
+        fk, target, label = lookup
+        alias = _free_alias(column.name.removesuffix("_id") or target.name, taken)
+        taken.add(alias)
+        pin_bare_columns(scope, sources, target)  # the joined table's id and label must not make a bare name ambiguous
+        key = fk.to_columns[0]
+        tree.join(
+            exp.Table(this=ident(target.name), db=ident(target.schema_name) if target.schema_name != "public" else None),
+            on=exp.EQ(this=exp.Column(this=ident(key), table=ident(alias)), expression=exp.Column(this=ident(column.name), table=owners[0].ref())),
+            join_type="left",
+            join_alias=alias,
+            copy=False,
+        )
+        shown = exp.Column(this=ident(label), table=ident(alias))
+        if tree.args.get("group"):
+            tree.group_by(shown.copy(), copy=False)
+        projection.replace(exp.alias_(shown, projection.args["alias"].copy() if isinstance(projection, exp.Alias) else ident(alias)))
+        fixes.append(f"{column.sql(dialect='postgres')} shown as {target.display_name}.{label} (the label it stands for)")
+    return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+
+
+def _lookup_of(table: Table, column: str, schema: Schema) -> tuple[ForeignKey, Table, str] | None:
+    """The lookup table ``column`` references, and its one text column."""
+    for fk in table.foreign_keys:
+        target = schema.table(f"{fk.to_schema}.{fk.to_table}")
+        if fk.from_columns != [column] or target is None or target.primary_key != fk.to_columns:
+            continue
+        key = target.column(fk.to_columns[0])
+        rest = [c for c in target.columns if c.name not in target.primary_key]
+        if key is not None and key.type_class == "number" and len(rest) == 1 and rest[0].type_class == "text":
+            return fk, target, rest[0].name
+    return None
+
+
+def _groupable(tree: exp.Select, column: exp.Column) -> bool:
+    """Without GROUP BY any projection may change; with it, only one the query groups by."""
+    group = tree.args.get("group")
+    return group is None or any(e == column for e in group.expressions)
+
+
+def _free_alias(base: str, taken: set[str]) -> str:
+    alias, n = base.lower(), 2
+    while alias in taken:
+        alias, n = f"{base.lower()}{n}", n + 1
+    return alias
