@@ -7,7 +7,11 @@ query itself shows how to fix, so no model call is spent on a repair:
   when only ``T1`` has street_name (the 0.5B model swaps positional aliases);
 - a table that is not joined: ``SELECT molecule.label FROM atom`` (or a bare
   ``label``) when exactly one foreign key links molecule to one table of the
-  FROM clause: the join along that key is added.
+  FROM clause: the join along that key is added;
+- a join on keys of different tables: ``JOIN molecule m ON c.bond_id =
+  m.molecule_id`` when exactly one foreign key links molecule to a table
+  joined before it: the condition becomes that key's (``a.molecule_id =
+  m.molecule_id``).
 
 Each fix applies only when exactly one reading exists; anything else is left
 to the validator, whose message drives a model repair. Every fix is reported
@@ -58,7 +62,7 @@ def _fix_scope(scope: Scope, schema: Schema) -> list[str]:
         return []
     visible = _visible_names(scope)
     outputs = {e.alias for e in scope.expression.expressions if e.alias}
-    fixes: list[str] = []
+    fixes = _fix_join_conditions(scope, sources, schema)
     for column in own_columns(scope):
         name, qualifier = column.name, column.table
         if qualifier in sources:
@@ -66,9 +70,40 @@ def _fix_scope(scope: Scope, schema: Schema) -> list[str]:
                 fixes += _swap_alias(column, sources)
         elif qualifier and qualifier.lower() not in visible and (named := schema.table(qualifier)) is not None:
             fixes += _join_for(column, scope, sources, schema, named)
-        elif not qualifier and name not in outputs and not any(s.table.column(name) for s in sources.values()):
+        elif not qualifier and name not in outputs and not any(s.table.column(name) for s in sources.values()) and not _outer_has(scope, name, schema):
             fixes += _join_for(column, scope, sources, schema, None)
     return fixes
+
+
+def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schema) -> list[str]:
+    """``JOIN t ON <keys of different tables>`` -> ``ON`` the one foreign key from t to a table before it."""
+    select = scope.expression
+    first = select.args.get("from_")
+    joins = select.args.get("joins") or []
+    order = [first.this.alias_or_name] if first is not None and isinstance(first.this, exp.Table) else []
+    fixes: list[str] = []
+    for join in joins:
+        joined = join.this.alias_or_name if isinstance(join.this, exp.Table) else ""
+        on = join.args.get("on")
+        sides = [_resolve(c, sources) for c in (on.this, on.expression)] if isinstance(on, exp.EQ) else [None]
+        if joined in sources and None not in sides and sides[0][0].table.never_matches(sides[0][1], sides[1][0].table, sides[1][1]):
+            target = sources[joined]
+            links = [(key, fk) for key in order if key in sources for other, fk in _neighbours(sources[key].table, schema) if other.key == target.table.key]
+            if len({(key, fk.name) for key, fk in links}) == 1:
+                key, fk = links[0]
+                condition = _condition(fk, sources[key], target.ref())
+                fixes.append(f"JOIN {target.table.display_name} ON {on.sql(dialect='postgres')} -> ON {condition.sql(dialect='postgres')} (its foreign key)")
+                join.set("on", condition)
+        order.append(joined)
+    return fixes
+
+
+def _resolve(node: exp.Expression, sources: dict[str, Source]) -> tuple[Source, str] | None:
+    """The source a column of this query belongs to, when that is certain."""
+    if not isinstance(node, exp.Column):
+        return None
+    owners = [s for key, s in sources.items() if node.table in ("", key) and s.table.column(node.name) is not None]
+    return (owners[0], node.name) if len(owners) == 1 else None
 
 
 def _swap_alias(column: exp.Column, sources: dict[str, Source]) -> list[str]:
@@ -97,7 +132,7 @@ def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], sche
     fixes: list[str] = []
     if not _already_joined(scope, other):
         pin_bare_columns(scope, sources, other)
-        condition = _condition(fk, sources[key], other.name)
+        condition = _condition(fk, sources[key], ident(other.name))
         scope.expression.join(exp.Table(this=ident(other.name), db=ident(other.schema_name) if other.schema_name != "public" else None), on=condition, copy=False)
         fixes.append(f"joined {other.display_name} on {condition.sql(dialect='postgres')} for {column.sql(dialect='postgres')}")
     column.set("table", ident(other.name))
@@ -118,6 +153,17 @@ def real_sources(scope: Scope, schema: Schema) -> dict[str, Source] | None:
 def own_columns(scope: Scope) -> list[exp.Column]:
     """Columns written in this query itself (sqlglot also lists a subquery's bare columns as possibly correlated)."""
     return [c for c in scope.columns if c.find_ancestor(exp.Select) is scope.expression]
+
+
+def _outer_has(scope: Scope, column: str, schema: Schema) -> bool:
+    """A bare name an enclosing query may provide (a correlated reference), or may for all we know."""
+    outer = scope.parent
+    while outer is not None:
+        tables = real_sources(outer, schema)
+        if tables is None or any(s.table.column(column) for s in tables.values()):
+            return True
+        outer = outer.parent
+    return False
 
 
 def _visible_names(scope: Scope) -> set[str]:
@@ -158,11 +204,11 @@ def pin_bare_columns(scope: Scope, sources: dict[str, Source], joined: Table) ->
             column.set("table", owners[0].ref())
 
 
-def _condition(fk: ForeignKey, source: Source, joined: str) -> exp.Expression:
+def _condition(fk: ForeignKey, source: Source, joined: exp.Identifier) -> exp.Expression:
     """``a.molecule_id = molecule.molecule_id`` from the side of the source that is already in FROM."""
     outgoing = (fk.from_schema, fk.from_table) == (source.table.schema_name, source.table.name)
     mine, theirs = (fk.from_columns, fk.to_columns) if outgoing else (fk.to_columns, fk.from_columns)
-    pairs = [exp.EQ(this=exp.Column(this=ident(a), table=source.ref()), expression=exp.Column(this=ident(b), table=ident(joined))) for a, b in zip(mine, theirs)]
+    pairs = [exp.EQ(this=exp.Column(this=ident(a), table=source.ref()), expression=exp.Column(this=ident(b), table=joined.copy())) for a, b in zip(mine, theirs)]
     return exp.and_(*pairs) if len(pairs) > 1 else pairs[0]
 
 

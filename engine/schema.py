@@ -77,6 +77,11 @@ class Table(BaseModel):
                 return col
         return None
 
+    def never_matches(self, column: str, other: "Table", other_column: str) -> bool:
+        """True when the two columns are keys naming rows of different tables (``atom.atom_id``, ``bond.bond_id``)."""
+        mine, theirs = self.identifies(column), other.identifies(other_column)
+        return bool(mine) and bool(theirs) and not mine & theirs and self.key != other.key
+
     def identifies(self, column: str) -> set[str]:
         """Keys (``schema.table``) of the tables whose rows a value of ``column`` names.
 

@@ -377,11 +377,11 @@ def _check_join_keys(scopes: list[Scope], schema: Schema) -> None:
             if sides[0] is None or sides[1] is None:
                 continue
             (left_table, left), (right_table, right) = sides
-            named = left_table.identifies(left.name), right_table.identifies(right.name)
-            if not named[0] or not named[1] or named[0] & named[1] or left_table.key == right_table.key:
+            if not left_table.never_matches(left.name, right_table, right.name):
                 continue
             paths = schema.join_paths(left_table, right_table)
             if paths:
+                named = left_table.identifies(left.name), right_table.identifies(right.name)
                 names = [", ".join(sorted(k.removeprefix("public.") for k in keys)) for keys in named]
                 raise _refuse("join_mismatch", messages.join_mismatch(left.sql(dialect="postgres"), names[0], right.sql(dialect="postgres"), names[1], left_table, right_table, paths))
 

@@ -41,6 +41,11 @@ SCHEMA = retail_schema()
             "GROUP BY customers.customer_id",
             ["joined orders on customers.customer_id = orders.customer_id for orders.order_id"],
         ),
+        (  # a join on keys of different tables: the one foreign key to a table joined before it
+            "SELECT c.email FROM order_items oi JOIN orders o ON oi.order_id = o.order_id JOIN customers c ON o.order_id = c.customer_id",
+            "SELECT c.email FROM order_items AS oi JOIN orders AS o ON oi.order_id = o.order_id JOIN customers AS c ON o.customer_id = c.customer_id",
+            ["JOIN customers ON o.order_id = c.customer_id -> ON o.customer_id = c.customer_id (its foreign key)"],
+        ),
     ],
 )
 def test_a_misplaced_name_is_fixed_and_the_fix_validates(sql: str, expected: str, fixes: list[str]) -> None:
@@ -62,6 +67,9 @@ def test_a_misplaced_name_is_fixed_and_the_fix_validates(sql: str, expected: str
         "SELECT c.email FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)",  # correlated
         # a subquery's bare columns are its own table's, not missing columns of the outer query
         "SELECT o.status FROM orders o WHERE o.customer_id = (SELECT customer_id FROM customers WHERE email = 'x')",
+        # a bare name of the enclosing query's table is a correlated reference, not a missing join
+        "SELECT o.order_id FROM orders o JOIN order_items oi ON oi.order_id = o.order_id WHERE oi.product_id = (SELECT product_id FROM products WHERE quantity > 1 LIMIT 1)",
+        "SELECT 1 FROM order_items oi JOIN customers c ON oi.order_id = c.customer_id",  # no key links them: join_mismatch says how
         "SELECT 1 FROM",  # does not parse: the validator says why
         "SELECT " + "(" * 60 + "1" + ")" * 60,  # too deep to parse: the validator refuses it
     ],
