@@ -19,17 +19,15 @@ from typing import Any
 from engine.answer import Answer, Attempt, Clarification, Decision, ErrorInfo, Usage, ValueFix
 from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, SqlRefused
 from engine.instruments import Instruments
-from engine.label_fixes import show_labels
-from engine.name_fixes import fix_names
+from engine.rewrites import rewrite
 from engine.settings import Settings
-from engine.sql_fixes import cast_dates_for_like, keep_ties
-from engine.values import MAX_HINTS, ValueIndex, ValueMatch, database_lookup, ground_literals, literals_from_question, probe_executor, value_hints
+from engine.values import MAX_HINTS, ValueIndex, ValueMatch, database_lookup, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.context import MAX_QUESTION_CHARS, schema_budget
 from programs.types import DecisionOutput, SqlPlan, TableSelection
 
-# Validator codes that end the question as a policy refusal: never "repaired" into something else.
 MAX_NAMED_VALUES = 100  # question values kept for literals_from_question (hints show fewer)
+# Validator codes that end the question as a policy refusal: never "repaired" into something else.
 POLICY_CODES = frozenset(
     {"write_statement", "select_into", "locking_clause", "data_modifying_cte", "forbidden_function", "system_catalog", "multiple_statements", "too_complex"}
 )
@@ -229,14 +227,10 @@ class _Run:
         inst = self.session.instruments
         self.answer.sql, self.answer.explanation = plan.sql, plan.explanation
         started = time.perf_counter()
-        sql, name_fixes = fix_names(plan.sql, inst.schema)
-        sql, fixes = ground_literals(sql, inst.schema, database_lookup(self.session.probe))
-        sql, swaps = literals_from_question(sql, inst.schema, self.answer.question, self.named_values)
-        self.answer.value_fixes += [ValueFix(column=f"{f.table}.{f.column}", before=f.before, after=f.after) for f in fixes + swaps]
-        sql, date_fixes = cast_dates_for_like(sql, inst.schema)
-        sql, tie_fixes = keep_ties(sql, inst.schema)
-        sql, label_fixes = show_labels(sql, inst.schema, self.answer.question)
-        self.answer.sql_fixes += name_fixes + date_fixes + tie_fixes + label_fixes
+        done = rewrite(plan.sql, inst.schema, self.answer.question, lookup=database_lookup(self.session.probe), named_values=self.named_values)
+        sql = done.sql
+        self.answer.value_fixes += [ValueFix(column=f"{f.table}.{f.column}", before=f.before, after=f.after) for f in done.value_fixes]
+        self.answer.sql_fixes += done.sql_fixes
         self.timed("values", started)
         started = time.perf_counter()
         try:

@@ -1,0 +1,40 @@
+"""Every deterministic rewrite a planned query goes through before validation, in order.
+
+No model call: each step fixes one kind of slip the query itself shows how to
+fix, and reports what it changed (``Answer.value_fixes`` for literals,
+``Answer.sql_fixes`` for the rest). The validator then checks the result like
+any other SQL.
+
+1. names in the wrong place (engine/name_fixes.py)
+2. literals grounded to stored values, and to the values the question names (engine/values.py)
+3. SQLite habits and superlatives (engine/sql_fixes.py)
+4. lookup ids shown as their labels (engine/label_fixes.py)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.label_fixes import show_labels
+from engine.name_fixes import fix_names
+from engine.schema import Schema
+from engine.sql_fixes import cast_dates_for_like, keep_ties
+from engine.values import LiteralFix, Lookup, ValueMatch, ground_literals, literals_from_question
+
+
+@dataclass
+class Rewritten:
+    sql: str
+    value_fixes: list[LiteralFix] = field(default_factory=list)
+    sql_fixes: list[str] = field(default_factory=list)
+
+
+def rewrite(sql: str, schema: Schema, question: str, *, lookup: Lookup, named_values: list[ValueMatch]) -> Rewritten:
+    """Apply every rewrite to ``sql``; ``lookup`` asks the database about literals, ``named_values`` are the question's."""
+    sql, names = fix_names(sql, schema)
+    sql, grounded = ground_literals(sql, schema, lookup)
+    sql, swapped = literals_from_question(sql, schema, question, named_values)
+    sql, dates = cast_dates_for_like(sql, schema)
+    sql, ties = keep_ties(sql, schema)
+    sql, labels = show_labels(sql, schema, question)
+    return Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + dates + ties + labels)
