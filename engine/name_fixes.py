@@ -1,6 +1,6 @@
 """Deterministic fixes of names a model put in the wrong place, before validation.
 
-Small models get the column right and its table wrong in two ways that the
+Small models get the column right and its table wrong in ways that the
 query itself shows how to fix, so no model call is spent on a repair:
 
 - the wrong alias: ``FROM location T1 JOIN restaurant T2 ... T2.street_name``
@@ -13,7 +13,8 @@ query itself shows how to fix, so no model call is spent on a repair:
   joined before it: the condition becomes that key's (``a.molecule_id =
   m.molecule_id``).
 
-Each fix applies only when exactly one reading exists; anything else is left
+Each fix applies only when exactly one reading exists (of two keys between
+the same tables, the one whose columns share a name); anything else is left
 to the validator, whose message drives a model repair. Every fix is reported
 in ``Answer.sql_fixes``.
 """
@@ -88,14 +89,26 @@ def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schem
         sides = [_resolve(c, sources) for c in (on.this, on.expression)] if isinstance(on, exp.EQ) else [None]
         if joined in sources and None not in sides and sides[0][0].table.never_matches(sides[0][1], sides[1][0].table, sides[1][1]):
             target = sources[joined]
-            links = [(key, fk) for key in order if key in sources for other, fk in _neighbours(sources[key].table, schema) if other.key == target.table.key]
-            if len({(key, fk.name) for key, fk in links}) == 1:
+            links = _one_link([(key, fk) for key in order if key in sources for other, fk in _neighbours(sources[key].table, schema) if other.key == target.table.key])
+            if links:
                 key, fk = links[0]
                 condition = _condition(fk, sources[key], target.ref())
                 fixes.append(f"JOIN {target.table.display_name} ON {on.sql(dialect='postgres')} -> ON {condition.sql(dialect='postgres')} (its foreign key)")
                 join.set("on", condition)
         order.append(joined)
     return fixes
+
+
+def _one_link(links: list[tuple]) -> list[tuple]:
+    """The one (source name, ..., foreign key) candidate, or none: ties go to the key whose two columns share a name.
+
+    connected has two keys to atom (atom_id, atom_id2); ``atom.atom_id =
+    connected.atom_id`` is the conventional join of the two.
+    """
+    distinct = list({(link[0], link[-1].name): link for link in links}.values())
+    if len(distinct) > 1:
+        distinct = [link for link in distinct if link[-1].from_columns == link[-1].to_columns]
+    return distinct if len(distinct) == 1 else []
 
 
 def _resolve(node: exp.Expression, sources: dict[str, Source]) -> tuple[Source, str] | None:
@@ -124,7 +137,8 @@ def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], sche
         for other, fk in _neighbours(source.table, schema)
         if (target is None or other.key == target.key) and other.column(column.name) is not None
     ]
-    if len({(key, other.key, fk.name) for key, other, fk in links}) != 1:
+    links = _one_link(links)
+    if not links:
         return []
     key, other, fk = links[0]
     if other.name in sources:  # the name is taken by another source's alias

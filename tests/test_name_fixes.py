@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.name_fixes import fix_names
+from engine.schema import Column, ForeignKey, Schema, Table
 from engine.validator import validate
 from tests.validator_corpus import retail_schema
 
@@ -76,3 +77,19 @@ def test_a_misplaced_name_is_fixed_and_the_fix_validates(sql: str, expected: str
 )
 def test_names_without_one_clear_fix_are_left_alone(sql: str) -> None:
     assert fix_names(sql, SCHEMA) == (sql, [])
+
+
+def test_of_two_keys_between_the_same_tables_the_one_whose_columns_share_a_name_is_joined() -> None:
+    def fk(column: str) -> ForeignKey:
+        return ForeignKey(name=f"connected_{column}_fkey", from_schema="public", from_table="connected", from_columns=[column],
+                          to_schema="public", to_table="atom", to_columns=["atom_id"])
+
+    keys = [fk("atom_id"), fk("atom_id2")]
+    atom = Table(schema_name="public", name="atom", columns=[Column(name="atom_id", type="text"), Column(name="element", type="text")],
+                 primary_key=["atom_id"], referenced_by=keys)
+    connected = Table(schema_name="public", name="connected", columns=[Column(name=c, type="text") for c in ("atom_id", "atom_id2", "bond_id")],
+                      foreign_keys=keys)
+    schema = Schema(database="chem", tables=[atom, connected])
+    out, done = fix_names("SELECT element FROM atom WHERE bond_id = 'b1'", schema)
+    assert out == "SELECT element FROM atom JOIN connected ON atom.atom_id = connected.atom_id WHERE connected.bond_id = 'b1'"
+    assert done == ["joined connected on atom.atom_id = connected.atom_id for bond_id"]
