@@ -6,7 +6,8 @@ fix, and reports what it changed (``Answer.value_fixes`` for literals,
 any other SQL.
 
 1. names in the wrong place (engine/name_fixes.py)
-2. literals grounded to stored values, and to the values the question names (engine/values.py)
+2. literals grounded to stored values, moved to the column of their table that
+   holds them, and replaced by the values the question names (engine/values.py)
 3. SQLite habits and superlatives (engine/sql_fixes.py)
 4. lookup ids shown as their labels (engine/label_fixes.py)
 """
@@ -19,7 +20,8 @@ from engine.label_fixes import show_labels
 from engine.name_fixes import fix_names
 from engine.schema import Schema
 from engine.sql_fixes import cast_dates_for_like, keep_ties
-from engine.values import LiteralFix, Lookup, ValueMatch, ground_literals, literals_from_question
+from engine.executor import Executor
+from engine.values import LiteralFix, ValueIndex, ValueMatch, database_lookup, database_occurs, ground_literals, literals_from_question
 
 
 @dataclass
@@ -29,12 +31,18 @@ class Rewritten:
     sql_fixes: list[str] = field(default_factory=list)
 
 
-def rewrite(sql: str, schema: Schema, question: str, *, lookup: Lookup, named_values: list[ValueMatch]) -> Rewritten:
-    """Apply every rewrite to ``sql``; ``lookup`` asks the database about literals, ``named_values`` are the question's."""
+def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values: ValueIndex, named_values: list[ValueMatch]) -> Rewritten:
+    """Apply every rewrite to ``sql``.
+
+    ``probe`` asks the database about literals (read-only, short timeout),
+    ``values`` is the session's value index and ``named_values`` its matches
+    for this question.
+    """
     sql, names = fix_names(sql, schema)
-    sql, grounded = ground_literals(sql, schema, lookup)
+    sql, grounded = ground_literals(sql, schema, database_lookup(probe))
+    sql, moved = values.move_literals(sql, schema, database_occurs(probe))
     sql, swapped = literals_from_question(sql, schema, question, named_values)
     sql, dates = cast_dates_for_like(sql, schema)
     sql, ties = keep_ties(sql, schema)
     sql, labels = show_labels(sql, schema, question)
-    return Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + dates + ties + labels)
+    return Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + dates + ties + labels)

@@ -21,7 +21,7 @@ from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, Sql
 from engine.instruments import Instruments
 from engine.rewrites import rewrite
 from engine.settings import Settings
-from engine.values import MAX_HINTS, ValueIndex, ValueMatch, database_lookup, probe_executor, value_hints
+from engine.values import MAX_HINTS, ValueIndex, ValueMatch, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.context import MAX_QUESTION_CHARS, schema_budget
 from programs.types import DecisionOutput, SqlPlan, TableSelection
@@ -227,7 +227,7 @@ class _Run:
         inst = self.session.instruments
         self.answer.sql, self.answer.explanation = plan.sql, plan.explanation
         started = time.perf_counter()
-        done = rewrite(plan.sql, inst.schema, self.answer.question, lookup=database_lookup(self.session.probe), named_values=self.named_values)
+        done = rewrite(plan.sql, inst.schema, self.answer.question, probe=self.session.probe, values=self.session.values, named_values=self.named_values)
         sql = done.sql
         self.answer.value_fixes += [ValueFix(column=f"{f.table}.{f.column}", before=f.before, after=f.after) for f in done.value_fixes]
         self.answer.sql_fixes += done.sql_fixes

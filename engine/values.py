@@ -14,6 +14,9 @@ which one holds "ohio". Two instruments address this without another model call:
   of a planned query against that column's data and replaces a literal that
   does not occur by the one stored value it denotes (same text ignoring case,
   or the one value contained in it / containing it).
+- ``ValueIndex.move_literals`` moves a literal its column does not hold to
+  the one other column of the same table that does (``traverse = 'usa'`` ->
+  ``country_name = 'usa'``).
 - ``literals_from_question`` replaces a literal the question never mentions
   by the one value of the same column the question does name (the model
   wrote a neighbouring value: ``'mississippi'`` for the missouri river).
@@ -150,6 +153,35 @@ class ValueIndex:
                 notes.append(f"'{value}' is stored in {places}")
         return list(dict.fromkeys(notes))[:limit]
 
+    def move_literals(self, sql_text: str, schema: Schema, occurs: Occurs) -> tuple[str, list[str]]:
+        """``traverse = 'usa'`` -> ``country_name = 'usa'`` when the literal is not in its column but in one other column of that table.
+
+        The model picked the wrong column of the right table; the query would
+        find nothing. Another table's column is not taken (that changes the
+        joins): a repair is told where the literal is (``misplaced_literals``).
+        """
+        try:
+            tree = sqlglot.parse_one(sql_text, read="postgres")
+        except (sqlglot.errors.SqlglotError, RecursionError):
+            return sql_text, []
+        if tree is None:
+            return sql_text, []
+        aliases = tables_by_alias(tree, schema)
+        fixes: list[str] = []
+        for column_node, literal in _compared_literals(tree):
+            resolved = resolve_column(column_node, aliases)
+            if resolved is None or len(literal.this) < MIN_GROUND_CHARS:
+                continue
+            table, column = resolved
+            homes = {(c, v) for t, c, v in self._entries.get(normalize(literal.this), []) if t == table.display_name and c != column.name}
+            if len({c for c, _ in homes}) != 1 or len(homes) != 1 or occurs(table, column, literal.this):
+                continue
+            (home, stored), before = homes.pop(), f"{column_node.sql(dialect='postgres')} = '{literal.this}'"
+            column_node.set("this", exp.to_identifier(home, quoted=not re.fullmatch(r"[a-z_][a-z0-9_$]*", home)))
+            literal.set("this", stored)
+            fixes.append(f"{before} -> {column_node.sql(dialect='postgres')} = '{stored}' ('{stored}' is stored in {table.display_name}.{home})")
+        return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+
     def matches(self, question: str, *, limit: int = MAX_HINTS) -> list[ValueMatch]:
         """Values named by the question, longest word runs first; a word is used by one run at most."""
         words = normalize(question).split()
@@ -193,6 +225,7 @@ class LiteralFix:
 
 
 Lookup = Callable[[Table, Column, str], str | None]
+Occurs = Callable[[Table, Column, str], bool]
 
 
 def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str, list[LiteralFix]]:
@@ -298,17 +331,36 @@ def resolve_column(column_node: exp.Column, aliases: dict[str, Table]) -> tuple[
     return table, table.column(name)  # type: ignore[return-value]
 
 
+def _probe(executor: Executor, template: str, table: Table, column: Column, literal: str) -> list[str]:
+    """Rows of one grounding query about ``literal`` in ``table.column`` (read-only, short timeout)."""
+    query = pgsql.SQL(template).format(
+        lit=pgsql.Literal(literal), min=pgsql.Literal(MIN_GROUND_CHARS),
+        col=pgsql.Identifier(column.name), nsp=pgsql.Identifier(table.schema_name), rel=pgsql.Identifier(table.name),
+    )
+    return [r[0] for r in executor.run(query.as_string(executor.connection()), max_rows=20).rows]
+
+
+def database_occurs(executor: Executor) -> Occurs:
+    """An ``Occurs`` that asks the database whether the column holds the literal exactly (True when it cannot tell)."""
+
+    def occurs(table: Table, column: Column, literal: str) -> bool:
+        try:
+            return bool(_probe(executor, GROUNDING_QUERIES[0][0], table, column, literal))
+        except DatabaseError:
+            return True
+
+    return occurs
+
+
 def database_lookup(executor: Executor) -> Lookup:
     """A ``Lookup`` that asks the database. A literal that occurs is kept; otherwise it becomes the one value
     equal to it ignoring case, else the longest value it contains (``'rio grande river'`` -> ``rio grande``),
     else the only value containing it; when none of these is unique the literal stays."""
 
     def lookup(table: Table, column: Column, literal: str) -> str | None:
-        ident = {"col": pgsql.Identifier(column.name), "nsp": pgsql.Identifier(table.schema_name), "rel": pgsql.Identifier(table.name)}
         for template, pick in GROUNDING_QUERIES:
-            query = pgsql.SQL(template).format(lit=pgsql.Literal(literal), min=pgsql.Literal(MIN_GROUND_CHARS), **ident)
             try:
-                rows = [r[0] for r in executor.run(query.as_string(executor.connection()), max_rows=20).rows]
+                rows = _probe(executor, template, table, column, literal)
             except DatabaseError:
                 return None
             if pick == "keep" and rows:

@@ -180,6 +180,13 @@ def test_a_stored_value_the_question_does_not_name_is_replaced_by_the_one_it_nam
     assert answer.rows == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
 
 
+def test_a_literal_in_the_wrong_column_of_its_table_moves_to_the_column_that_holds_it(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT COUNT(*) FROM orders o WHERE o.channel = 'cancelled'"]})
+    assert answer.sql_fixes == ["o.channel = 'cancelled' -> o.status = 'cancelled' ('cancelled' is stored in orders.status)"]
+    assert [d.program for d in answer.decisions].count("repair_sql") == 0
+    assert answer.rows == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'") != [[0]]
+
+
 def test_a_date_filtered_with_like_is_rewritten_and_answers(settings: Settings) -> None:
     answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT COUNT(*) FROM customers c WHERE c.signup_at LIKE '2024%'"]})
     assert answer.status == "ok" and answer.sql_fixes == ["customers.signup_at (timestamp with time zone) compared as text for LIKE"]

@@ -10,7 +10,17 @@ from engine.executor import Executor
 from engine.introspect import introspect
 from engine.connection import connect
 from engine.settings import Settings
-from engine.values import MAX_HINT_COLUMNS, ValueIndex, ValueMatch, database_lookup, ground_literals, literals_from_question, probe_executor, value_hints
+from engine.values import (
+    MAX_HINT_COLUMNS,
+    ValueIndex,
+    ValueMatch,
+    database_lookup,
+    database_occurs,
+    ground_literals,
+    literals_from_question,
+    probe_executor,
+    value_hints,
+)
 
 SETUP = """
 CREATE TABLE region (region_name text, capital text, area int);
@@ -135,3 +145,29 @@ def test_a_literal_the_question_never_mentions_becomes_the_value_it_names(db, qu
     assert len(fixes) == (1 if expected else 0)
     if expected:
         assert probe.run(out).rows == [[3]]
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected", "fixes"),
+    [
+        (  # the right table, the wrong column: the literal is in another column of the same table
+            "SELECT area FROM region WHERE capital = 'north dale'",
+            "SELECT area FROM region WHERE region_name = 'north dale'",
+            ["capital = 'north dale' -> region_name = 'north dale' ('north dale' is stored in region.region_name)"],
+        ),
+        (
+            "SELECT s.length FROM stream s WHERE s.stream_name = 'Westmark'",
+            "SELECT s.length FROM stream AS s WHERE s.region_name = 'westmark'",
+            ["s.stream_name = 'Westmark' -> s.region_name = 'westmark' ('westmark' is stored in stream.region_name)"],
+        ),
+        ("SELECT area FROM region WHERE region_name = 'westmark'", None, []),  # its column holds it
+        ("SELECT area FROM region WHERE capital = 'silver'", None, []),  # only another table holds it: a repair is told
+        ("SELECT area FROM region WHERE capital = 'nowhere'", None, []),  # stored nowhere
+    ],
+)
+def test_a_literal_moves_to_the_one_column_of_its_table_that_holds_it(db, sql: str, expected: str | None, fixes: list[str]) -> None:
+    schema, probe = db
+    out, done = ValueIndex.build(schema, probe).move_literals(sql, schema, database_occurs(probe))
+    assert (out, done) == (expected or sql, fixes)
+    if expected:
+        assert probe.run(out).rows
