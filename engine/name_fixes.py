@@ -21,7 +21,6 @@ in ``Answer.sql_fixes``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sqlglot
@@ -29,6 +28,7 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
+from engine.render import quote_ident
 from engine.schema import ForeignKey, Schema, Table
 
 
@@ -227,5 +227,5 @@ def _condition(fk: ForeignKey, source: Source, joined: exp.Identifier) -> exp.Ex
 
 
 def ident(name: str) -> exp.Identifier:
-    """A schema name as an identifier, quoted when PostgreSQL would otherwise fold it (``"EventId"``)."""
-    return exp.Identifier(this=name, quoted=not re.fullmatch(r"[a-z_][a-z0-9_$]*", name))
+    """A schema name as an identifier, quoted when PostgreSQL would otherwise fold or misread it (``"EventId"``, ``"order"``)."""
+    return exp.Identifier(this=name, quoted=quote_ident(name) != name)

@@ -38,6 +38,7 @@ from sqlglot import exp
 
 from engine.errors import DatabaseError
 from engine.executor import Executor
+from engine.name_fixes import ident
 from engine.render import clean_text
 from engine.schema import Column, Schema, Table
 from engine.settings import Settings
@@ -177,7 +178,7 @@ class ValueIndex:
             if len({c for c, _ in homes}) != 1 or len(homes) != 1 or occurs(table, column, literal.this):
                 continue
             (home, stored), before = homes.pop(), f"{column_node.sql(dialect='postgres')} = '{literal.this}'"
-            column_node.set("this", exp.to_identifier(home, quoted=not re.fullmatch(r"[a-z_][a-z0-9_$]*", home)))
+            column_node.set("this", ident(home))
             literal.set("this", stored)
             fixes.append(f"{before} -> {column_node.sql(dialect='postgres')} = '{stored}' ('{stored}' is stored in {table.display_name}.{home})")
         return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
