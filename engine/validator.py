@@ -422,12 +422,36 @@ def _column_refusal(error: str, tree: exp.Expression, schema: Schema) -> SqlRefu
     owners = [f"{alias}.{column}" for alias, t in scope.items() if t.column(column) is not None]
     if not qualifier and len(owners) > 1:  # sqlglot leaves an ambiguous name unresolved
         return _refuse("ambiguous_column", messages.ambiguous_column(column, owners))
+    if derived := _derived_outputs(tree, column, qualifier, schema):
+        return _refuse("unknown_column", messages.derived_column(column, derived))
     if not qualifier:  # "Unknown column" does not say which table: find the reference in the tree
         qualifier = next((c.table for c in tree.find_all(exp.Column) if c.name == column and c.table in scope and scope[c.table].column(column) is None), "")
     target = scope.get(qualifier)
     if qualifier and target is None:
         return _refuse("unknown_column", f"column {qualifier}.{column} does not resolve: {qualifier} is not a table or alias in scope; use one of: {', '.join(scope) or 'none'}")
     return _refuse("unknown_column", messages.unknown_column(column, target, list({t.key: t for t in scope.values()}.values()), schema, qualifier=qualifier, aliases=scope))
+
+
+def _derived_outputs(tree: exp.Expression, column: str, qualifier: str, schema: Schema) -> dict[str, list[str]]:
+    """The output columns of the subqueries and CTEs a missing column was looked up in (empty: it was a table's).
+
+    Without this, ``SELECT shortest_river FROM (SELECT river_name ... FROM river) s``
+    was refused as "does not exist in river", and the repair kept looking in river.
+    """
+    try:
+        scopes = traverse_scope(tree)
+    except OptimizeError:
+        return {}
+    for scope in scopes:
+        derived = {name: list(src.expression.named_selects) for name, src in scope.sources.items() if isinstance(src, Scope)}
+        for c in scope.columns:
+            if c.name != column or c.find_ancestor(exp.Select) is not scope.expression or qualifier and c.table != qualifier:
+                continue
+            if c.table:
+                return {c.table: derived[c.table]} if c.table in derived else {}
+            tables = [_lookup(schema, src.db or "public", src.name) for src in scope.sources.values() if isinstance(src, exp.Table)]
+            return derived if derived and not any(t is not None and t.column(column) for t in tables) else {}
+    return {}
 
 
 def _tables_by_alias(tree: exp.Expression, schema: Schema) -> dict[str, Table]:

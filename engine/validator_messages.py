@@ -31,6 +31,12 @@ def unknown_table(name: str, schema: Schema) -> str:
     return f"table {name} does not exist; tables are: {_listing(names)}"
 
 
+def derived_column(column: str, outputs: dict[str, list[str]]) -> str:
+    """``column shortest_river does not exist in sub; sub has: river_name, length`` (a subquery or CTE)."""
+    has = "; ".join(f"{name} has: {_listing(columns) or 'no named columns'}" for name, columns in outputs.items())
+    return f"column {column} does not exist in {', '.join(outputs)}; {has}"
+
+
 def ambiguous_column(column: str, owners: list[str]) -> str:
     """``owners`` are ``alias.column`` spellings that would each resolve."""
     return f"column {column} is ambiguous: it could be {' or '.join(owners)}; qualify it with a table name or alias"

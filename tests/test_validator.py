@@ -236,3 +236,20 @@ def test_keys_of_different_tables_are_a_join_mismatch_with_the_foreign_key_path(
 )
 def test_joins_the_schema_cannot_disprove_are_allowed(sql: str) -> None:
     assert validate(sql, SCHEMA).sql
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (
+            "SELECT top_status FROM (SELECT status, count(*) AS n FROM orders GROUP BY status) AS sub",
+            "column top_status does not exist in sub; sub has: status, n",
+        ),
+        ("SELECT sub.top_status FROM (SELECT status FROM orders) AS sub", "column top_status does not exist in sub; sub has: status"),
+        ("WITH t AS (SELECT status FROM orders) SELECT shortest FROM t", "column shortest does not exist in t; t has: status"),
+    ],
+)
+def test_a_column_missing_from_a_subquery_or_cte_names_its_output_columns(sql: str, message: str) -> None:
+    # it used to say "does not exist in orders", and the repair kept looking in the table
+    refused = refusal(sql)
+    assert (refused.code, refused.message) == ("unknown_column", message)
