@@ -3,7 +3,7 @@
 Small models get the columns right and the literal wrong (``state_name =
 'Kentucky'`` when the data says ``kentucky``; ``'rio grande river'`` for
 ``rio grande``), or pick the wrong column because nothing in the schema says
-which one holds "ohio". Two instruments address this without another model call:
+which one holds "ohio". These instruments address this without another model call:
 
 - ``ValueIndex`` samples the distinct short values of every text column once
   per session (bounded scans, read-only, time-boxed) and finds the question's
@@ -171,7 +171,7 @@ class ValueIndex:
         fixes: list[str] = []
         for column_node, literal in _compared_literals(tree):
             resolved = resolve_column(column_node, aliases)
-            if resolved is None or len(literal.this) < MIN_GROUND_CHARS:
+            if resolved is None or len(literal.this) < MIN_GROUND_CHARS or not isinstance(literal.parent, exp.EQ):  # IN: the column is shared
                 continue
             table, column = resolved
             homes = {(c, v) for t, c, v in self._entries.get(normalize(literal.this), []) if t == table.display_name and c != column.name}

@@ -163,6 +163,7 @@ def test_a_literal_the_question_never_mentions_becomes_the_value_it_names(db, qu
         ("SELECT area FROM region WHERE region_name = 'westmark'", None, []),  # its column holds it
         ("SELECT area FROM region WHERE capital = 'silver'", None, []),  # only another table holds it: a repair is told
         ("SELECT area FROM region WHERE capital = 'nowhere'", None, []),  # stored nowhere
+        ("SELECT area FROM region WHERE capital IN ('north dale', 'oakton')", None, []),  # one column for the whole list
     ],
 )
 def test_a_literal_moves_to_the_one_column_of_its_table_that_holds_it(db, sql: str, expected: str | None, fixes: list[str]) -> None:
