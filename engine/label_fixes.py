@@ -1,12 +1,12 @@
 """Answers show what a lookup id stands for, not the id.
 
-"What is the gender of ..." answered with ``superhero.gender_id`` gives the
-user ``2``; the value they asked for is ``gender.gender`` (``Female``). When
-the outermost query selects a foreign key to a *lookup table* (a numeric
-surrogate key plus exactly one text column: gender, colour, publisher) and the
+"Which department is Ann in?" answered with ``employees.department_id`` gives
+the user ``3``; the value they asked for is ``departments.name`` (``Sales``).
+When the outermost query selects a foreign key to a *lookup table* (a numeric
+surrogate key plus exactly one text column: a department, a status, a colour) and the
 question does not ask for ids, ``show_labels`` selects that text instead,
 through a LEFT JOIN so that no row is lost or repeated. Natural keys
-(``molecule_id = 'TR000'``) and tables with more than one descriptive column
+(``country_code = 'FR'``) and tables with more than one descriptive column
 (customers) are left alone.
 
 Applied before validation; every rewrite is reported in ``Answer.sql_fixes``.

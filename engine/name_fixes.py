@@ -3,15 +3,15 @@
 Small models get the column right and its table wrong in ways that the
 query itself shows how to fix, so no model call is spent on a repair:
 
-- the wrong alias: ``FROM location T1 JOIN restaurant T2 ... T2.street_name``
-  when only ``T1`` has street_name (the 0.5B model swaps positional aliases);
-- a table that is not joined: ``SELECT molecule.label FROM atom`` (or a bare
-  ``label``) when exactly one foreign key links molecule to one table of the
-  FROM clause: the join along that key is added;
-- a join on keys of different tables: ``JOIN molecule m ON c.bond_id =
-  m.molecule_id`` when exactly one foreign key links molecule to a table
-  joined before it: the condition becomes that key's (``a.molecule_id =
-  m.molecule_id``).
+- the wrong alias: ``FROM orders T1 JOIN customers T2 ... T2.status`` when
+  only ``T1`` has status (the 0.5B model swaps positional aliases);
+- a table that is not joined: ``SELECT customers.email FROM orders`` (or a
+  bare ``email``) when exactly one foreign key links customers to one table
+  of the FROM clause: the join along that key is added;
+- a join on keys of different tables: ``JOIN customers c ON o.order_id =
+  c.customer_id`` when exactly one foreign key links customers to a table
+  joined before it: the condition becomes that key's (``o.customer_id =
+  c.customer_id``).
 
 Each fix applies only when exactly one reading exists (of two keys between
 the same tables, the one whose columns share a name); anything else is left
@@ -102,8 +102,8 @@ def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schem
 def _one_link(links: list[tuple]) -> list[tuple]:
     """The one (source name, ..., foreign key) candidate, or none: ties go to the key whose two columns share a name.
 
-    connected has two keys to atom (atom_id, atom_id2); ``atom.atom_id =
-    connected.atom_id`` is the conventional join of the two.
+    friendship has two keys to person (person_id, person_id2); ``person.person_id =
+    friendship.person_id`` is the conventional join of the two.
     """
     distinct = list({(link[0], link[-1].name): link for link in links}.values())
     if len(distinct) > 1:
@@ -219,7 +219,7 @@ def pin_bare_columns(scope: Scope, sources: dict[str, Source], joined: Table) ->
 
 
 def _condition(fk: ForeignKey, source: Source, joined: exp.Identifier) -> exp.Expression:
-    """``a.molecule_id = molecule.molecule_id`` from the side of the source that is already in FROM."""
+    """``o.customer_id = customers.customer_id`` from the side of the source that is already in FROM."""
     outgoing = (fk.from_schema, fk.from_table) == (source.table.schema_name, source.table.name)
     mine, theirs = (fk.from_columns, fk.to_columns) if outgoing else (fk.to_columns, fk.from_columns)
     pairs = [exp.EQ(this=exp.Column(this=ident(a), table=source.ref()), expression=exp.Column(this=ident(b), table=joined.copy())) for a, b in zip(mine, theirs)]

@@ -78,7 +78,7 @@ class Table(BaseModel):
         return None
 
     def never_matches(self, column: str, other: "Table", other_column: str) -> bool:
-        """True when the two columns are keys naming rows of different tables (``atom.atom_id``, ``bond.bond_id``)."""
+        """True when the two columns are keys naming rows of different tables (``orders.order_id``, ``customers.customer_id``)."""
         mine, theirs = self.identifies(column), other.identifies(other_column)
         return bool(mine) and bool(theirs) and not mine & theirs and self.key != other.key
 
@@ -114,8 +114,8 @@ class Schema(BaseModel):
     def join_paths(self, start: Table, goal: Table, *, max_hops: int = 3, limit: int = 2) -> list[list[ForeignKey]]:
         """Shortest chains of foreign keys linking two tables (either direction), at most ``limit`` of them.
 
-        One chain per route of tables: ``connected.atom_id`` and ``connected.atom_id2``
-        both lead from atom to connected, and the second adds nothing to a hint.
+        One chain per route of tables: ``friendship.person_id`` and ``friendship.person_id2``
+        both lead from person to friendship, and the second adds nothing to a hint.
         """
         by_key = {t.key: t for t in self.tables}
         paths: list[list[ForeignKey]] = []

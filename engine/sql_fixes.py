@@ -7,7 +7,7 @@ repair usually writes the same thing again. Comparing the column's text form
 (``CAST(signup_at AS TEXT) LIKE '2024%'``) means what the model meant: the
 ISO text of a date or timestamp starts with the year, month and day.
 
-``keep_ties`` gives superlatives ("the longest river") the meaning the
+``keep_ties`` gives superlatives ("the most expensive product") the meaning the
 question has: every row that shares the top value, never a NULL.
 
 Applied before validation; every rewrite is reported in ``Answer.sql_fixes``.

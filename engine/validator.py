@@ -33,7 +33,7 @@ these stable codes and a message precise enough to feed back to a model:
 - ``type_mismatch``: a number column compared with a string that is not a
   number (``order_id = '2025-12-31'``), with the columns that fit the value
 - ``join_mismatch``: two key columns that name rows of different tables
-  compared with ``=`` (``atom.atom_id = bond.bond_id``), with the foreign-key
+  compared with ``=`` (``orders.order_id = customers.customer_id``), with the foreign-key
   path that links the two tables
 
 Accepted statements get a row limit on the outermost query (injected, or
@@ -361,7 +361,7 @@ def _check_literal_types(scopes: list[Scope], schema: Schema) -> None:
 
 
 def _check_join_keys(scopes: list[Scope], schema: Schema) -> None:
-    """Refuse ``a.atom_id = b.bond_id``: two keys that name rows of different tables never match.
+    """Refuse ``o.order_id = c.customer_id``: two keys that name rows of different tables never match.
 
     A key column names rows of one table (its own primary key, or the table its
     foreign key references). Small models join on any two id columns (measured
@@ -435,8 +435,8 @@ def _column_refusal(error: str, tree: exp.Expression, schema: Schema) -> SqlRefu
 def _derived_outputs(tree: exp.Expression, column: str, qualifier: str, schema: Schema) -> dict[str, list[str]]:
     """The output columns of the subqueries and CTEs a missing column was looked up in (empty: it was a table's).
 
-    Without this, ``SELECT shortest_river FROM (SELECT river_name ... FROM river) s``
-    was refused as "does not exist in river", and the repair kept looking in river.
+    Without this, ``SELECT top_customer FROM (SELECT customer_id ... FROM orders) s``
+    was refused as "does not exist in orders", and the repair kept looking in orders.
     """
     try:
         scopes = traverse_scope(tree)

@@ -32,7 +32,7 @@ def unknown_table(name: str, schema: Schema) -> str:
 
 
 def derived_column(column: str, outputs: dict[str, list[str]]) -> str:
-    """``column shortest_river does not exist in sub; sub has: river_name, length`` (a subquery or CTE)."""
+    """``column top_customer does not exist in sub; sub has: customer_id, n`` (a subquery or CTE)."""
     has = "; ".join(f"{name} has: {_listing(columns) or 'no named columns'}" for name, columns in outputs.items())
     return f"column {column} does not exist in {', '.join(outputs)}; {has}"
 
@@ -126,7 +126,7 @@ def _via_foreign_key(column: str, table: Table, schema: Schema) -> str:
 
 
 def join_mismatch(left: str, left_names: str, right: str, right_names: str, start: Table, goal: Table, paths: list[list[ForeignKey]]) -> str:
-    """``c.bond_id names a row of bond and m.molecule_id a row of molecule ...; join connected to molecule through ...``."""
+    """``oi.order_id names a row of orders and c.customer_id a row of customers ...; join order_items to customers through ...``."""
     routes = " or ".join(_route(path, start) for path in paths)
     return (
         f"{left} names a row of {left_names} and {right} a row of {right_names}, so they never match; "

@@ -15,11 +15,11 @@ which one holds "ohio". These instruments address this without another model cal
   does not occur by the one stored value it denotes (same text ignoring case,
   or the one value contained in it / containing it).
 - ``ValueIndex.move_literals`` moves a literal its column does not hold to
-  the one other column of the same table that does (``traverse = 'usa'`` ->
-  ``country_name = 'usa'``).
+  the one other column of the same table that does (``channel = 'cancelled'``
+  -> ``status = 'cancelled'``).
 - ``literals_from_question`` replaces a literal the question never mentions
   by the one value of the same column the question does name (the model
-  wrote a neighbouring value: ``'mississippi'`` for the missouri river).
+  wrote a neighbouring value: ``'delivered'`` for "how many orders were cancelled").
 
 Values are data, never instructions: hints are quoted, capped and cleaned
 like every sample value.
@@ -155,7 +155,7 @@ class ValueIndex:
         return list(dict.fromkeys(notes))[:limit]
 
     def move_literals(self, sql_text: str, schema: Schema, occurs: Occurs) -> tuple[str, list[str]]:
-        """``traverse = 'usa'`` -> ``country_name = 'usa'`` when the literal is not in its column but in one other column of that table.
+        """``channel = 'cancelled'`` -> ``status = 'cancelled'`` when the literal is not in its column but in one other column of that table.
 
         The model picked the wrong column of the right table; the query would
         find nothing. Another table's column is not taken (that changes the
@@ -262,9 +262,9 @@ def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str,
 def literals_from_question(sql_text: str, schema: Schema, question: str, named: list[ValueMatch]) -> tuple[str, list[LiteralFix]]:
     """Replace a literal the question never mentions by the value of the same column the question does name.
 
-    ``river_name = 'mississippi'`` for "how long is the missouri river": both
-    rivers are stored, so grounding keeps the literal, but only one of them is
-    in the question. Applies when the question names exactly one value of the
+    ``status = 'delivered'`` for "how many orders were cancelled": both values
+    are stored, so grounding keeps the literal, but only one of them is in
+    the question. Applies when the question names exactly one value of the
     column (``named``: the value index's matches) and the query does not use it.
     """
     try:

@@ -81,15 +81,15 @@ def test_names_without_one_clear_fix_are_left_alone(sql: str) -> None:
 
 def test_of_two_keys_between_the_same_tables_the_one_whose_columns_share_a_name_is_joined() -> None:
     def fk(column: str) -> ForeignKey:
-        return ForeignKey(name=f"connected_{column}_fkey", from_schema="public", from_table="connected", from_columns=[column],
-                          to_schema="public", to_table="atom", to_columns=["atom_id"])
+        return ForeignKey(name=f"friendship_{column}_fkey", from_schema="public", from_table="friendship", from_columns=[column],
+                          to_schema="public", to_table="person", to_columns=["person_id"])
 
-    keys = [fk("atom_id"), fk("atom_id2")]
-    atom = Table(schema_name="public", name="atom", columns=[Column(name="atom_id", type="text"), Column(name="element", type="text")],
-                 primary_key=["atom_id"], referenced_by=keys)
-    connected = Table(schema_name="public", name="connected", columns=[Column(name=c, type="text") for c in ("atom_id", "atom_id2", "bond_id")],
-                      foreign_keys=keys)
-    schema = Schema(database="chem", tables=[atom, connected])
-    out, done = fix_names("SELECT element FROM atom WHERE bond_id = 'b1'", schema)
-    assert out == "SELECT element FROM atom JOIN connected ON atom.atom_id = connected.atom_id WHERE connected.bond_id = 'b1'"
-    assert done == ["joined connected on atom.atom_id = connected.atom_id for bond_id"]
+    keys = [fk("person_id"), fk("person_id2")]
+    person = Table(schema_name="public", name="person", columns=[Column(name="person_id", type="text"), Column(name="nickname", type="text")],
+                   primary_key=["person_id"], referenced_by=keys)
+    friendship = Table(schema_name="public", name="friendship", columns=[Column(name=c, type="text") for c in ("person_id", "person_id2", "since")],
+                       foreign_keys=keys)
+    schema = Schema(database="social", tables=[person, friendship])
+    out, done = fix_names("SELECT nickname FROM person WHERE since = '2020'", schema)
+    assert out == "SELECT nickname FROM person JOIN friendship ON person.person_id = friendship.person_id WHERE friendship.since = '2020'"
+    assert done == ["joined friendship on person.person_id = friendship.person_id for since"]
