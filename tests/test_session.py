@@ -132,11 +132,12 @@ def test_repair_cannot_repeat_an_unknown_column(settings: Settings) -> None:
 
 
 def test_a_repair_is_told_where_a_misplaced_value_is_stored(settings: Settings) -> None:
-    mismatch = "SELECT COUNT(*) FROM orders o WHERE o.order_id = 'cancelled'"  # an integer column: refused before it runs
+    # an integer column: refused before it runs; the value is in another table, so no rewrite moves it
+    mismatch = "SELECT COUNT(*) FROM orders o WHERE o.order_id = 'gold'"
     refused = ask(settings, {**DIRECT, "plan_sql": [mismatch], "repair_sql": [COUNT_SQL]}, trace=True)
     assert refused.status == "ok" and refused.attempts[0].error.code == "type_mismatch"
-    assert "o.order_id is integer, but 'cancelled' is not a number" in refused.decisions[-1].prompt
-    assert "'cancelled' is stored in orders.status" in refused.decisions[-1].prompt
+    assert "o.order_id is integer, but 'gold' is not a number" in refused.decisions[-1].prompt
+    assert "'gold' is stored in customers.loyalty_tier" in refused.decisions[-1].prompt
     assert refused.rows == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
 
 
