@@ -16,16 +16,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.executor import Executor
 from engine.label_fixes import show_labels
 from engine.name_fixes import fix_names
 from engine.schema import Schema
 from engine.sql_fixes import cast_dates_for_like, keep_ties
-from engine.executor import Executor
 from engine.values import LiteralFix, ValueIndex, ValueMatch, database_lookup, database_occurs, ground_literals, literals_from_question
 
 
 @dataclass
 class Rewritten:
+    """The SQL to validate, and what the rewrites changed on the way."""
+
     sql: str
     value_fixes: list[LiteralFix] = field(default_factory=list)
     sql_fixes: list[str] = field(default_factory=list)
