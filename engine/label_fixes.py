@@ -16,37 +16,41 @@ from __future__ import annotations
 
 import re
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import build_scope
 
-from engine.name_fixes import ident, pin_bare_columns, real_sources
+from engine.name_fixes import ident, pin_bare_columns, real_sources, resolve
 from engine.schema import ForeignKey, Schema, Table
+from engine.sql_tree import on_text
 
 ASKS_FOR_IDS = re.compile(r"\b(ids?|identifiers?|keys?|codes?)\b", re.I)
 
 
 def show_labels(sql_text: str, schema: Schema, question: str) -> tuple[str, list[str]]:
     """Replace selected lookup-table ids by their labels; returns the SQL and what changed."""
-    if ASKS_FOR_IDS.search(question):
-        return sql_text, []
+    return on_text(sql_text, lambda tree: show_labels_in(tree, schema, question))
+
+
+def show_labels_in(tree: exp.Expression, schema: Schema, question: str) -> list[str]:
+    """``show_labels`` on a parsed statement, edited in place."""
+    if ASKS_FOR_IDS.search(question) or not isinstance(tree, exp.Select):
+        return []
     try:
-        tree = sqlglot.parse_one(sql_text, read="postgres")
-        scope = build_scope(tree) if isinstance(tree, exp.Select) else None
-    except (sqlglot.errors.SqlglotError, OptimizeError, RecursionError):
-        return sql_text, []
+        scope = build_scope(tree)
+    except (OptimizeError, RecursionError):
+        return []
     sources = real_sources(scope, schema) if scope is not None else None
     if not sources:  # no FROM, or a CTE or subquery in it: leave the query as written
-        return sql_text, []
+        return []
     taken = {name.lower() for name in sources} | {t.name.lower() for t in tree.find_all(exp.Table)}
     fixes: list[str] = []
     for projection in list(tree.expressions):
         column = projection.this if isinstance(projection, exp.Alias) else projection
         if not isinstance(column, exp.Column):
             continue
-        owners = [s for key, s in sources.items() if (column.table in ("", key)) and s.table.column(column.name) is not None]
-        lookup = _lookup_of(owners[0].table, column.name, schema) if len(owners) == 1 else None
+        owner = resolve(column, sources)
+        lookup = _lookup_of(owner[0].table, column.name, schema) if owner else None
         if lookup is None or not _groupable(tree, column):
             continue
         fk, target, label = lookup
@@ -56,7 +60,7 @@ def show_labels(sql_text: str, schema: Schema, question: str) -> tuple[str, list
         key = fk.to_columns[0]
         tree.join(
             exp.Table(this=ident(target.name), db=ident(target.schema_name) if target.schema_name != "public" else None),
-            on=exp.EQ(this=exp.Column(this=ident(key), table=ident(alias)), expression=exp.Column(this=ident(column.name), table=owners[0].ref())),
+            on=exp.EQ(this=exp.Column(this=ident(key), table=ident(alias)), expression=exp.Column(this=ident(column.name), table=owner[0].ref())),
             join_type="left",
             join_alias=alias,
             copy=False,
@@ -66,7 +70,7 @@ def show_labels(sql_text: str, schema: Schema, question: str) -> tuple[str, list
             tree.group_by(shown.copy(), copy=False)
         projection.replace(exp.alias_(shown, projection.args["alias"].copy() if isinstance(projection, exp.Alias) else ident(alias)))
         fixes.append(f"{column.sql(dialect='postgres')} shown as {target.display_name}.{label} (the label it stands for)")
-    return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+    return fixes
 
 
 def _lookup_of(table: Table, column: str, schema: Schema) -> tuple[ForeignKey, Table, str] | None:

@@ -23,27 +23,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from engine.render import quote_ident
 from engine.schema import ForeignKey, Schema, Table
+from engine.sql_tree import on_text
 
 
 def fix_names(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
     """Requalify swapped aliases and join missing foreign-key neighbours; returns the SQL and what changed."""
+    return on_text(sql_text, lambda tree: fix_names_in(tree, schema))
+
+
+def fix_names_in(tree: exp.Expression, schema: Schema) -> list[str]:
+    """``fix_names`` on a parsed statement, edited in place."""
     try:
-        tree = sqlglot.parse_one(sql_text, read="postgres")
-        scopes = traverse_scope(tree) if tree is not None else []
-    except (sqlglot.errors.SqlglotError, OptimizeError, RecursionError):  # too deep: the validator refuses it
-        return sql_text, []
+        scopes = traverse_scope(tree)
+    except (OptimizeError, RecursionError):  # a tree sqlglot cannot scope: the validator refuses it
+        return []
     fixes: list[str] = []
     for scope in scopes:
         if isinstance(scope.expression, exp.Select):
             fixes += _fix_scope(scope, schema)
-    return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+    return fixes
 
 
 @dataclass(frozen=True)
@@ -86,10 +90,10 @@ def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schem
     for join in joins:
         joined = join.this.alias_or_name if isinstance(join.this, exp.Table) else ""
         on = join.args.get("on")
-        sides = [_resolve(c, sources) for c in (on.this, on.expression)] if isinstance(on, exp.EQ) else [None]
+        sides = [resolve(c, sources) for c in (on.this, on.expression)] if isinstance(on, exp.EQ) else [None]
         if joined in sources and None not in sides and sides[0][0].table.never_matches(sides[0][1], sides[1][0].table, sides[1][1]):
             target = sources[joined]
-            links = _one_link([(key, fk) for key in order if key in sources for other, fk in _neighbours(sources[key].table, schema) if other.key == target.table.key])
+            links = _one_link([(key, fk) for key in order if key in sources for other, fk in schema.neighbours(sources[key].table) if other.key == target.table.key])
             if links:
                 key, fk = links[0]
                 condition = _condition(fk, sources[key], target.ref())
@@ -111,7 +115,7 @@ def _one_link(links: list[tuple]) -> list[tuple]:
     return distinct if len(distinct) == 1 else []
 
 
-def _resolve(node: exp.Expression, sources: dict[str, Source]) -> tuple[Source, str] | None:
+def resolve(node: exp.Expression, sources: dict[str, Source]) -> tuple[Source, str] | None:
     """The source a column of this query belongs to, when that is certain."""
     if not isinstance(node, exp.Column):
         return None
@@ -134,7 +138,7 @@ def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], sche
     links = [
         (key, other, fk)
         for key, source in sources.items()
-        for other, fk in _neighbours(source.table, schema)
+        for other, fk in schema.neighbours(source.table)
         if (target is None or other.key == target.key) and other.column(column.name) is not None
     ]
     links = _one_link(links)
@@ -188,18 +192,6 @@ def _visible_names(scope: Scope) -> set[str]:
         names |= {name.lower() for name in outer.sources}
         outer = outer.parent
     return names
-
-
-def _neighbours(table: Table, schema: Schema) -> list[tuple[Table, ForeignKey]]:
-    """Tables one foreign key away, in either direction, with that key."""
-    out = []
-    for fk in table.foreign_keys:
-        if (other := schema.table(f"{fk.to_schema}.{fk.to_table}")) is not None and other.key != table.key:
-            out.append((other, fk))
-    for fk in table.referenced_by:
-        if (other := schema.table(f"{fk.from_schema}.{fk.from_table}")) is not None and other.key != table.key:
-            out.append((other, fk))
-    return out
 
 
 def _already_joined(scope: Scope, table: Table) -> bool:

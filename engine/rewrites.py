@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.executor import Executor
-from engine.label_fixes import show_labels
-from engine.name_fixes import fix_names
+from engine.label_fixes import show_labels_in
+from engine.name_fixes import fix_names_in
 from engine.schema import Schema
-from engine.sql_fixes import cast_dates_for_like, keep_ties
-from engine.values import LiteralFix, ValueIndex, ValueMatch, database_lookup, database_occurs, ground_literals, literals_from_question
+from engine.sql_fixes import cast_dates_in, keep_ties_in, written_nulls
+from engine.sql_tree import parse, render
+from engine.values import LiteralFix, ValueIndex, ValueMatch, database_lookup, database_occurs, ground_literals_in, literals_from_question_in
 
 
 @dataclass
@@ -34,17 +35,23 @@ class Rewritten:
 
 
 def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values: ValueIndex, named_values: list[ValueMatch]) -> Rewritten:
-    """Apply every rewrite to ``sql``.
+    """Apply every rewrite to ``sql``: one parse, each step edits the tree, one render if anything changed.
 
     ``probe`` asks the database about literals (read-only, short timeout),
     ``values`` is the session's value index and ``named_values`` its matches
-    for this question.
+    for this question. SQL that does not parse is returned as it is.
     """
-    sql, names = fix_names(sql, schema)
-    sql, grounded = ground_literals(sql, schema, database_lookup(probe))
-    sql, moved = values.move_literals(sql, schema, database_occurs(probe))
-    sql, swapped = literals_from_question(sql, schema, question, named_values)
-    sql, dates = cast_dates_for_like(sql, schema)
-    sql, ties = keep_ties(sql, schema)
-    sql, labels = show_labels(sql, schema, question)
-    return Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + dates + ties + labels)
+    tree = parse(sql)
+    if tree is None:
+        return Rewritten(sql=sql)
+    names = fix_names_in(tree, schema)
+    grounded = ground_literals_in(tree, schema, database_lookup(probe))
+    moved = values.move_literals_in(tree, schema, database_occurs(probe))
+    swapped = literals_from_question_in(tree, schema, question, named_values)
+    dates = cast_dates_in(tree, schema)
+    ties = keep_ties_in(tree, schema, nulls_written=written_nulls(sql))
+    labels = show_labels_in(tree, schema, question)
+    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + dates + ties + labels)
+    if done.value_fixes or done.sql_fixes:
+        done.sql = render(tree)
+    return done

@@ -111,31 +111,39 @@ class Schema(BaseModel):
             return public[0]
         return matches[0] if len(matches) == 1 else None
 
+    def neighbours(self, table: Table) -> list[tuple[Table, ForeignKey]]:
+        """Other tables one foreign key away, in either direction, each with that key."""
+        out = []
+        for fk in table.foreign_keys:
+            if (other := self.table(f"{fk.to_schema}.{fk.to_table}")) is not None and other.key != table.key:
+                out.append((other, fk))
+        for fk in table.referenced_by:
+            if (other := self.table(f"{fk.from_schema}.{fk.from_table}")) is not None and other.key != table.key:
+                out.append((other, fk))
+        return out
+
     def join_paths(self, start: Table, goal: Table, *, max_hops: int = 3, limit: int = 2) -> list[list[ForeignKey]]:
         """Shortest chains of foreign keys linking two tables (either direction), at most ``limit`` of them.
 
         One chain per route of tables: ``friendship.person_id`` and ``friendship.person_id2``
         both lead from person to friendship, and the second adds nothing to a hint.
         """
-        by_key = {t.key: t for t in self.tables}
         paths: list[list[ForeignKey]] = []
-        frontier: list[tuple[str, list[ForeignKey]]] = [(start.key, [])]
+        frontier: list[tuple[Table, list[ForeignKey]]] = [(start, [])]
         seen = {start.key}
         routes: set[str] = set()  # the last table before the goal, per path found
         for _ in range(max_hops):
-            reached: list[tuple[str, list[ForeignKey]]] = []
-            for key, path in frontier:
-                table = by_key.get(key)
-                for fk in sorted(table.foreign_keys + table.referenced_by, key=lambda f: (f.from_columns, f.to_columns)) if table else []:
-                    nxt = f"{fk.to_schema}.{fk.to_table}" if f"{fk.from_schema}.{fk.from_table}" == key else f"{fk.from_schema}.{fk.from_table}"
-                    if nxt == goal.key and key not in routes:
-                        routes.add(key)
+            reached: list[tuple[Table, list[ForeignKey]]] = []
+            for table, path in frontier:
+                for other, fk in sorted(self.neighbours(table), key=lambda n: (n[1].from_columns, n[1].to_columns)):
+                    if other.key == goal.key and table.key not in routes:
+                        routes.add(table.key)
                         paths.append(path + [fk])
-                    elif nxt not in seen:
-                        reached.append((nxt, path + [fk]))
+                    elif other.key not in seen and other.key != goal.key:
+                        reached.append((other, path + [fk]))
             if paths:
                 return paths[:limit]
-            seen |= {key for key, _ in reached}
+            seen |= {other.key for other, _ in reached}
             frontier = reached
         return []
 

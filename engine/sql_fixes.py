@@ -17,21 +17,20 @@ from __future__ import annotations
 
 import re
 
-import sqlglot
 from sqlglot import exp
 
 from engine.schema import Schema
+from engine.sql_tree import on_text
 from engine.values import resolve_column, tables_by_alias
 
 
 def cast_dates_for_like(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
     """``date_col LIKE 'pattern'`` -> ``CAST(date_col AS TEXT) LIKE 'pattern'``; returns the SQL and what changed."""
-    try:
-        tree = sqlglot.parse_one(sql_text, read="postgres")
-    except (sqlglot.errors.SqlglotError, RecursionError):
-        return sql_text, []
-    if tree is None:
-        return sql_text, []
+    return on_text(sql_text, lambda tree: cast_dates_in(tree, schema))
+
+
+def cast_dates_in(tree: exp.Expression, schema: Schema) -> list[str]:
+    """``cast_dates_for_like`` on a parsed statement, edited in place."""
     aliases = tables_by_alias(tree, schema)
     fixes: list[str] = []
     for node in tree.find_all(exp.Like, exp.ILike):
@@ -43,7 +42,7 @@ def cast_dates_for_like(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
             continue
         column.replace(exp.Cast(this=column.copy(), to=exp.DataType.build("text")))
         fixes.append(f"{resolved[0].display_name}.{resolved[1].name} ({resolved[1].type}) compared as text for LIKE")
-    return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+    return fixes
 
 
 def keep_ties(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
@@ -57,20 +56,23 @@ def keep_ties(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
     (unless the SQL spells out a NULLS order itself). ``WITH TIES`` needs
     PostgreSQL 13 or later; older servers keep ``LIMIT 1``.
     """
-    try:
-        tree = sqlglot.parse_one(sql_text, read="postgres")
-    except (sqlglot.errors.SqlglotError, RecursionError):
-        return sql_text, []
-    if tree is None:
-        return sql_text, []
+    return on_text(sql_text, lambda tree: keep_ties_in(tree, schema, nulls_written=written_nulls(sql_text)))
+
+
+def written_nulls(sql_text: str) -> bool:
+    """The SQL as the model wrote it names a NULLS order (the parsed tree cannot tell a written one from the default)."""
+    return "nulls" in sql_text.lower()
+
+
+def keep_ties_in(tree: exp.Expression, schema: Schema, *, nulls_written: bool) -> list[str]:
+    """``keep_ties`` on a parsed statement, edited in place; ``nulls_written``: leave NULLS orders alone."""
     fixes: list[str] = []
-    explicit_nulls = "nulls" in sql_text.lower()
     with_ties = _major_version(schema.server_version) >= 13
     for select in tree.find_all(exp.Select):
         order, limit = select.args.get("order"), select.args.get("limit")
         if order is None or limit is None:
             continue
-        if not explicit_nulls:
+        if not nulls_written:
             for key in order.expressions:
                 if key.args.get("desc") and key.args.get("nulls_first"):
                     key.set("nulls_first", False)
@@ -79,7 +81,7 @@ def keep_ties(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
         if tie_safe and with_ties and _is_one(limit) and select.args.get("offset") is None:
             select.set("limit", exp.Fetch(direction="FIRST", count=exp.Literal.number(1), limit_options=exp.LimitOptions(rows=True, with_ties=True)))
             fixes.append("LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)")
-    return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+    return fixes
 
 
 def _is_one(limit: exp.Expression) -> bool:

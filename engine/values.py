@@ -32,7 +32,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlglot
 from psycopg2 import sql as pgsql
 from sqlglot import exp
 
@@ -42,6 +41,7 @@ from engine.name_fixes import ident
 from engine.render import clean_text
 from engine.schema import Column, Schema, Table
 from engine.settings import Settings
+from engine.sql_tree import on_text, parse
 
 SCAN_ROWS = 20_000  # rows read per column when sampling (a bounded scan, not the whole table)
 VALUES_PER_COLUMN = 2_000
@@ -138,13 +138,12 @@ class ValueIndex:
         id, or the wrong text column) when the index knows where it is stored.
         Told to a repair, not to the first plan (hints there were copied, not weighed).
         """
-        try:
-            tree = sqlglot.parse_one(sql_text, read="postgres")
-        except (sqlglot.errors.SqlglotError, RecursionError):
+        tree = parse(sql_text)
+        if tree is None:
             return []
-        aliases = tables_by_alias(tree, schema) if tree is not None else {}
+        aliases = tables_by_alias(tree, schema)
         notes: list[str] = []
-        for column_node, literal in _compared_literals(tree) if tree is not None else []:
+        for column_node, literal in _compared_literals(tree):
             homes = self._entries.get(normalize(literal.this), [])
             resolved = resolve_column(column_node, aliases)
             here = (resolved[0].display_name, resolved[1].name) if resolved else None
@@ -161,12 +160,10 @@ class ValueIndex:
         find nothing. Another table's column is not taken (that changes the
         joins): a repair is told where the literal is (``misplaced_literals``).
         """
-        try:
-            tree = sqlglot.parse_one(sql_text, read="postgres")
-        except (sqlglot.errors.SqlglotError, RecursionError):
-            return sql_text, []
-        if tree is None:
-            return sql_text, []
+        return on_text(sql_text, lambda tree: self.move_literals_in(tree, schema, occurs))
+
+    def move_literals_in(self, tree: exp.Expression, schema: Schema, occurs: Occurs) -> list[str]:
+        """``move_literals`` on a parsed statement, edited in place."""
         aliases = tables_by_alias(tree, schema)
         fixes: list[str] = []
         for column_node, literal in _compared_literals(tree):
@@ -181,7 +178,7 @@ class ValueIndex:
             column_node.set("this", ident(home))
             literal.set("this", stored)
             fixes.append(f"{before} -> {column_node.sql(dialect='postgres')} = '{stored}' ('{stored}' is stored in {table.display_name}.{home})")
-        return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+        return fixes
 
     def matches(self, question: str, *, limit: int = MAX_HINTS) -> list[ValueMatch]:
         """Values named by the question, longest word runs first; a word is used by one run at most."""
@@ -236,12 +233,11 @@ def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str,
     None to keep the literal. SQL that does not parse is returned unchanged
     (the validator will say why).
     """
-    try:
-        tree = sqlglot.parse_one(sql_text, read="postgres")
-    except (sqlglot.errors.SqlglotError, RecursionError):  # ParseError, and TokenError for an unterminated string
-        return sql_text, []
-    if tree is None:
-        return sql_text, []
+    return on_text(sql_text, lambda tree: ground_literals_in(tree, schema, lookup))
+
+
+def ground_literals_in(tree: exp.Expression, schema: Schema, lookup: Lookup) -> list[LiteralFix]:
+    """``ground_literals`` on a parsed statement, edited in place."""
     aliases = tables_by_alias(tree, schema)
     fixes: list[LiteralFix] = []
     for column_node, literal in _compared_literals(tree):
@@ -256,7 +252,7 @@ def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str,
         if after is not None and after != before:
             literal.set("this", after)
             fixes.append(LiteralFix(table=table.display_name, column=column.name, before=before, after=after))
-    return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+    return fixes
 
 
 def literals_from_question(sql_text: str, schema: Schema, question: str, named: list[ValueMatch]) -> tuple[str, list[LiteralFix]]:
@@ -267,12 +263,11 @@ def literals_from_question(sql_text: str, schema: Schema, question: str, named: 
     the question. Applies when the question names exactly one value of the
     column (``named``: the value index's matches) and the query does not use it.
     """
-    try:
-        tree = sqlglot.parse_one(sql_text, read="postgres")
-    except (sqlglot.errors.SqlglotError, RecursionError):
-        return sql_text, []
-    if tree is None:
-        return sql_text, []
+    return on_text(sql_text, lambda tree: literals_from_question_in(tree, schema, question, named))
+
+
+def literals_from_question_in(tree: exp.Expression, schema: Schema, question: str, named: list[ValueMatch]) -> list[LiteralFix]:
+    """``literals_from_question`` on a parsed statement, edited in place."""
     asked = f" {normalize(question)} "
     aliases = tables_by_alias(tree, schema)
     pairs = _compared_literals(tree)
@@ -288,7 +283,7 @@ def literals_from_question(sql_text: str, schema: Schema, question: str, named: 
             fixes.append(LiteralFix(table=table.display_name, column=column.name, before=literal.this, after=value))
             literal.set("this", value)
             used.add(normalize(value))
-    return (tree.sql(dialect="postgres") if fixes else sql_text), fixes
+    return fixes
 
 
 def tables_by_alias(tree: exp.Expression, schema: Schema) -> dict[str, Table]:

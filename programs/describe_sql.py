@@ -6,14 +6,14 @@ rather than generated: it costs no tokens and cannot contradict the query.
 
 from __future__ import annotations
 
-import sqlglot
 from sqlglot import exp
+
+from engine.sql_tree import parse
 
 
 def describe_sql(sql: str) -> str:
-    try:
-        tree = sqlglot.parse_one(sql, read="postgres")
-    except (sqlglot.errors.SqlglotError, RecursionError):  # ParseError, and TokenError for an unterminated string
+    tree = parse(sql)
+    if tree is None:
         return "Runs the generated query."
     select = tree if isinstance(tree, exp.Select) else tree.find(exp.Select)
     if select is None:

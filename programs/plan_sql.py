@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import guidance
-import sqlglot
 from sqlglot import exp
 
 from engine.schema import Schema, Table
+from engine.sql_tree import parse
 from programs._run import captured_json, run_decision
 from programs.context import QuestionContext
 from programs.describe_sql import describe_sql
@@ -99,10 +99,8 @@ def _repair_tables(ctx: QuestionContext, selection: TableSelection, failed_sql: 
     """
     allowed = _allowed(ctx, selection)
     aliases = table_aliases(allowed)
-    try:
-        used = {t.name.lower() for t in sqlglot.parse_one(failed_sql, read="postgres").find_all(exp.Table)}
-    except (sqlglot.errors.SqlglotError, RecursionError):
-        used = set()
+    tree = parse(failed_sql)
+    used = {t.name.lower() for t in tree.find_all(exp.Table)} if tree is not None else set()
     wanted = used | {n.split(".")[-1].lower() for n in selection.added}
     return ", ".join(f"{t.display_name} {aliases[t.display_name]}" for t in allowed if t.name.lower() in wanted)
 

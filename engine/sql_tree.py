@@ -1,0 +1,39 @@
+"""One parse per planned query, shared by every rewrite step.
+
+``engine/rewrites.py`` parses the SQL once and each step edits that tree in
+place. Each step also has a text form (SQL in; SQL and what changed out), via
+``on_text``, for callers and tests that hold a single query. SQL that sqlglot
+cannot parse, or that nests too deep for it, is left as it is: the validator
+refuses it and says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import sqlglot
+from sqlglot import exp
+
+Fix = TypeVar("Fix")
+
+
+def parse(sql_text: str) -> exp.Expression | None:
+    """The statement's tree (PostgreSQL dialect), or None when it does not parse."""
+    try:
+        return sqlglot.parse_one(sql_text, read="postgres")
+    except (sqlglot.errors.SqlglotError, RecursionError):  # ParseError, TokenError (an unterminated string), too deep
+        return None
+
+
+def render(tree: exp.Expression) -> str:
+    return tree.sql(dialect="postgres")
+
+
+def on_text(sql_text: str, step: Callable[[exp.Expression], list[Fix]]) -> tuple[str, list[Fix]]:
+    """Run a tree step on SQL text: the rewritten SQL (the original text when nothing changed) and the fixes."""
+    tree = parse(sql_text)
+    if tree is None:
+        return sql_text, []
+    fixes = step(tree)
+    return (render(tree) if fixes else sql_text), fixes
