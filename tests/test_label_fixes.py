@@ -6,9 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.connection import connect
 from engine.executor import Executor
-from engine.introspect import introspect
 from engine.label_fixes import show_labels
 from engine.settings import Settings
 from engine.validator import validate
@@ -30,11 +28,8 @@ INSERT INTO hero VALUES (1, 'Ann', 2, 1, 2, 'XM', 1), (2, 'Bob', 1, 2, 2, 'AV', 
 
 
 @pytest.fixture(scope="module")
-def db(make_db) -> Iterator[tuple[object, Executor]]:
-    url = make_db(SETUP)
-    conn = connect(url)
-    schema = introspect(conn)
-    conn.close()
+def db(make_schema_db) -> Iterator[tuple[object, Executor]]:
+    url, schema = make_schema_db(SETUP)
     with Executor(url, Settings()) as executor:
         yield schema, executor
 

@@ -7,8 +7,6 @@ from collections.abc import Iterator
 import pytest
 
 from engine.executor import Executor
-from engine.introspect import introspect
-from engine.connection import connect
 from engine.settings import Settings
 from engine.values import (
     MAX_HINT_COLUMNS,
@@ -32,11 +30,8 @@ INSERT INTO stream VALUES ('silver', 'north dale', 5), ('silver creek falls', 's
 
 
 @pytest.fixture(scope="module")
-def db(make_db) -> Iterator[tuple[object, Executor]]:
-    url = make_db(SETUP)
-    conn = connect(url)
-    schema = introspect(conn)
-    conn.close()
+def db(make_schema_db) -> Iterator[tuple[object, Executor]]:
+    url, schema = make_schema_db(SETUP)
     with probe_executor(url, Settings()) as probe:
         yield schema, probe
 
