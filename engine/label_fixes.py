@@ -20,9 +20,9 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import build_scope
 
-from engine.name_fixes import ident, pin_bare_columns, real_sources, resolve
+from engine.name_fixes import pin_bare_columns, real_sources, resolve
 from engine.schema import ForeignKey, Schema, Table
-from engine.sql_tree import on_text
+from engine.sql_tree import ident, on_text
 
 ASKS_FOR_IDS = re.compile(r"\b(ids?|identifiers?|keys?|codes?)\b", re.I)
 

@@ -27,9 +27,8 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
-from engine.render import quote_ident
 from engine.schema import ForeignKey, Schema, Table
-from engine.sql_tree import on_text
+from engine.sql_tree import ident, on_text
 
 
 def fix_names(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
@@ -216,8 +215,3 @@ def _condition(fk: ForeignKey, source: Source, joined: exp.Identifier) -> exp.Ex
     mine, theirs = (fk.from_columns, fk.to_columns) if outgoing else (fk.to_columns, fk.from_columns)
     pairs = [exp.EQ(this=exp.Column(this=ident(a), table=source.ref()), expression=exp.Column(this=ident(b), table=joined.copy())) for a, b in zip(mine, theirs)]
     return exp.and_(*pairs) if len(pairs) > 1 else pairs[0]
-
-
-def ident(name: str) -> exp.Identifier:
-    """A schema name as an identifier, quoted when PostgreSQL would otherwise fold or misread it (``"EventId"``, ``"order"``)."""
-    return exp.Identifier(this=name, quoted=quote_ident(name) != name)

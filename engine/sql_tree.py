@@ -1,4 +1,4 @@
-"""One parse per planned query, shared by every rewrite step.
+"""One parse per planned query, shared by every rewrite step (and how the steps write names).
 
 ``engine/rewrites.py`` parses the SQL once and each step edits that tree in
 place. Each step also has a text form (SQL in; SQL and what changed out), via
@@ -15,6 +15,8 @@ from typing import TypeVar
 import sqlglot
 from sqlglot import exp
 
+from engine.render import quote_ident
+
 Fix = TypeVar("Fix")
 
 
@@ -24,6 +26,11 @@ def parse(sql_text: str) -> exp.Expression | None:
         return sqlglot.parse_one(sql_text, read="postgres")
     except (sqlglot.errors.SqlglotError, RecursionError):  # ParseError, TokenError (an unterminated string), too deep
         return None
+
+
+def ident(name: str) -> exp.Identifier:
+    """A schema name as an identifier, quoted when PostgreSQL would otherwise fold or misread it (``"EventId"``, ``"order"``)."""
+    return exp.Identifier(this=name, quoted=quote_ident(name) != name)
 
 
 def render(tree: exp.Expression) -> str:

@@ -37,11 +37,10 @@ from sqlglot import exp
 
 from engine.errors import DatabaseError
 from engine.executor import Executor
-from engine.name_fixes import ident
 from engine.render import clean_text
 from engine.schema import Column, Schema, Table
 from engine.settings import Settings
-from engine.sql_tree import on_text, parse
+from engine.sql_tree import ident, on_text, parse
 
 SCAN_ROWS = 20_000  # rows read per column when sampling (a bounded scan, not the whole table)
 VALUES_PER_COLUMN = 2_000
