@@ -11,7 +11,11 @@ query itself shows how to fix, so no model call is spent on a repair:
 - a join on keys of different tables: ``JOIN customers c ON o.order_id =
   c.customer_id`` when exactly one foreign key links customers to a table
   joined before it: the condition becomes that key's (``o.customer_id =
-  c.customer_id``).
+  c.customer_id``);
+- a column a subquery does not output: ``SELECT top_city FROM (SELECT
+  city, COUNT(*) ...) s`` means the one output sharing a word with it
+  (``city``); ``SELECT total FROM (SELECT COUNT(*) ...) s`` means the one
+  unnamed output, which gets that name.
 
 Each fix applies only when exactly one reading exists (of two keys between
 the same tables, the one whose columns share a name); anything else is left
@@ -21,6 +25,7 @@ in ``Answer.sql_fixes``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -45,7 +50,7 @@ def fix_names_in(tree: exp.Expression, schema: Schema) -> list[str]:
     fixes: list[str] = []
     for scope in scopes:
         if isinstance(scope.expression, exp.Select):
-            fixes += _fix_scope(scope, schema)
+            fixes += _fix_derived_columns(scope) + _fix_scope(scope, schema)
     return fixes
 
 
@@ -77,6 +82,46 @@ def _fix_scope(scope: Scope, schema: Schema) -> list[str]:
         elif not qualifier and name not in outputs and not any(s.table.column(name) for s in sources.values()) and not _outer_has(scope, name, schema):
             fixes += _join_for(column, scope, sources, schema, None)
     return fixes
+
+
+def _fix_derived_columns(scope: Scope) -> list[str]:
+    """Point a column a subquery or CTE does not output at the one output it must mean."""
+    derived = {name: src for name, src in scope.sources.items() if isinstance(src, Scope)}
+    if not derived:
+        return []
+    fixes: list[str] = []
+    aliases = {e.alias.lower() for e in scope.expression.expressions if e.alias}
+    for column in own_columns(scope):
+        name = column.name.lower()
+        if column.table:
+            source = derived.get(column.table)
+        else:  # a bare name: only when the one source is this subquery
+            source = next(iter(derived.values())) if len(scope.sources) == 1 and name not in aliases else None
+        if source is None or not isinstance(source.expression, exp.Select) or source.expression.is_star:
+            continue
+        outputs = source.expression.expressions
+        if name in {e.output_name.lower() for e in outputs}:
+            continue
+        if (meant := _meant_output(name, outputs)) is None:
+            continue
+        where = f"subquery {column.table or next(iter(derived))}"
+        if meant.output_name:
+            fixes.append(f"{column.name} is not an output of {where}; used {meant.output_name}")
+            column.set("this", ident(meant.output_name))
+        else:
+            fixes.append(f"the unnamed output {meant.sql(dialect='postgres')} of {where} is named {column.name}")
+            meant.replace(exp.alias_(meant.copy(), column.this.copy()))
+    return fixes
+
+
+def _meant_output(name: str, outputs: list[exp.Expression]) -> exp.Expression | None:
+    """The one named output sharing a word with ``name``, else the one unnamed output, else None."""
+    words = set(re.split(r"[^a-z0-9]+", name)) - {""}
+    sharing = [e for e in outputs if e.output_name and words & set(re.split(r"[^a-z0-9]+", e.output_name.lower()))]
+    if sharing:
+        return sharing[0] if len(sharing) == 1 else None
+    unnamed = [e for e in outputs if not e.output_name]
+    return unnamed[0] if len(unnamed) == 1 else None
 
 
 def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schema) -> list[str]:

@@ -50,8 +50,9 @@ def keep_ties(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
 
     ``ORDER BY x LIMIT 1`` returns one arbitrary row of several that share the
     top value; ``FETCH FIRST 1 ROWS WITH TIES`` returns all of them. Only the
-    outermost query and ``IN (subquery)`` change: a scalar subquery must stay
-    one row. ``ORDER BY x DESC`` under a LIMIT puts NULLs first in PostgreSQL,
+    outermost query, ``IN (subquery)`` and a subquery in FROM that the outer
+    query only projects (no aggregate) change: a scalar subquery must stay one
+    row. ``ORDER BY x DESC`` under a LIMIT puts NULLs first in PostgreSQL,
     so "the highest" would be an unknown value; ``NULLS LAST`` skips them
     (unless the SQL spells out a NULLS order itself). ``WITH TIES`` needs
     PostgreSQL 13 or later; older servers keep ``LIMIT 1``.
@@ -77,11 +78,25 @@ def keep_ties_in(tree: exp.Expression, schema: Schema, *, nulls_written: bool) -
                 if key.args.get("desc") and key.args.get("nulls_first"):
                     key.set("nulls_first", False)
                     fixes.append(f"ORDER BY {key.this.sql(dialect='postgres')} DESC puts NULLs last")
-        tie_safe = select is tree or isinstance(select.parent, exp.Subquery) and isinstance(select.parent.parent, exp.In)
+        tie_safe = select is tree or _ties_pass_through(select)
         if tie_safe and with_ties and _is_one(limit) and select.args.get("offset") is None:
             select.set("limit", exp.Fetch(direction="FIRST", count=exp.Literal.number(1), limit_options=exp.LimitOptions(rows=True, with_ties=True)))
             fixes.append("LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)")
     return fixes
+
+
+def _ties_pass_through(select: exp.Select) -> bool:
+    """Extra tied rows of this subquery reach the answer as rows: ``IN (subquery)``, or a derived table the outer query only projects."""
+    subquery = select.parent
+    if not isinstance(subquery, exp.Subquery):
+        return False
+    if isinstance(subquery.parent, exp.In):
+        return True
+    outer = subquery.find_ancestor(exp.Select)
+    in_from = isinstance(subquery.parent, (exp.From, exp.Join))
+    if not in_from or outer is None or outer.args.get("group"):
+        return False
+    return not any(agg.find_ancestor(exp.Select) is outer for agg in outer.find_all(exp.AggFunc))
 
 
 def _is_one(limit: exp.Expression) -> bool:

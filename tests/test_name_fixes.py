@@ -47,6 +47,21 @@ SCHEMA = retail_schema()
             "SELECT c.email FROM order_items AS oi JOIN orders AS o ON oi.order_id = o.order_id JOIN customers AS c ON o.customer_id = c.customer_id",
             ["JOIN customers ON o.order_id = c.customer_id -> ON o.customer_id = c.customer_id (its foreign key)"],
         ),
+        (  # a column the subquery does not output: the one output sharing a word with it
+            "SELECT top_customer FROM (SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id) s",
+            "SELECT customer_id FROM (SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id) AS s",
+            ["top_customer is not an output of subquery s; used customer_id"],
+        ),
+        (  # ... or else the one unnamed output, which gets the name the outer query uses
+            "SELECT s.total FROM (SELECT COUNT(*) FROM orders) s",
+            "SELECT s.total FROM (SELECT COUNT(*) AS total FROM orders) AS s",
+            ["the unnamed output COUNT(*) of subquery s is named total"],
+        ),
+        (  # the same for a CTE step
+            "WITH step1 AS (SELECT status, SUM(total_amount) FROM orders GROUP BY status) SELECT status, revenue FROM step1",
+            "WITH step1 AS (SELECT status, SUM(total_amount) AS revenue FROM orders GROUP BY status) SELECT status, revenue FROM step1",
+            ["the unnamed output SUM(total_amount) of subquery step1 is named revenue"],
+        ),
     ],
 )
 def test_a_misplaced_name_is_fixed_and_the_fix_validates(sql: str, expected: str, fixes: list[str]) -> None:
@@ -71,6 +86,10 @@ def test_a_misplaced_name_is_fixed_and_the_fix_validates(sql: str, expected: str
         # a bare name of the enclosing query's table is a correlated reference, not a missing join
         "SELECT o.order_id FROM orders o JOIN order_items oi ON oi.order_id = o.order_id WHERE oi.product_id = (SELECT product_id FROM products WHERE quantity > 1 LIMIT 1)",
         "SELECT 1 FROM order_items oi JOIN customers c ON oi.order_id = c.customer_id",  # no key links them: join_mismatch says how
+        "SELECT s.buyer_id FROM (SELECT customer_id, order_id FROM orders) s",  # shares a word (id) with two outputs
+        "SELECT s.email FROM (SELECT customer_id, status FROM orders) s",  # shares a word with no output, and none is unnamed
+        "SELECT s.email FROM (SELECT * FROM orders) s",  # outputs unknown here: the validator says
+        "SELECT email FROM (SELECT customer_id FROM orders) s JOIN customers c ON c.customer_id = s.customer_id",  # bare: c has it
         "SELECT 1 FROM",  # does not parse: the validator says why
         "SELECT " + "(" * 60 + "1" + ")" * 60,  # too deep to parse: the validator refuses it
     ],

@@ -52,6 +52,21 @@ TIES = "LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)"
             "SELECT 1 FROM orders WHERE customer_id IN (SELECT customer_id FROM orders ORDER BY total_amount FETCH FIRST 1 ROWS WITH TIES)",
             [TIES],
         ),
+        (  # a subquery in FROM that the outer query only projects: its ties are rows of the answer
+            "SELECT s.name FROM (SELECT name, unit_price FROM products ORDER BY unit_price LIMIT 1) AS s",
+            "SELECT s.name FROM (SELECT name, unit_price FROM products ORDER BY unit_price FETCH FIRST 1 ROWS WITH TIES) AS s",
+            [TIES],
+        ),
+        (  # ... also when the subquery aggregates for its ranking
+            "SELECT s.customer_id FROM (SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id ORDER BY n LIMIT 1) AS s",
+            "SELECT s.customer_id FROM (SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id ORDER BY n FETCH FIRST 1 ROWS WITH TIES) AS s",
+            [TIES],
+        ),
+        (  # but an outer aggregate would count the ties
+            "SELECT COUNT(*) FROM (SELECT name FROM products ORDER BY unit_price LIMIT 1) AS s",
+            "SELECT COUNT(*) FROM (SELECT name FROM products ORDER BY unit_price LIMIT 1) AS s",
+            [],
+        ),
         ("SELECT name FROM products ORDER BY unit_price LIMIT 3", "SELECT name FROM products ORDER BY unit_price LIMIT 3", []),  # asked for three
         ("SELECT name FROM products ORDER BY unit_price LIMIT 1 OFFSET 1", "SELECT name FROM products ORDER BY unit_price LIMIT 1 OFFSET 1", []),
         ("SELECT name FROM products LIMIT 1", "SELECT name FROM products LIMIT 1", []),  # no order: nothing to tie on
