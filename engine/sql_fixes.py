@@ -86,17 +86,18 @@ def keep_ties_in(tree: exp.Expression, schema: Schema, *, nulls_written: bool) -
 
 
 def _ties_pass_through(select: exp.Select) -> bool:
-    """Extra tied rows of this subquery reach the answer as rows: ``IN (subquery)``, or a derived table the outer query only projects."""
+    """Extra tied rows of this subquery reach the answer as rows: ``IN (subquery)``, or a derived table of a query that only projects it and returns rows itself."""
     subquery = select.parent
     if not isinstance(subquery, exp.Subquery):
         return False
     if isinstance(subquery.parent, exp.In):
         return True
     outer = subquery.find_ancestor(exp.Select)
-    in_from = isinstance(subquery.parent, (exp.From, exp.Join))
-    if not in_from or outer is None or outer.args.get("group"):
+    if not isinstance(subquery.parent, (exp.From, exp.Join)) or outer is None or outer.args.get("group"):
         return False
-    return not any(agg.find_ancestor(exp.Select) is outer for agg in outer.find_all(exp.AggFunc))
+    if any(agg.find_ancestor(exp.Select) is outer for agg in outer.find_all(exp.AggFunc)):
+        return False
+    return outer.parent is None or _ties_pass_through(outer)  # not in a scalar subquery, which must stay one row
 
 
 def _is_one(limit: exp.Expression) -> bool:

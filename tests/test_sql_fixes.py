@@ -62,7 +62,12 @@ TIES = "LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)"
             "SELECT s.customer_id FROM (SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id ORDER BY n FETCH FIRST 1 ROWS WITH TIES) AS s",
             [TIES],
         ),
-        (  # but an outer aggregate would count the ties
+        (  # but not inside a scalar subquery, which must stay one row
+            "SELECT 1 FROM orders WHERE customer_id = (SELECT s.customer_id FROM (SELECT customer_id FROM orders ORDER BY total_amount LIMIT 1) AS s)",
+            "SELECT 1 FROM orders WHERE customer_id = (SELECT s.customer_id FROM (SELECT customer_id FROM orders ORDER BY total_amount LIMIT 1) AS s)",
+            [],
+        ),
+        (  # and an outer aggregate would count the ties
             "SELECT COUNT(*) FROM (SELECT name FROM products ORDER BY unit_price LIMIT 1) AS s",
             "SELECT COUNT(*) FROM (SELECT name FROM products ORDER BY unit_price LIMIT 1) AS s",
             [],
