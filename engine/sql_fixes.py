@@ -69,7 +69,7 @@ def keep_ties_in(tree: exp.Expression, schema: Schema, *, nulls_written: bool) -
     """``keep_ties`` on a parsed statement, edited in place; ``nulls_written``: leave NULLS orders alone."""
     fixes: list[str] = []
     with_ties = _major_version(schema.server_version) >= 13
-    for select in tree.find_all(exp.Select):
+    for select in list(tree.find_all(exp.Select)):  # a list: _once_each nests a copy of the query
         order, limit = select.args.get("order"), select.args.get("limit")
         if order is None or limit is None:
             continue
@@ -82,7 +82,30 @@ def keep_ties_in(tree: exp.Expression, schema: Schema, *, nulls_written: bool) -
         if tie_safe and with_ties and _is_one(limit) and select.args.get("offset") is None:
             select.set("limit", exp.Fetch(direction="FIRST", count=exp.Literal.number(1), limit_options=exp.LimitOptions(rows=True, with_ties=True)))
             fixes.append("LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)")
+            if select.args.get("joins") and not select.args.get("distinct") and not select.args.get("group") and not _aggregates(select):
+                fixes.append(_once_each(select))
     return fixes
+
+
+def _once_each(select: exp.Select) -> str:
+    """A join repeats a tied answer once per joined row; list each once (DISTINCT, around the query if it orders by unselected values)."""
+    shown = {e.unalias().sql(dialect="postgres") for e in select.expressions} | {e.alias for e in select.expressions if e.alias}
+    if all(key.this.sql(dialect="postgres") in shown for key in select.args["order"].expressions):
+        select.set("distinct", exp.Distinct())
+        return "tied rows repeated by the join listed once (DISTINCT)"
+    ranked = select.copy()
+    ranked.set("with_", None)
+    for arg in [a for a in select.args if a != "with_"]:
+        select.set(arg, None)
+    select.set("expressions", [exp.Star()])
+    select.set("distinct", exp.Distinct())
+    select.set("from_", exp.From(this=exp.Subquery(this=ranked, alias=exp.TableAlias(this=exp.to_identifier("ranked")))))
+    return "tied rows repeated by the join listed once (SELECT DISTINCT * FROM (...) AS ranked)"
+
+
+def _aggregates(select: exp.Select) -> bool:
+    """The query itself (not a subquery of it) computes an aggregate."""
+    return any(agg.find_ancestor(exp.Select) is select for agg in select.find_all(exp.AggFunc))
 
 
 def _ties_pass_through(select: exp.Select) -> bool:
@@ -95,7 +118,7 @@ def _ties_pass_through(select: exp.Select) -> bool:
     outer = subquery.find_ancestor(exp.Select)
     if not isinstance(subquery.parent, (exp.From, exp.Join)) or outer is None or outer.args.get("group"):
         return False
-    if any(agg.find_ancestor(exp.Select) is outer for agg in outer.find_all(exp.AggFunc)):
+    if _aggregates(outer):
         return False
     return outer.parent is None or _ties_pass_through(outer)  # not in a scalar subquery, which must stay one row
 

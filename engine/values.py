@@ -156,7 +156,10 @@ class ValueIndex:
         """``channel = 'cancelled'`` -> ``status = 'cancelled'`` when the literal is not in its column but in one other column of that table.
 
         The model picked the wrong column of the right table; the query would
-        find nothing. Another table's column is not taken (that changes the
+        find nothing. The same holds when the column does hold the literal but
+        is all the query selects (``SELECT state FROM rivers WHERE state =
+        'ohio'`` can only answer 'ohio'): the literal names a row through the
+        other column. Another table's column is not taken (that changes the
         joins): a repair is told where the literal is (``misplaced_literals``).
         """
         return on_text(sql_text, lambda tree: self.move_literals_in(tree, schema, occurs))
@@ -171,12 +174,16 @@ class ValueIndex:
                 continue
             table, column = resolved
             homes = {(c, v) for t, c, v in self._entries.get(normalize(literal.this), []) if t == table.display_name and c != column.name}
-            if len({c for c, _ in homes}) != 1 or len(homes) != 1 or occurs(table, column, literal.this):
+            if len({c for c, _ in homes}) != 1 or len(homes) != 1:
+                continue
+            held = occurs(table, column, literal.this)
+            if held and not _answers_itself(column_node, resolved, aliases):
                 continue
             (home, stored), before = homes.pop(), f"{column_node.sql(dialect='postgres')} = '{literal.this}'"
+            why = f"selecting {column.name} where it is '{literal.this}' answers only '{literal.this}'" if held else f"'{stored}' is stored in {table.display_name}.{home}"
             column_node.set("this", ident(home))
             literal.set("this", stored)
-            fixes.append(f"{before} -> {column_node.sql(dialect='postgres')} = '{stored}' ('{stored}' is stored in {table.display_name}.{home})")
+            fixes.append(f"{before} -> {column_node.sql(dialect='postgres')} = '{stored}' ({why})")
         return fixes
 
     def matches(self, question: str, *, limit: int = MAX_HINTS) -> list[ValueMatch]:
@@ -197,6 +204,15 @@ class ValueIndex:
                 taken[i : i + n] = [True] * n
                 found += [ValueMatch(text=text, value=clean_text(v, MAX_VALUE_CHARS) or "", table=t, column=c) for t, c, v in hits]
         return found[:limit]
+
+
+def _answers_itself(column_node: exp.Column, resolved: tuple[Table, Column], aliases: dict[str, Table]) -> bool:
+    """The query selects nothing but the column it compares with a literal: its answer is that literal."""
+    select = column_node.find_ancestor(exp.Select)
+    if select is None or not select.expressions:
+        return False
+    outputs = [e.unalias() for e in select.expressions]
+    return all(isinstance(e, exp.Column) and resolve_column(e, aliases) == resolved for e in outputs)
 
 
 def _sample(executor: Executor, table: Table, column: Column) -> list[str]:

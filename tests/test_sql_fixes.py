@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.sql_fixes import cast_dates_for_like, keep_ties
+from engine.validator import validate
 from tests.validator_corpus import retail_schema
 
 SCHEMA = retail_schema()
@@ -30,17 +31,19 @@ def test_a_date_compared_with_like_is_compared_as_text(sql: str, expected: str, 
 
 
 TIES = "LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)"
+ONCE = "tied rows repeated by the join listed once (DISTINCT)"
+ONCE_AROUND = "tied rows repeated by the join listed once (SELECT DISTINCT * FROM (...) AS ranked)"
 
 
 @pytest.mark.parametrize(
     ("sql", "expected", "fixed"),
     [
         (
-            "SELECT name FROM products ORDER BY unit_price DESC LIMIT 1",
-            "SELECT name FROM products ORDER BY unit_price DESC NULLS LAST FETCH FIRST 1 ROWS WITH TIES",
-            ["ORDER BY unit_price DESC puts NULLs last", TIES],
+            "SELECT name FROM products ORDER BY price DESC LIMIT 1",
+            "SELECT name FROM products ORDER BY price DESC NULLS LAST FETCH FIRST 1 ROWS WITH TIES",
+            ["ORDER BY price DESC puts NULLs last", TIES],
         ),
-        ("SELECT name FROM products ORDER BY unit_price LIMIT 1", "SELECT name FROM products ORDER BY unit_price FETCH FIRST 1 ROWS WITH TIES", [TIES]),
+        ("SELECT name FROM products ORDER BY price LIMIT 1", "SELECT name FROM products ORDER BY price FETCH FIRST 1 ROWS WITH TIES", [TIES]),
         # a scalar subquery must stay one row; its NULLs still go last
         (
             "SELECT 1 FROM orders WHERE customer_id = (SELECT customer_id FROM orders ORDER BY total_amount DESC LIMIT 1)",
@@ -53,8 +56,8 @@ TIES = "LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)"
             [TIES],
         ),
         (  # a subquery in FROM that the outer query only projects: its ties are rows of the answer
-            "SELECT s.name FROM (SELECT name, unit_price FROM products ORDER BY unit_price LIMIT 1) AS s",
-            "SELECT s.name FROM (SELECT name, unit_price FROM products ORDER BY unit_price FETCH FIRST 1 ROWS WITH TIES) AS s",
+            "SELECT s.name FROM (SELECT name, price FROM products ORDER BY price LIMIT 1) AS s",
+            "SELECT s.name FROM (SELECT name, price FROM products ORDER BY price FETCH FIRST 1 ROWS WITH TIES) AS s",
             [TIES],
         ),
         (  # ... also when the subquery aggregates for its ranking
@@ -68,23 +71,40 @@ TIES = "LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)"
             [],
         ),
         (  # and an outer aggregate would count the ties
-            "SELECT COUNT(*) FROM (SELECT name FROM products ORDER BY unit_price LIMIT 1) AS s",
-            "SELECT COUNT(*) FROM (SELECT name FROM products ORDER BY unit_price LIMIT 1) AS s",
+            "SELECT COUNT(*) FROM (SELECT name FROM products ORDER BY price LIMIT 1) AS s",
+            "SELECT COUNT(*) FROM (SELECT name FROM products ORDER BY price LIMIT 1) AS s",
             [],
         ),
-        ("SELECT name FROM products ORDER BY unit_price LIMIT 3", "SELECT name FROM products ORDER BY unit_price LIMIT 3", []),  # asked for three
-        ("SELECT name FROM products ORDER BY unit_price LIMIT 1 OFFSET 1", "SELECT name FROM products ORDER BY unit_price LIMIT 1 OFFSET 1", []),
+        (  # a join repeats a tied answer once per joined row: each is listed once
+            "SELECT c.email, c.created_at FROM customers c JOIN orders o ON o.customer_id = c.customer_id ORDER BY c.created_at LIMIT 1",
+            "SELECT DISTINCT c.email, c.created_at FROM customers AS c JOIN orders AS o ON o.customer_id = c.customer_id ORDER BY c.created_at FETCH FIRST 1 ROWS WITH TIES",
+            [TIES, ONCE],
+        ),
+        (  # ... around the query when it orders by a value it does not select (DISTINCT could not)
+            "SELECT c.email FROM customers c JOIN orders o ON o.customer_id = c.customer_id ORDER BY o.total_amount LIMIT 1",
+            "SELECT DISTINCT * FROM (SELECT c.email FROM customers AS c JOIN orders AS o ON o.customer_id = c.customer_id ORDER BY o.total_amount FETCH FIRST 1 ROWS WITH TIES) AS ranked",
+            [TIES, ONCE_AROUND],
+        ),
+        (  # counted per group: the rows are already one per answer
+            "SELECT c.email, COUNT(*) AS n FROM customers c JOIN orders o ON o.customer_id = c.customer_id GROUP BY c.email ORDER BY n LIMIT 1",
+            "SELECT c.email, COUNT(*) AS n FROM customers AS c JOIN orders AS o ON o.customer_id = c.customer_id GROUP BY c.email ORDER BY n FETCH FIRST 1 ROWS WITH TIES",
+            [TIES],
+        ),
+        ("SELECT name FROM products ORDER BY price LIMIT 3", "SELECT name FROM products ORDER BY price LIMIT 3", []),  # asked for three
+        ("SELECT name FROM products ORDER BY price LIMIT 1 OFFSET 1", "SELECT name FROM products ORDER BY price LIMIT 1 OFFSET 1", []),
         ("SELECT name FROM products LIMIT 1", "SELECT name FROM products LIMIT 1", []),  # no order: nothing to tie on
-        ("SELECT name FROM products ORDER BY unit_price DESC", "SELECT name FROM products ORDER BY unit_price DESC", []),  # no limit: NULLs are shown anyway
+        ("SELECT name FROM products ORDER BY price DESC", "SELECT name FROM products ORDER BY price DESC", []),  # no limit: NULLs are shown anyway
         # the SQL chose its NULLs order itself
-        ("SELECT name FROM products ORDER BY unit_price DESC NULLS FIRST LIMIT 1", "SELECT name FROM products ORDER BY unit_price DESC FETCH FIRST 1 ROWS WITH TIES", [TIES]),
+        ("SELECT name FROM products ORDER BY price DESC NULLS FIRST LIMIT 1", "SELECT name FROM products ORDER BY price DESC FETCH FIRST 1 ROWS WITH TIES", [TIES]),
         ("SELECT name FROM products ORDER BY", "SELECT name FROM products ORDER BY", []),  # does not parse: the validator says why
     ],
 )
 def test_a_superlative_keeps_its_ties_and_skips_nulls(sql: str, expected: str, fixed: list[str]) -> None:
     assert keep_ties(sql, SCHEMA) == (expected, fixed)
+    if fixed:
+        assert validate(expected, SCHEMA).sql
 
 
 def test_an_old_server_keeps_limit_1() -> None:
     old = SCHEMA.model_copy(update={"server_version": "12.17 (Debian 12.17-1.pgdg120+1)"})
-    assert keep_ties("SELECT name FROM products ORDER BY unit_price LIMIT 1", old) == ("SELECT name FROM products ORDER BY unit_price LIMIT 1", [])
+    assert keep_ties("SELECT name FROM products ORDER BY price LIMIT 1", old) == ("SELECT name FROM products ORDER BY price LIMIT 1", [])

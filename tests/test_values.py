@@ -26,6 +26,8 @@ INSERT INTO region VALUES ('north dale', 'oakton', 10), ('south dale', 'elmwood'
                           ('Mixed', 'x', 1), ('mixed', 'y', 2);
 CREATE TABLE stream (stream_name text, region_name text, length int);
 INSERT INTO stream VALUES ('silver', 'north dale', 5), ('silver creek falls', 'south dale', 7), ('amber', 'westmark', 3);
+CREATE TABLE ferry (ferry_name text, port text);
+INSERT INTO ferry VALUES ('kellport', 'kellport'), ('kellport', 'marsh end'), ('ford', 'marsh end');
 """
 
 
@@ -39,7 +41,7 @@ def db(make_schema_db) -> Iterator[tuple[object, Executor]]:
 def test_the_index_finds_multiword_values_in_every_column_that_holds_them(db) -> None:
     schema, probe = db
     index = ValueIndex.build(schema, probe)
-    assert index.complete and index.columns == 4
+    assert index.complete and index.columns == 6  # the text columns of region, stream and ferry
     matches = index.matches("Which streams run through North Dale, and how long is the silver?")
     assert {(m.table, m.column, m.value) for m in matches} == {
         ("region", "region_name", "north dale"),
@@ -155,7 +157,14 @@ def test_a_literal_the_question_never_mentions_becomes_the_value_it_names(db, qu
             "SELECT s.length FROM stream AS s WHERE s.region_name = 'westmark'",
             ["s.stream_name = 'Westmark' -> s.region_name = 'westmark' ('westmark' is stored in stream.region_name)"],
         ),
+        (  # its column holds it, but it is all the query selects: the answer would be the literal itself
+            "SELECT DISTINCT port FROM ferry WHERE port = 'kellport'",
+            "SELECT DISTINCT port FROM ferry WHERE ferry_name = 'kellport'",
+            ["port = 'kellport' -> ferry_name = 'kellport' (selecting port where it is 'kellport' answers only 'kellport')"],
+        ),
         ("SELECT area FROM region WHERE region_name = 'westmark'", None, []),  # its column holds it
+        ("SELECT port, ferry_name FROM ferry WHERE port = 'kellport'", None, []),  # ... and the query selects more than it
+        ("SELECT COUNT(*) FROM ferry WHERE port = 'kellport'", None, []),
         ("SELECT area FROM region WHERE capital = 'silver'", None, []),  # only another table holds it: a repair is told
         ("SELECT area FROM region WHERE capital = 'nowhere'", None, []),  # stored nowhere
         ("SELECT area FROM region WHERE capital IN ('north dale', 'oakton')", None, []),  # one column for the whole list
