@@ -8,7 +8,7 @@ repair usually writes the same thing again. Comparing the column's text form
 ISO text of a date or timestamp starts with the year, month and day.
 
 ``keep_ties`` gives superlatives ("the most expensive product") the meaning the
-question has: every row that shares the top value, never a NULL.
+question has: every row that shares the top value, each once, never a NULL.
 
 Applied before validation; every rewrite is reported in ``Answer.sql_fixes``.
 """
@@ -54,7 +54,8 @@ def keep_ties(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
     query only projects (no aggregate) change: a scalar subquery must stay one
     row. ``ORDER BY x DESC`` under a LIMIT puts NULLs first in PostgreSQL,
     so "the highest" would be an unknown value; ``NULLS LAST`` skips them
-    (unless the SQL spells out a NULLS order itself). ``WITH TIES`` needs
+    (unless the SQL spells out a NULLS order itself). Over a join, a tied
+    answer comes once per joined row; it is listed once. ``WITH TIES`` needs
     PostgreSQL 13 or later; older servers keep ``LIMIT 1``.
     """
     return on_text(sql_text, lambda tree: keep_ties_in(tree, schema, nulls_written=written_nulls(sql_text)))
