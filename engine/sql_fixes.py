@@ -83,25 +83,36 @@ def keep_ties_in(tree: exp.Expression, schema: Schema, *, nulls_written: bool) -
         if tie_safe and with_ties and _is_one(limit) and select.args.get("offset") is None:
             select.set("limit", exp.Fetch(direction="FIRST", count=exp.Literal.number(1), limit_options=exp.LimitOptions(rows=True, with_ties=True)))
             fixes.append("LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)")
-            if select.args.get("joins") and not select.args.get("distinct") and not select.args.get("group") and not _aggregates(select):
-                fixes.append(_once_each(select))
+            if not select.args.get("group") and not _aggregates(select) and (fix := _once_each(select)):
+                fixes.append(fix)
     return fixes
 
 
-def _once_each(select: exp.Select) -> str:
-    """A join repeats a tied answer once per joined row; list each once (DISTINCT, around the query if it orders by unselected values)."""
+def _once_each(select: exp.Select) -> str | None:
+    """List each tied answer once: a join repeats it once per joined row.
+
+    DISTINCT when the query selects what it orders by; otherwise around the
+    query, since PostgreSQL refuses ``SELECT DISTINCT`` ordered by unselected
+    values (SQLite allows it, so models write it).
+    """
+    distinct = bool(select.args.get("distinct"))
+    if not select.args.get("joins") and not distinct:
+        return None
     shown = {e.unalias().sql(dialect="postgres") for e in select.expressions} | {e.alias for e in select.expressions if e.alias}
     if all(key.this.sql(dialect="postgres") in shown for key in select.args["order"].expressions):
+        if distinct:
+            return None
         select.set("distinct", exp.Distinct())
-        return "tied rows repeated by the join listed once (DISTINCT)"
+        return "each tied answer listed once (DISTINCT)"
     ranked = select.copy()
     ranked.set("with_", None)
+    ranked.set("distinct", None)
     for arg in [a for a in select.args if a != "with_"]:
         select.set(arg, None)
     select.set("expressions", [exp.Star()])
     select.set("distinct", exp.Distinct())
     select.set("from_", exp.From(this=exp.Subquery(this=ranked, alias=exp.TableAlias(this=exp.to_identifier("ranked")))))
-    return "tied rows repeated by the join listed once (SELECT DISTINCT * FROM (...) AS ranked)"
+    return "each tied answer listed once (SELECT DISTINCT * FROM (...) AS ranked)"
 
 
 def _aggregates(select: exp.Select) -> bool:
@@ -125,6 +136,10 @@ def _ties_pass_through(select: exp.Select) -> bool:
 
 
 def _is_one(limit: exp.Expression) -> bool:
+    """``LIMIT 1`` or ``FETCH FIRST 1 ROWS ONLY`` (not one that keeps ties already: the rewrite runs again on repairs that copy it)."""
+    options = limit.args.get("limit_options")
+    if options is not None and options.args.get("with_ties"):
+        return False
     count = limit.expression if isinstance(limit, exp.Limit) else limit.args.get("count")
     return isinstance(count, exp.Literal) and not count.is_string and count.this.strip() == "1"
 
