@@ -157,9 +157,9 @@ class ValueIndex:
 
         The model picked the wrong column of the right table; the query would
         find nothing. The same holds when the column does hold the literal but
-        is all the query selects (``SELECT state FROM rivers WHERE state =
-        'ohio'`` can only answer 'ohio'): the literal names a row through the
-        other column. Another table's column is not taken (that changes the
+        is all the query selects (``SELECT port FROM ferry WHERE port =
+        'kellport'`` can only answer 'kellport'): the literal names a row
+        through the other column (``ferry_name``). Another table's column is not taken (that changes the
         joins): a repair is told where the literal is (``misplaced_literals``).
         """
         return on_text(sql_text, lambda tree: self.move_literals_in(tree, schema, occurs))
