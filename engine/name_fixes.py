@@ -93,10 +93,9 @@ def _fix_derived_columns(scope: Scope) -> list[str]:
     aliases = {e.alias.lower() for e in scope.expression.expressions if e.alias}
     for column in own_columns(scope):
         name = column.name.lower()
-        if column.table:
-            source = derived.get(column.table)
-        else:  # a bare name: only when the one source is this subquery
-            source = next(iter(derived.values())) if len(scope.sources) == 1 and name not in aliases else None
+        # a bare name: only when the one source is this subquery
+        label = column.table or (next(iter(derived)) if len(scope.sources) == 1 and name not in aliases else "")
+        source = derived.get(label)
         if source is None or not isinstance(source.expression, exp.Select) or source.expression.is_star:
             continue
         outputs = source.expression.expressions
@@ -104,7 +103,7 @@ def _fix_derived_columns(scope: Scope) -> list[str]:
             continue
         if (meant := _meant_output(name, outputs)) is None:
             continue
-        where = f"subquery {column.table or next(iter(derived))}"
+        where = f"subquery {label}"
         if meant.output_name:
             fixes.append(f"{column.name} is not an output of {where}; used {meant.output_name}")
             column.set("this", ident(meant.output_name))

@@ -83,7 +83,7 @@ def keep_ties_in(tree: exp.Expression, schema: Schema, *, nulls_written: bool) -
         if tie_safe and with_ties and _is_one(limit) and select.args.get("offset") is None:
             select.set("limit", exp.Fetch(direction="FIRST", count=exp.Literal.number(1), limit_options=exp.LimitOptions(rows=True, with_ties=True)))
             fixes.append("LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)")
-            if not select.args.get("group") and not _aggregates(select) and (fix := _once_each(select)):
+            if _projects_only(select) and (fix := _once_each(select)):
                 fixes.append(fix)
     return fixes
 
@@ -115,9 +115,9 @@ def _once_each(select: exp.Select) -> str | None:
     return "each tied answer listed once (SELECT DISTINCT * FROM (...) AS ranked)"
 
 
-def _aggregates(select: exp.Select) -> bool:
-    """The query itself (not a subquery of it) computes an aggregate."""
-    return any(agg.find_ancestor(exp.Select) is select for agg in select.find_all(exp.AggFunc))
+def _projects_only(select: exp.Select) -> bool:
+    """The query returns its rows as they are: no GROUP BY, and no aggregate of its own (a subquery's does not count)."""
+    return not select.args.get("group") and not any(agg.find_ancestor(exp.Select) is select for agg in select.find_all(exp.AggFunc))
 
 
 def _ties_pass_through(select: exp.Select) -> bool:
@@ -128,9 +128,7 @@ def _ties_pass_through(select: exp.Select) -> bool:
     if isinstance(subquery.parent, exp.In):
         return True
     outer = subquery.find_ancestor(exp.Select)
-    if not isinstance(subquery.parent, (exp.From, exp.Join)) or outer is None or outer.args.get("group"):
-        return False
-    if _aggregates(outer):
+    if not isinstance(subquery.parent, (exp.From, exp.Join)) or outer is None or not _projects_only(outer):
         return False
     return outer.parent is None or _ties_pass_through(outer)  # not in a scalar subquery, which must stay one row
 

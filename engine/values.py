@@ -159,8 +159,9 @@ class ValueIndex:
         find nothing. The same holds when the column does hold the literal but
         is all the query selects (``SELECT port FROM ferry WHERE port =
         'kellport'`` can only answer 'kellport'): the literal names a row
-        through the other column (``ferry_name``). Another table's column is not taken (that changes the
-        joins): a repair is told where the literal is (``misplaced_literals``).
+        through the other column (``ferry_name``). Another table's column is
+        not taken (that changes the joins): a repair is told where the literal
+        is (``misplaced_literals``).
         """
         return on_text(sql_text, lambda tree: self.move_literals_in(tree, schema, occurs))
 
