@@ -22,7 +22,7 @@ from sqlglot.optimizer.scope import build_scope
 
 from engine.name_fixes import pin_bare_columns, real_sources, resolve
 from engine.schema import ForeignKey, Schema, Table
-from engine.sql_tree import ident, on_text
+from engine.sql_tree import ident, on_text, table_node
 
 ASKS_FOR_IDS = re.compile(r"\b(ids?|identifiers?|keys?|codes?)\b", re.I)
 
@@ -59,7 +59,7 @@ def show_labels_in(tree: exp.Expression, schema: Schema, question: str) -> list[
         pin_bare_columns(scope, sources, target)  # the joined table's id and label must not make a bare name ambiguous
         key = fk.to_columns[0]
         tree.join(
-            exp.Table(this=ident(target.name), db=ident(target.schema_name) if target.schema_name != "public" else None),
+            table_node(target),
             on=exp.EQ(this=exp.Column(this=ident(key), table=ident(alias)), expression=exp.Column(this=ident(column.name), table=owner[0].ref())),
             join_type="left",
             join_alias=alias,

@@ -33,7 +33,7 @@ from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from engine.schema import ForeignKey, Schema, Table
-from engine.sql_tree import ident, on_text
+from engine.sql_tree import ident, on_text, table_node
 
 
 def fix_names(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
@@ -194,7 +194,7 @@ def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], sche
     if not _already_joined(scope, other):
         pin_bare_columns(scope, sources, other)
         condition = _condition(fk, sources[key], ident(other.name))
-        scope.expression.join(exp.Table(this=ident(other.name), db=ident(other.schema_name) if other.schema_name != "public" else None), on=condition, copy=False)
+        scope.expression.join(table_node(other), on=condition, copy=False)
         fixes.append(f"joined {other.display_name} on {condition.sql(dialect='postgres')} for {column.sql(dialect='postgres')}")
     column.set("table", ident(other.name))
     return fixes

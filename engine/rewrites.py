@@ -8,8 +8,10 @@ any other SQL.
 1. names in the wrong place (engine/name_fixes.py)
 2. literals grounded to stored values, moved to the column of their table that
    holds them, and replaced by the values the question names (engine/values.py)
-3. SQLite habits and superlatives (engine/sql_fixes.py)
-4. lookup ids shown as their labels (engine/label_fixes.py)
+3. questions that exclude an answer, asked of a table with several rows per
+   answer (engine/negation_fixes.py)
+4. SQLite habits and superlatives (engine/sql_fixes.py)
+5. lookup ids shown as their labels (engine/label_fixes.py)
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from dataclasses import dataclass, field
 from engine.executor import Executor
 from engine.label_fixes import show_labels_in
 from engine.name_fixes import fix_names_in
+from engine.negation_fixes import database_holds_both, exclude_answers_in
 from engine.schema import Schema
-from engine.sql_fixes import cast_dates_in, keep_ties_in, written_nulls
+from engine.sql_fixes import cast_dates_in, keep_ties_in, order_by_measure_in, written_nulls
 from engine.sql_tree import parse, render
 from engine.values import LiteralFix, ValueIndex, ValueMatch, database_lookup, database_occurs, ground_literals_in, literals_from_question_in
 
@@ -48,10 +51,12 @@ def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values:
     grounded = ground_literals_in(tree, schema, database_lookup(probe))
     moved = values.move_literals_in(tree, schema, database_occurs(probe))
     swapped = literals_from_question_in(tree, schema, question, named_values)
+    excluded = exclude_answers_in(tree, schema, question, database_holds_both(probe))
     dates = cast_dates_in(tree, schema)
+    measures = order_by_measure_in(tree, schema)
     ties = keep_ties_in(tree, schema, nulls_written=written_nulls(sql))
     labels = show_labels_in(tree, schema, question)
-    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + dates + ties + labels)
+    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + excluded + dates + measures + ties + labels)
     if done.value_fixes or done.sql_fixes:
         done.sql = render(tree)
     return done

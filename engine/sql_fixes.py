@@ -9,6 +9,8 @@ ISO text of a date or timestamp starts with the year, month and day.
 
 ``keep_ties`` gives superlatives ("the most expensive product") the meaning the
 question has: every row that shares the top value, each once, never a NULL.
+``order_by_measure`` ranks by the number a ranked name stands beside
+(``highest_point`` text sorts alphabetically; ``highest_elevation`` is the height).
 
 Applied before validation; every rewrite is reported in ``Answer.sql_fixes``.
 """
@@ -20,7 +22,7 @@ import re
 from sqlglot import exp
 
 from engine.schema import Schema
-from engine.sql_tree import on_text
+from engine.sql_tree import ident, on_text
 from engine.values import resolve_column, tables_by_alias
 
 
@@ -140,6 +142,48 @@ def _is_one(limit: exp.Expression) -> bool:
         return False
     count = limit.expression if isinstance(limit, exp.Limit) else limit.args.get("count")
     return isinstance(count, exp.Literal) and not count.is_string and count.this.strip() == "1"
+
+
+# Words that say a column holds the top (or bottom) of something, not an attribute of its own.
+_RANK_WORDS = frozenset(
+    "highest lowest largest smallest biggest longest shortest tallest deepest heaviest lightest fastest slowest "
+    "warmest coldest hottest oldest youngest newest earliest latest max min maximum minimum top best worst most least".split()
+)
+
+
+def order_by_measure(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
+    """A ranked name orders by its measure: ``ORDER BY highest_point`` -> ``ORDER BY highest_elevation``.
+
+    A text column whose name says it holds the highest (lowest, longest...)
+    thing names that thing; ordering by it sorts the names alphabetically,
+    which no superlative means. When one number column of the same table
+    carries the same rank word, the order uses it, keeping its direction.
+    """
+    return on_text(sql_text, lambda tree: order_by_measure_in(tree, schema))
+
+
+def order_by_measure_in(tree: exp.Expression, schema: Schema) -> list[str]:
+    """``order_by_measure`` on a parsed statement, edited in place."""
+    aliases = tables_by_alias(tree, schema)
+    fixes: list[str] = []
+    for order in tree.find_all(exp.Order):
+        for key in order.expressions:
+            if not isinstance(key.this, exp.Column) or (resolved := resolve_column(key.this, aliases)) is None:
+                continue
+            table, column = resolved
+            if column.type_class != "text" or not (rank := _name_words(column.name) & _RANK_WORDS):
+                continue
+            measures = [c for c in table.columns if c.type_class == "number" and _name_words(c.name) & rank]
+            if len(measures) != 1:
+                continue
+            key.this.set("this", ident(measures[0].name))
+            fixes.append(f"ORDER BY {table.display_name}.{column.name} (text, sorts alphabetically) orders by {table.display_name}.{measures[0].name}")
+    return fixes
+
+
+def _name_words(name: str) -> set[str]:
+    """``highest_point`` -> {"highest", "point"}; camelCase splits too."""
+    return set(re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())) - {""}
 
 
 def _major_version(server_version: str) -> int:

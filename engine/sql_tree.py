@@ -16,6 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from engine.render import quote_ident
+from engine.schema import Table
 
 Fix = TypeVar("Fix")
 
@@ -31,6 +32,11 @@ def parse(sql_text: str) -> exp.Expression | None:
 def ident(name: str) -> exp.Identifier:
     """A schema name as an identifier, quoted when PostgreSQL would otherwise fold or misread it (``"EventId"``, ``"order"``)."""
     return exp.Identifier(this=name, quoted=quote_ident(name) != name)
+
+
+def table_node(table: Table) -> exp.Table:
+    """A schema table as it is named in SQL: bare in ``public``, ``schema.table`` otherwise."""
+    return exp.Table(this=ident(table.name), db=ident(table.schema_name) if table.schema_name != "public" else None)
 
 
 def render(tree: exp.Expression) -> str:

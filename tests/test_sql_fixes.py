@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.sql_fixes import cast_dates_for_like, keep_ties
+from engine.schema import Column, Schema, Table
+from engine.sql_fixes import cast_dates_for_like, keep_ties, order_by_measure
 from engine.validator import validate
 from tests.validator_corpus import retail_schema
 
@@ -118,3 +119,56 @@ def test_a_repair_that_copies_a_rewritten_superlative_is_left_as_it_is() -> None
 def test_an_old_server_keeps_limit_1() -> None:
     old = SCHEMA.model_copy(update={"server_version": "12.17 (Debian 12.17-1.pgdg120+1)"})
     assert keep_ties("SELECT name FROM products ORDER BY price LIMIT 1", old) == ("SELECT name FROM products ORDER BY price LIMIT 1", [])
+
+
+# A weather-station table: each ranked name stands beside its measure.
+STATIONS = Schema(
+    database="weather",
+    tables=[
+        Table(
+            schema_name="public",
+            name="stations",
+            primary_key=["station_name"],
+            columns=[
+                Column(name="station_name", type="text"),
+                Column(name="warmest_month", type="text"),
+                Column(name="warmest_temp", type="numeric(4,1)"),
+                Column(name="coldestMonth", type="character varying(10)"),
+                Column(name="coldestTemp", type="real"),
+                Column(name="top_wind_direction", type="text"),
+                Column(name="top_wind_speed", type="integer"),
+                Column(name="top_gust_speed", type="integer"),
+            ],
+        )
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected", "fixed"),
+    [
+        (
+            "SELECT station_name FROM stations ORDER BY warmest_month DESC LIMIT 1",
+            "SELECT station_name FROM stations ORDER BY warmest_temp DESC LIMIT 1",
+            ["ORDER BY stations.warmest_month (text, sorts alphabetically) orders by stations.warmest_temp"],
+        ),
+        (  # camelCase names, a qualified column, ascending
+            "SELECT s.station_name FROM stations s ORDER BY s.\"coldestMonth\" LIMIT 1",
+            'SELECT s.station_name FROM stations AS s ORDER BY s."coldestTemp" LIMIT 1',
+            ['ORDER BY stations.coldestMonth (text, sorts alphabetically) orders by stations.coldestTemp'],
+        ),
+        # a name that does not say it is ranked sorts alphabetically on purpose
+        ("SELECT station_name FROM stations ORDER BY station_name LIMIT 1", "SELECT station_name FROM stations ORDER BY station_name LIMIT 1", []),
+        # two measures carry the rank word: which one is meant is not known
+        (
+            "SELECT station_name FROM stations ORDER BY top_wind_direction DESC LIMIT 1",
+            "SELECT station_name FROM stations ORDER BY top_wind_direction DESC LIMIT 1",
+            [],
+        ),
+        # already a number
+        ("SELECT station_name FROM stations ORDER BY warmest_temp DESC", "SELECT station_name FROM stations ORDER BY warmest_temp DESC", []),
+    ],
+)
+def test_a_ranked_name_orders_by_its_measure(sql: str, expected: str, fixed: list[str]) -> None:
+    assert order_by_measure(sql, STATIONS) == (expected, fixed)
+    validate(expected, STATIONS)
