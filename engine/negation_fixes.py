@@ -108,6 +108,4 @@ def _one_table_rows(select: exp.Select) -> bool:
 def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
     """The AND-ed parts of a condition (parentheses unwrapped)."""
     condition = condition.unnest()
-    if isinstance(condition, exp.And):
-        return _conjuncts(condition.this) + _conjuncts(condition.expression)
-    return [condition]
+    return list(condition.flatten()) if isinstance(condition, exp.And) else [condition]

@@ -10,7 +10,7 @@ ISO text of a date or timestamp starts with the year, month and day.
 ``keep_ties`` gives superlatives ("the most expensive product") the meaning the
 question has: every row that shares the top value, each once, never a NULL.
 ``order_by_measure`` ranks by the number a ranked name stands beside
-(``highest_point`` text sorts alphabetically; ``highest_elevation`` is the height).
+(``warmest_month`` text sorts alphabetically; ``warmest_temp`` is the measure).
 
 Applied before validation; every rewrite is reported in ``Answer.sql_fixes``.
 """
@@ -152,7 +152,7 @@ _RANK_WORDS = frozenset(
 
 
 def order_by_measure(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
-    """A ranked name orders by its measure: ``ORDER BY highest_point`` -> ``ORDER BY highest_elevation``.
+    """A ranked name orders by its measure: ``ORDER BY warmest_month`` -> ``ORDER BY warmest_temp``.
 
     A text column whose name says it holds the highest (lowest, longest...)
     thing names that thing; ordering by it sorts the names alphabetically,
@@ -182,7 +182,7 @@ def order_by_measure_in(tree: exp.Expression, schema: Schema) -> list[str]:
 
 
 def _name_words(name: str) -> set[str]:
-    """``highest_point`` -> {"highest", "point"}; camelCase splits too."""
+    """``warmest_month`` -> {"warmest", "month"}; camelCase splits too."""
     return set(re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())) - {""}
 
 

@@ -86,10 +86,10 @@ def type_mismatch(written: str, column_type: str, value: str, table: Table) -> s
 
 
 def _elsewhere(column: str, in_scope: list[Table], schema: Schema, most: int = 2) -> str:
-    """``did you mean state.state_name or city.state_name (join it)?`` when other tables have that exact column.
+    """``did you mean customers.email or suppliers.email (join it)?`` when other tables have that exact column.
 
     Ranked before spelling matches: a real column of another table beats a similar name in this one
-    ("state_name" in river is not river.river_name).
+    ("supplier_name" in products is not products.product_name).
     """
     scope = {t.display_name for t in in_scope}
     owners = [t.display_name for t in schema.tables if t.display_name not in scope and t.column(column) is not None]

@@ -1,13 +1,13 @@
 """Value linking: which words of a question are values stored in the database.
 
-Small models get the columns right and the literal wrong (``state_name =
-'Kentucky'`` when the data says ``kentucky``; ``'rio grande river'`` for
-``rio grande``), or pick the wrong column because nothing in the schema says
-which one holds "ohio". These instruments address this without another model call:
+Small models get the columns right and the literal wrong (``region_name =
+'North Dale'`` when the data says ``north dale``; ``'oakton bay area'`` for
+``oakton bay``), or pick the wrong column because nothing in the schema says
+which one holds "silver". These instruments address this without another model call:
 
 - ``ValueIndex`` samples the distinct short values of every text column once
   per session (bounded scans, read-only, time-boxed) and finds the question's
-  n-grams among them: hints such as ``'ohio' (river.river_name)``, reported in
+  n-grams among them: hints such as ``'silver' (stream.stream_name)``, reported in
   the answer (not shown to the model: the 0.5B model copied every hinted
   column into its WHERE clause, measured on spider-dev).
 - ``ground_literals`` checks each ``column = 'literal'`` (and ``IN``/``<>``)
@@ -71,7 +71,7 @@ class ValueMatch:
 
 
 def value_hints(matches: list[ValueMatch]) -> list[str]:
-    """One hint per distinctive stored value: ``'des moines' (state.capital, city.city_name)``.
+    """One hint per distinctive stored value: ``'north dale' (region.region_name, stream.region_name)``.
 
     A value held by more than MAX_HINT_COLUMNS columns (a state name in every
     table) says nothing about which column to use, and a small model copies
@@ -366,7 +366,7 @@ def database_occurs(executor: Executor) -> Occurs:
 
 def database_lookup(executor: Executor) -> Lookup:
     """A ``Lookup`` that asks the database. A literal that occurs is kept; otherwise it becomes the one value
-    equal to it ignoring case, else the longest value it contains (``'rio grande river'`` -> ``rio grande``),
+    equal to it ignoring case, else the longest value it contains (``'oakton bay area'`` -> ``oakton bay``),
     else the only value containing it; when none of these is unique the literal stays."""
 
     def lookup(table: Table, column: Column, literal: str) -> str | None:

@@ -6,7 +6,7 @@ unnatural SQL:
 
 - two words (names, numbers, strings) never touch: a space or punctuation
   separates them, so a word cannot run on into another (the 0.5B model looped
-  "highest_point_from_city_with_capital..." to the token limit);
+  "total_amount_from_orders_with_customer..." to the token limit);
 - after ``FROM`` / ``JOIN`` only a table of the selection may follow (or a
   ``stepN`` CTE, or a subquery), also in a comma list (``FROM orders o,
   customers c``): no invented tables;

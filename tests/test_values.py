@@ -52,9 +52,9 @@ def test_the_index_finds_multiword_values_in_every_column_that_holds_them(db) ->
 
 
 def test_a_value_held_by_many_columns_gets_no_hint() -> None:
-    everywhere = [ValueMatch(text="texas", value="texas", table=f"t{i}", column="state_name") for i in range(MAX_HINT_COLUMNS + 1)]
-    rare = ValueMatch(text="austin", value="austin", table="state", column="capital")
-    assert value_hints([*everywhere, rare]) == ["'austin' (state.capital)"]
+    everywhere = [ValueMatch(text="north dale", value="north dale", table=f"t{i}", column="region_name") for i in range(MAX_HINT_COLUMNS + 1)]
+    rare = ValueMatch(text="oakton", value="oakton", table="region", column="capital")
+    assert value_hints([*everywhere, rare]) == ["'oakton' (region.capital)"]
 
 
 def test_common_words_and_short_words_are_not_value_evidence(db) -> None:
