@@ -7,7 +7,8 @@ query itself shows how to fix, so no model call is spent on a repair:
   only ``T1`` has status (the 0.5B model swaps positional aliases);
 - a table that is not joined: ``SELECT customers.email FROM orders`` (or a
   bare ``email``) when exactly one foreign key links customers to one table
-  of the FROM clause: the join along that key is added;
+  of the FROM clause: the join along that key is added; when no key does, the
+  one route of two keys (through a bridge table such as ``order_items``);
 - a join on keys of different tables: ``JOIN customers c ON o.order_id =
   c.customer_id`` when exactly one foreign key links customers to a table
   joined before it: the condition becomes that key's (``o.customer_id =
@@ -184,6 +185,8 @@ def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], sche
         for other, fk in schema.neighbours(source.table)
         if (target is None or other.key == target.key) and other.column(column.name) is not None
     ]
+    if not links:
+        return _join_path_for(column, scope, sources, schema, target)
     links = _one_link(links)
     if not links:
         return []
@@ -198,6 +201,49 @@ def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], sche
         fixes.append(f"joined {other.display_name} on {condition.sql(dialect='postgres')} for {column.sql(dialect='postgres')}")
     column.set("table", ident(other.name))
     return fixes
+
+
+def _join_path_for(column: exp.Column, scope: Scope, sources: dict[str, Source], schema: Schema, target: Table | None) -> list[str]:
+    """Join the one table two foreign keys away that has the column, through the table between them.
+
+    ``SELECT o.order_id FROM orders o WHERE category = 'toys'``: products is
+    reached through order_items (a bridge of many-to-many links, the usual
+    reason a model skips a table). Only when exactly one such route exists
+    and neither table is already a source of the query.
+    """
+    in_query = {s.table.key for s in sources.values()}
+    goals = [target] if target is not None else [t for t in schema.tables if t.column(column.name) is not None and t.key not in in_query]
+    routes = [
+        (key, goal, path)
+        for goal in goals
+        for key, source in sources.items()
+        for path in schema.join_paths(source.table, goal, max_hops=2)
+        if len(path) == 2
+    ]
+    if len(routes) != 1:
+        return []
+    key, goal, path = routes[0]
+    bridge = _far_end(path[0], sources[key].table, schema)
+    if bridge is None or bridge.key in in_query or {bridge.name, goal.name} & set(sources):
+        return []
+    if _already_joined(scope, goal):  # by the fix of an earlier reference
+        column.set("table", ident(goal.name))
+        return []
+    pin_bare_columns(scope, sources, bridge)
+    pin_bare_columns(scope, sources, goal)
+    to_bridge = _condition(path[0], sources[key], ident(bridge.name))
+    to_goal = _condition(path[1], Source(bridge, ident(bridge.name)), ident(goal.name))
+    scope.expression.join(table_node(bridge), on=to_bridge, copy=False)
+    scope.expression.join(table_node(goal), on=to_goal, copy=False)
+    fix = f"joined {bridge.display_name} on {to_bridge.sql(dialect='postgres')} and {goal.display_name} on {to_goal.sql(dialect='postgres')} for {column.sql(dialect='postgres')}"
+    column.set("table", ident(goal.name))
+    return [fix]
+
+
+def _far_end(fk: ForeignKey, near: Table, schema: Schema) -> Table | None:
+    """The table at the other end of ``fk`` from ``near``."""
+    outgoing = (fk.from_schema, fk.from_table) == (near.schema_name, near.name)
+    return schema.table(f"{fk.to_schema}.{fk.to_table}" if outgoing else f"{fk.from_schema}.{fk.from_table}")
 
 
 def real_sources(scope: Scope, schema: Schema) -> dict[str, Source] | None:

@@ -42,6 +42,18 @@ SCHEMA = retail_schema()
             "GROUP BY customers.customer_id",
             ["joined orders on customers.customer_id = orders.customer_id for orders.order_id"],
         ),
+        (  # a table two keys away: joined through the bridge between them
+            "SELECT p.name FROM products p WHERE orders.status = 'paid'",
+            "SELECT p.name FROM products AS p JOIN order_items ON p.product_id = order_items.product_id "
+            "JOIN orders ON order_items.order_id = orders.order_id WHERE orders.status = 'paid'",
+            ["joined order_items on p.product_id = order_items.product_id and orders on order_items.order_id = orders.order_id for orders.status"],
+        ),
+        (  # ... also for a bare name, once for two references
+            "SELECT order_id, price FROM orders WHERE price > 2",
+            "SELECT orders.order_id, products.price FROM orders JOIN order_items ON orders.order_id = order_items.order_id "
+            "JOIN products ON order_items.product_id = products.product_id WHERE products.price > 2",
+            ["joined order_items on orders.order_id = order_items.order_id and products on order_items.product_id = products.product_id for price"],
+        ),
         (  # a join on keys of different tables: the one foreign key to a table joined before it
             "SELECT c.email FROM order_items oi JOIN orders o ON oi.order_id = o.order_id JOIN customers c ON o.order_id = c.customer_id",
             "SELECT c.email FROM order_items AS oi JOIN orders AS o ON oi.order_id = o.order_id JOIN customers AS c ON o.customer_id = c.customer_id",
@@ -75,8 +87,7 @@ def test_a_misplaced_name_is_fixed_and_the_fix_validates(sql: str, expected: str
     [
         "SELECT o.status FROM orders o",  # nothing wrong
         "SELECT c.quantity FROM customers c JOIN orders o ON o.customer_id = c.customer_id",  # no source has it: the validator says so
-        "SELECT p.name FROM products p WHERE orders.status = 'paid'",  # orders is two keys away from products
-        "SELECT price FROM orders",  # products has it, but is not one key away
+        "SELECT c.email FROM customers c WHERE category = 'toys'",  # products is three keys away from customers
         "SELECT product_id FROM order_items oi JOIN orders o ON o.order_id = oi.order_id WHERE x.product_id = 1",  # x names nothing
         "WITH t AS (SELECT 1 AS a) SELECT t.a, email FROM t",  # a CTE among the sources: its columns are unknown here
         "SELECT COUNT(*) AS n FROM orders ORDER BY n",  # an output alias is not a missing column
