@@ -9,6 +9,10 @@ through a LEFT JOIN so that no row is lost or repeated. Natural keys
 (``country_code = 'FR'``) and tables with more than one descriptive column
 (customers) are left alone.
 
+The other direction, ``compare_labels``: ``eye_colour_id = 'Blue'`` compares
+an id with a label (PostgreSQL refuses it, and a repair often writes it again);
+it becomes ``eye_colour_id IN (SELECT id FROM colour WHERE colour = 'Blue')``.
+
 Applied before validation; every rewrite is reported in ``Answer.sql_fixes``.
 """
 
@@ -23,6 +27,7 @@ from sqlglot.optimizer.scope import build_scope
 from engine.name_fixes import pin_bare_columns, real_sources, resolve
 from engine.schema import ForeignKey, Schema, Table
 from engine.sql_tree import ident, on_text, table_node
+from engine.values import resolve_column, tables_by_alias
 
 ASKS_FOR_IDS = re.compile(r"\b(ids?|identifiers?|keys?|codes?)\b", re.I)
 
@@ -71,6 +76,41 @@ def show_labels_in(tree: exp.Expression, schema: Schema, question: str) -> list[
         projection.replace(exp.alias_(shown, projection.args["alias"].copy() if isinstance(projection, exp.Alias) else ident(alias)))
         fixes.append(f"{column.sql(dialect='postgres')} shown as {target.display_name}.{label} (the label it stands for)")
     return fixes
+
+
+def compare_labels(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
+    """Compare lookup ids with a label through their lookup table; returns the SQL and what changed."""
+    return on_text(sql_text, lambda tree: compare_labels_in(tree, schema))
+
+
+def compare_labels_in(tree: exp.Expression, schema: Schema) -> list[str]:
+    """``compare_labels`` on a parsed statement, edited in place (``=`` and ``<>`` with a text literal)."""
+    aliases = tables_by_alias(tree, schema)
+    fixes: list[str] = []
+    for node in list(tree.find_all(exp.EQ, exp.NEQ)):
+        column, literal = node.this, node.expression
+        if isinstance(literal, exp.Column) and isinstance(column, exp.Literal):
+            column, literal = literal, column
+        if not (isinstance(column, exp.Column) and isinstance(literal, exp.Literal) and literal.is_string) or _is_number(literal.this):
+            continue
+        owner = resolve_column(column, aliases)
+        lookup = _lookup_of(owner[0], column.name, schema) if owner else None
+        if lookup is None:
+            continue
+        fk, target, label = lookup
+        ids = exp.select(ident(fk.to_columns[0])).from_(table_node(target)).where(exp.column(ident(label)).eq(literal.copy()))
+        found: exp.Expression = exp.In(this=column.copy(), query=exp.Subquery(this=ids))
+        node.replace(found if isinstance(node, exp.EQ) else exp.Not(this=found))
+        fixes.append(f"{column.sql(dialect='postgres')} compared with '{literal.this}' through {target.display_name}.{label} (an id, not its label)")
+    return fixes
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _lookup_of(table: Table, column: str, schema: Schema) -> tuple[ForeignKey, Table, str] | None:

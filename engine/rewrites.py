@@ -5,13 +5,14 @@ fix, and reports what it changed (``Answer.value_fixes`` for literals,
 ``Answer.sql_fixes`` for the rest). The validator then checks the result like
 any other SQL.
 
-1. names in the wrong place (engine/name_fixes.py)
+1. names in the wrong place (engine/name_fixes.py), lookup ids compared with
+   labels (engine/label_fixes.py)
 2. literals grounded to stored values, moved to the column of their table that
    holds them, and replaced by the values the question names (engine/values.py)
 3. questions that exclude an answer, asked of a table with several rows per
    answer (engine/negation_fixes.py)
 4. SQLite habits and superlatives (engine/sql_fixes.py)
-5. lookup ids shown as their labels (engine/label_fixes.py)
+5. selected lookup ids shown as their labels (engine/label_fixes.py)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.executor import Executor
-from engine.label_fixes import show_labels_in
+from engine.label_fixes import compare_labels_in, show_labels_in
 from engine.name_fixes import fix_names_in
 from engine.negation_fixes import database_holds_both, exclude_answers_in
 from engine.schema import Schema
@@ -47,7 +48,7 @@ def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values:
     tree = parse(sql)
     if tree is None:
         return Rewritten(sql=sql)
-    names = fix_names_in(tree, schema)
+    names = fix_names_in(tree, schema) + compare_labels_in(tree, schema)
     grounded = ground_literals_in(tree, schema, database_lookup(probe))
     moved = values.move_literals_in(tree, schema, database_occurs(probe))
     swapped = literals_from_question_in(tree, schema, question, named_values)

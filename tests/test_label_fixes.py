@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from engine.executor import Executor
-from engine.label_fixes import show_labels
+from engine.label_fixes import compare_labels, show_labels
 from engine.settings import Settings
 from engine.validator import validate
 
@@ -92,3 +92,44 @@ def test_a_bare_name_the_lookup_table_shares_stays_bound_to_its_table(db) -> Non
     sql = "SELECT h.gender_id FROM hero h WHERE h.eye_colour_id = (SELECT id FROM colour WHERE colour = 'Black')"
     out, done = show_labels(sql, db[0], "gender of the heroes with black eyes")
     assert "(SELECT id FROM colour" in out and run(db, out) == [["Male"]]
+
+
+@pytest.mark.parametrize(
+    ("sql", "truth", "fixes"),
+    [
+        (
+            "SELECT name FROM hero WHERE eye_colour_id = 'Blue'",
+            "SELECT h.name FROM hero h JOIN colour c ON c.id = h.eye_colour_id WHERE c.colour = 'Blue'",
+            ["eye_colour_id compared with 'Blue' through colour.colour (an id, not its label)"],
+        ),
+        (  # written the other way round, qualified, and negated; a hero without a hair colour matches neither way
+            "SELECT h.name FROM hero h WHERE 'Blue' <> h.hair_colour_id AND h.gender_id = 'Female'",
+            "SELECT h.name FROM hero h JOIN colour c ON c.id = h.hair_colour_id JOIN gender g ON g.id = h.gender_id "
+            "WHERE c.colour <> 'Blue' AND g.gender = 'Female'",
+            [
+                "h.hair_colour_id compared with 'Blue' through colour.colour (an id, not its label)",
+                "h.gender_id compared with 'Female' through gender.gender (an id, not its label)",
+            ],
+        ),
+    ],
+)
+def test_a_lookup_id_compared_with_a_label_is_compared_through_its_lookup_table(db, sql: str, truth: str, fixes: list[str]) -> None:
+    with pytest.raises(Exception):  # as written, PostgreSQL (or the validator) refuses it
+        run(db, sql)
+    out, done = compare_labels(sql, db[0])
+    assert done == fixes
+    assert sorted(run(db, out), key=str) == sorted(run(db, truth), key=str) != []
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT name FROM hero WHERE team_code = 'XM'",  # a natural key: the code is the value
+        "SELECT name FROM hero WHERE city_id = 'Gotham'",  # city is not a lookup table: the validator says so
+        "SELECT name FROM hero WHERE eye_colour_id = '1'",  # a number written as text is an id
+        "SELECT name FROM hero WHERE eye_colour_id = 1",
+        "SELECT name FROM hero WHERE name = 'Blue'",
+    ],
+)
+def test_other_comparisons_are_left_alone(db, sql: str) -> None:
+    assert compare_labels(sql, db[0]) == (sql, [])
