@@ -19,7 +19,8 @@ query itself shows how to fix, so no model call is spent on a repair:
   unnamed output, which gets that name.
 
 Each fix applies only when exactly one reading exists (of two keys between
-the same tables, the one whose columns share a name); anything else is left
+the same tables, the one whose columns share a name, else the one the
+question names: ``eye_colour_id`` for "blue eyes"); anything else is left
 to the validator, whose message drives a model repair. Every fix is reported
 in ``Answer.sql_fixes``.
 """
@@ -35,15 +36,21 @@ from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from engine.schema import ForeignKey, Schema, Table
 from engine.sql_tree import ident, on_text, table_node
+from programs.prefilter import words
 
 
-def fix_names(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
-    """Requalify swapped aliases and join missing foreign-key neighbours; returns the SQL and what changed."""
-    return on_text(sql_text, lambda tree: fix_names_in(tree, schema))
+def fix_names(sql_text: str, schema: Schema, question: str = "") -> tuple[str, list[str]]:
+    """Requalify swapped aliases and join missing foreign-key neighbours; returns the SQL and what changed.
+
+    ``question`` breaks ties between foreign keys to the same table: of
+    ``eye_colour_id`` and ``hair_colour_id``, the one whose own words it names.
+    """
+    return on_text(sql_text, lambda tree: fix_names_in(tree, schema, question))
 
 
-def fix_names_in(tree: exp.Expression, schema: Schema) -> list[str]:
+def fix_names_in(tree: exp.Expression, schema: Schema, question: str = "") -> list[str]:
     """``fix_names`` on a parsed statement, edited in place."""
+    stems = words(question)
     try:
         scopes = traverse_scope(tree)
     except (OptimizeError, RecursionError):  # a tree sqlglot cannot scope: the validator refuses it
@@ -51,7 +58,7 @@ def fix_names_in(tree: exp.Expression, schema: Schema) -> list[str]:
     fixes: list[str] = []
     for scope in scopes:
         if isinstance(scope.expression, exp.Select):
-            fixes += _fix_derived_columns(scope) + _fix_scope(scope, schema)
+            fixes += _fix_derived_columns(scope) + _fix_scope(scope, schema, stems)
     return fixes
 
 
@@ -66,22 +73,22 @@ class Source:
         return self.name.copy()
 
 
-def _fix_scope(scope: Scope, schema: Schema) -> list[str]:
+def _fix_scope(scope: Scope, schema: Schema, stems: set[str]) -> list[str]:
     sources = real_sources(scope, schema)
     if sources is None:  # a CTE or subquery among the sources: its columns are not known here
         return []
     visible = _visible_names(scope)
     outputs = {e.alias for e in scope.expression.expressions if e.alias}
-    fixes = _fix_join_conditions(scope, sources, schema)
+    fixes = _fix_join_conditions(scope, sources, schema, stems)
     for column in own_columns(scope):
         name, qualifier = column.name, column.table
         if qualifier in sources:
             if sources[qualifier].table.column(name) is None:
                 fixes += _swap_alias(column, sources)
         elif qualifier and qualifier.lower() not in visible and (named := schema.table(qualifier)) is not None:
-            fixes += _join_for(column, scope, sources, schema, named)
+            fixes += _join_for(column, scope, sources, schema, named, stems)
         elif not qualifier and name not in outputs and not any(s.table.column(name) for s in sources.values()) and not _outer_has(scope, name, schema):
-            fixes += _join_for(column, scope, sources, schema, None)
+            fixes += _join_for(column, scope, sources, schema, None, stems)
     return fixes
 
 
@@ -116,15 +123,15 @@ def _fix_derived_columns(scope: Scope) -> list[str]:
 
 def _meant_output(name: str, outputs: list[exp.Expression]) -> exp.Expression | None:
     """The one named output sharing a word with ``name``, else the one unnamed output, else None."""
-    words = set(re.split(r"[^a-z0-9]+", name)) - {""}
-    sharing = [e for e in outputs if e.output_name and words & set(re.split(r"[^a-z0-9]+", e.output_name.lower()))]
+    parts = _name_parts(name)
+    sharing = [e for e in outputs if e.output_name and parts & _name_parts(e.output_name)]
     if sharing:
         return sharing[0] if len(sharing) == 1 else None
     unnamed = [e for e in outputs if not e.output_name]
     return unnamed[0] if len(unnamed) == 1 else None
 
 
-def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schema) -> list[str]:
+def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schema, stems: set[str]) -> list[str]:
     """``JOIN t ON <keys of different tables>`` -> ``ON`` the one foreign key from t to a table before it."""
     select = scope.expression
     first = select.args.get("from_")
@@ -137,7 +144,7 @@ def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schem
         sides = [resolve(c, sources) for c in (on.this, on.expression)] if isinstance(on, exp.EQ) else [None]
         if joined in sources and None not in sides and sides[0][0].table.never_matches(sides[0][1], sides[1][0].table, sides[1][1]):
             target = sources[joined]
-            links = _one_link([(key, fk) for key in order if key in sources for other, fk in schema.neighbours(sources[key].table) if other.key == target.table.key])
+            links = _one_link([(key, fk) for key in order if key in sources for other, fk in schema.neighbours(sources[key].table) if other.key == target.table.key], stems)
             if links:
                 key, fk = links[0]
                 condition = _condition(fk, sources[key], target.ref())
@@ -147,16 +154,32 @@ def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schem
     return fixes
 
 
-def _one_link(links: list[tuple]) -> list[tuple]:
-    """The one (source name, ..., foreign key) candidate, or none: ties go to the key whose two columns share a name.
+def _one_link(links: list[tuple], stems: set[str]) -> list[tuple]:
+    """The one (source name, ..., foreign key) candidate, or none.
 
-    friendship has two keys to person (person_id, person_id2); ``person.person_id =
-    friendship.person_id`` is the conventional join of the two.
+    Ties go to the key whose two columns share a name: friendship has two keys
+    to person (person_id, person_id2); ``person.person_id = friendship.person_id``
+    is the conventional join of the two. Else to the one key the question names
+    by a word of its own: "heroes with blue eyes" joins colour on
+    ``eye_colour_id``, not ``hair_colour_id`` (the words of the referenced
+    table, and "id", say nothing).
     """
     distinct = list({(link[0], link[-1].name): link for link in links}.values())
     if len(distinct) > 1:
-        distinct = [link for link in distinct if link[-1].from_columns == link[-1].to_columns]
+        distinct = [link for link in distinct if link[-1].from_columns == link[-1].to_columns] or [
+            link for link in distinct if _own_words(link[-1]) & stems
+        ]
     return distinct if len(distinct) == 1 else []
+
+
+def _own_words(fk: ForeignKey) -> set[str]:
+    """Word stems of a key's columns that are not the referenced table's name or its column's: ``eye_colour_id`` -> {"eye"}."""
+    return words(" ".join(fk.from_columns)) - words(" ".join([fk.to_table, *fk.to_columns])) - {"id"}
+
+
+def _name_parts(name: str) -> set[str]:
+    """``top_customer`` -> {"top", "customer"}: every part, stop words included ("total" names an output)."""
+    return set(re.split(r"[^a-z0-9]+", name.lower())) - {""}
 
 
 def resolve(node: exp.Expression, sources: dict[str, Source]) -> tuple[Source, str] | None:
@@ -177,7 +200,7 @@ def _swap_alias(column: exp.Column, sources: dict[str, Source]) -> list[str]:
     return [f"{before} -> {column.sql(dialect='postgres')} ({column.name} is in {sources[others[0]].table.display_name})"]
 
 
-def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], schema: Schema, target: Table | None) -> list[str]:
+def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], schema: Schema, target: Table | None, stems: set[str]) -> list[str]:
     """Join the one foreign-key neighbour that has the column (``target`` when the column names it)."""
     links = [
         (key, other, fk)
@@ -187,7 +210,7 @@ def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], sche
     ]
     if not links:
         return _join_path_for(column, scope, sources, schema, target)
-    links = _one_link(links)
+    links = _one_link(links, stems)
     if not links:
         return []
     key, other, fk = links[0]

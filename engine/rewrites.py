@@ -48,7 +48,7 @@ def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values:
     tree = parse(sql)
     if tree is None:
         return Rewritten(sql=sql)
-    names = fix_names_in(tree, schema) + compare_labels_in(tree, schema)
+    names = fix_names_in(tree, schema, question) + compare_labels_in(tree, schema)
     grounded = ground_literals_in(tree, schema, database_lookup(probe))
     moved = values.move_literals_in(tree, schema, database_occurs(probe))
     swapped = literals_from_question_in(tree, schema, question, named_values)

@@ -123,3 +123,23 @@ def test_of_two_keys_between_the_same_tables_the_one_whose_columns_share_a_name_
     out, done = fix_names("SELECT nickname FROM person WHERE since = '2020'", schema)
     assert out == "SELECT nickname FROM person JOIN friendship ON person.person_id = friendship.person_id WHERE friendship.since = '2020'"
     assert done == ["joined friendship on person.person_id = friendship.person_id for since"]
+
+
+def test_of_keys_to_the_same_lookup_table_the_one_the_question_names_is_joined() -> None:
+    def fk(column: str) -> ForeignKey:
+        return ForeignKey(name=f"hero_{column}_fkey", from_schema="public", from_table="hero", from_columns=[column],
+                          to_schema="public", to_table="colour", to_columns=["id"])
+
+    keys = [fk("eye_colour_id"), fk("hair_colour_id")]
+    colour = Table(schema_name="public", name="colour", columns=[Column(name="id", type="integer"), Column(name="colour", type="text")],
+                   primary_key=["id"], referenced_by=keys)
+    hero = Table(schema_name="public", name="hero", columns=[Column(name="name", type="text")] + [Column(name=k.from_columns[0], type="integer") for k in keys],
+                 primary_key=["name"], foreign_keys=keys)
+    schema = Schema(database="heroes", tables=[colour, hero])
+    sql = "SELECT name FROM hero WHERE colour.colour = 'Blue'"
+    out, done = fix_names(sql, schema, "Which heroes have blue eyes?")
+    assert out == "SELECT name FROM hero JOIN colour ON hero.eye_colour_id = colour.id WHERE colour.colour = 'Blue'"
+    assert done == ["joined colour on hero.eye_colour_id = colour.id for colour.colour"]
+    assert validate(out, schema).sql
+    assert fix_names(sql, schema, "Which heroes are blue?") == (sql, [])  # names neither key: the validator says how to join
+    assert fix_names(sql, schema, "Blue eyes or blue hair?") == (sql, [])  # names both
