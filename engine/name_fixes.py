@@ -4,7 +4,9 @@ Small models get the column right and its table wrong in ways that the
 query itself shows how to fix, so no model call is spent on a repair:
 
 - the wrong alias: ``FROM orders T1 JOIN customers T2 ... T2.status`` when
-  only ``T1`` has status (the 0.5B model swaps positional aliases);
+  only ``T1`` has status (the 0.5B model swaps positional aliases), or the
+  table's name where the query gives it an alias (``customers.email`` with
+  ``JOIN customers c``);
 - a table that is not joined: ``SELECT customers.email FROM orders`` (or a
   bare ``email``) when exactly one foreign key links customers to one table
   of the FROM clause: the join along that key is added; when no key does, the
@@ -86,7 +88,12 @@ def _fix_scope(scope: Scope, schema: Schema, stems: set[str]) -> list[str]:
             if sources[qualifier].table.column(name) is None:
                 fixes += _swap_alias(column, sources)
         elif qualifier and qualifier.lower() not in visible and (named := schema.table(qualifier)) is not None:
-            fixes += _join_for(column, scope, sources, schema, named, stems)
+            aliased = [key for key, s in sources.items() if s.table.key == named.key]
+            if len(aliased) == 1:  # FROM customers c ... customers.email: PostgreSQL knows the table only as c
+                fixes.append(f"{column.sql(dialect='postgres')} -> {aliased[0]}.{name} ({named.display_name} is {aliased[0]} here)")
+                column.set("table", sources[aliased[0]].ref())
+            elif not aliased:
+                fixes += _join_for(column, scope, sources, schema, named, stems)
         elif not qualifier and name not in outputs and not any(s.table.column(name) for s in sources.values()) and not _outer_has(scope, name, schema):
             fixes += _join_for(column, scope, sources, schema, None, stems)
     return fixes
@@ -235,7 +242,7 @@ def _join_path_for(column: exp.Column, scope: Scope, sources: dict[str, Source],
     and neither table is already a source of the query.
     """
     in_query = {s.table.key for s in sources.values()}
-    goals = [target] if target is not None else [t for t in schema.tables if t.column(column.name) is not None and t.key not in in_query]
+    goals = [t for t in ([target] if target is not None else schema.tables) if t.column(column.name) is not None and t.key not in in_query]
     routes = [
         (key, goal, path)
         for goal in goals

@@ -42,6 +42,11 @@ SCHEMA = retail_schema()
             "GROUP BY customers.customer_id",
             ["joined orders on customers.customer_id = orders.customer_id for orders.order_id"],
         ),
+        (  # a table of the query named by its name where the query gives it an alias
+            "SELECT customers.email FROM orders o JOIN customers c ON c.customer_id = o.customer_id",
+            "SELECT c.email FROM orders AS o JOIN customers AS c ON c.customer_id = o.customer_id",
+            ["customers.email -> c.email (customers is c here)"],
+        ),
         (  # a table two keys away: joined through the bridge between them
             "SELECT p.name FROM products p WHERE orders.status = 'paid'",
             "SELECT p.name FROM products AS p JOIN order_items ON p.product_id = order_items.product_id "
