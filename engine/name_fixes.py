@@ -15,6 +15,9 @@ query itself shows how to fix, so no model call is spent on a repair:
   c.customer_id`` when exactly one foreign key links customers to a table
   joined before it: the condition becomes that key's (``o.customer_id =
   c.customer_id``);
+- the wrong table: ``SELECT site_name FROM sightings ORDER BY altitude`` reads
+  ``sites``, the one table with every column the query names, when no
+  foreign key links the two (then a join is added instead);
 - a column a subquery does not output: ``SELECT top_city FROM (SELECT
   city, COUNT(*) ...) s`` means the one output sharing a word with it
   (``city``); ``SELECT total FROM (SELECT COUNT(*) ...) s`` means the one
@@ -81,6 +84,8 @@ def _fix_scope(scope: Scope, schema: Schema, stems: set[str]) -> list[str]:
         return []
     visible = _visible_names(scope)
     outputs = {e.alias for e in scope.expression.expressions if e.alias}
+    if moved := _fix_from_table(scope, sources, schema, outputs):
+        return moved
     fixes = _fix_join_conditions(scope, sources, schema, stems)
     for column in own_columns(scope):
         name, qualifier = column.name, column.table
@@ -97,6 +102,39 @@ def _fix_scope(scope: Scope, schema: Schema, stems: set[str]) -> list[str]:
         elif not qualifier and name not in outputs and not any(s.table.column(name) for s in sources.values()) and not _outer_has(scope, name, schema):
             fixes += _join_for(column, scope, sources, schema, None, stems)
     return fixes
+
+
+def _fix_from_table(scope: Scope, sources: dict[str, Source], schema: Schema, outputs: set[str]) -> list[str]:
+    """``SELECT state_name FROM border_info ORDER BY elevation`` -> ``FROM highlow``: the one table with every column named.
+
+    Only for a query over one table with no join, when that table lacks a
+    column the query names, exactly one other table has them all (bare
+    names, or qualified by the table's own name or alias), and no foreign
+    keys link the two (then the join fixes add the missing table).
+    """
+    if len(sources) != 1 or scope.expression.args.get("joins"):
+        return []
+    [(key, source)] = sources.items()
+    columns = own_columns(scope)
+    if any(c.table not in ("", key) for c in columns):
+        return []
+    names = {c.name for c in columns} - outputs
+    if not names or all(source.table.column(n) is not None for n in names) or any(_outer_has(scope, n, schema) for n in names):
+        return []
+    holders = [t for t in schema.tables if all(t.column(n) is not None for n in names)]
+    if len(holders) != 1 or schema.join_paths(source.table, holders[0]):  # linked by keys: the join fixes read it
+        return []
+    table = scope.expression.args["from_"].this
+    alias = table.args.get("alias")
+    replacement = table_node(holders[0])
+    if alias is not None:
+        replacement.set("alias", alias.copy())
+    table.replace(replacement)
+    if table.name == key:  # qualified by the old table's own name: now the new one's
+        for column in columns:
+            if column.table:
+                column.set("table", ident(holders[0].name))
+    return [f"FROM {source.table.display_name} -> FROM {holders[0].display_name} (the one table with {', '.join(sorted(names))})"]
 
 
 def _fix_derived_columns(scope: Scope) -> list[str]:

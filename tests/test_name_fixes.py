@@ -148,3 +148,41 @@ def test_of_keys_to_the_same_lookup_table_the_one_the_question_names_is_joined()
     assert validate(out, schema).sql
     assert fix_names(sql, schema, "Which heroes are blue?") == (sql, [])  # names neither key: the validator says how to join
     assert fix_names(sql, schema, "Blue eyes or blue hair?") == (sql, [])  # names both
+
+
+# Two tables and no foreign keys: which table a column lives in is all there is to go on.
+SITES = Schema(
+    database="birding",
+    tables=[
+        Table(schema_name="public", name="sightings", columns=[Column(name="site_name", type="text"), Column(name="bird", type="text")]),
+        Table(schema_name="public", name="sites", columns=[Column(name="site_name", type="text"), Column(name="altitude", type="integer")]),
+        Table(schema_name="public", name="lakes", columns=[Column(name="lake_name", type="text"), Column(name="altitude", type="integer")]),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT site_name FROM sightings ORDER BY altitude DESC LIMIT 1", "SELECT site_name FROM sites ORDER BY altitude DESC LIMIT 1"),
+        ("SELECT s.site_name FROM sightings s WHERE s.altitude > 100", "SELECT s.site_name FROM sites AS s WHERE s.altitude > 100"),
+        ("SELECT sightings.site_name FROM sightings WHERE altitude > 100", "SELECT sites.site_name FROM sites WHERE altitude > 100"),
+    ],
+)
+def test_a_query_over_the_wrong_table_reads_the_one_table_with_every_column_it_names(sql: str, expected: str) -> None:
+    out, done = fix_names(sql, SITES)
+    assert (out, done) == (expected, ["FROM sightings -> FROM sites (the one table with altitude, site_name)"])
+    assert validate(out, SITES).sql
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT bird FROM sightings WHERE altitude > 100",  # no table has both
+        "SELECT altitude FROM sightings",  # two tables have it
+        "SELECT site_name FROM sightings s JOIN lakes l ON l.lake_name = s.site_name WHERE altitude > 1",  # a join: its own fixes
+        "SELECT site_name FROM sightings",  # nothing missing
+    ],
+)
+def test_a_query_without_one_table_for_all_its_columns_is_left_alone(sql: str) -> None:
+    assert fix_names(sql, SITES) == (sql, [])
