@@ -105,7 +105,7 @@ def _fix_scope(scope: Scope, schema: Schema, stems: set[str]) -> list[str]:
 
 
 def _fix_from_table(scope: Scope, sources: dict[str, Source], schema: Schema, outputs: set[str]) -> list[str]:
-    """``SELECT state_name FROM border_info ORDER BY elevation`` -> ``FROM highlow``: the one table with every column named.
+    """``SELECT site_name FROM sightings ORDER BY altitude`` -> ``FROM sites``: the one table with every column named.
 
     Only for a query over one table with no join, when that table lacks a
     column the query names, exactly one other table has them all (bare

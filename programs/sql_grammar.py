@@ -18,9 +18,9 @@ unnatural SQL:
   other short aliases (``location AS T1``, the style small models learned)
   are free, and after them any real column of the selected tables may
   follow; a longer unknown qualifier (``region.rating``) cannot be written;
-- a free word may not run on from a column or table name (``state_name_idr``)
+- a free word may not run on from a column or table name (``customer_name_idr``)
   or an upper-case keyword (``DESCLIMIT10``), but every real column of the
-  selected tables may stand bare (``state_name`` although ``state`` is a
+  selected tables may stand bare (``customer_name`` although ``customer`` is a
   table: the model otherwise ended the query there);
 - the statement cannot end on a keyword or operator that needs an operand
   (``WHERE``, ``AND``, ``ORDER BY``, ``=``, ``,``);
@@ -125,7 +125,7 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
     avoided = {w.lower() for w in avoid}
     name_words = column_names | {t.name.lower() for t in tables}
     bare_aliases = "|".join(f"{a}[0-9]?" for a in aliases.values() if a not in column_names) or "_none_"
-    # A free word may not run on from a column or table name ("state_name_idr", "river_idr.x",
+    # A free word may not run on from a column or table name ("customer_name_idr", "orders_idr.x",
     # "country_nameLIKE"): the commonest way a small model invents a name or loops.
     extended = "|".join(re.escape(n) for n in sorted(name_words, key=len, reverse=True) if len(n) >= 3 and re.fullmatch(r"\w+", n)) or "_none_"
     word = f"/[A-Za-z_][A-Za-z0-9_]{{0,{MAX_WORD_CHARS - 1}}}/ & ~/(?i:{reserved})/ & ~/(?i:(?:{extended})[A-Za-z0-9_]+)/"
