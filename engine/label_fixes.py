@@ -27,7 +27,8 @@ from sqlglot.optimizer.scope import build_scope
 from engine.name_fixes import pin_bare_columns, real_sources, resolve
 from engine.schema import ForeignKey, Schema, Table
 from engine.sql_tree import ident, on_text, table_node
-from engine.values import resolve_column, tables_by_alias
+from engine.validator import NUMBER_TEXT
+from engine.values import compared_literals, resolve_column, tables_by_alias
 
 ASKS_FOR_IDS = re.compile(r"\b(ids?|identifiers?|keys?|codes?)\b", re.I)
 
@@ -87,11 +88,9 @@ def compare_labels_in(tree: exp.Expression, schema: Schema) -> list[str]:
     """``compare_labels`` on a parsed statement, edited in place (``=`` and ``<>`` with a text literal)."""
     aliases = tables_by_alias(tree, schema)
     fixes: list[str] = []
-    for node in list(tree.find_all(exp.EQ, exp.NEQ)):
-        column, literal = node.this, node.expression
-        if isinstance(literal, exp.Column) and isinstance(column, exp.Literal):
-            column, literal = literal, column
-        if not (isinstance(column, exp.Column) and isinstance(literal, exp.Literal) and literal.is_string) or _is_number(literal.this):
+    for column, literal in compared_literals(tree):
+        node = column.parent
+        if not isinstance(node, (exp.EQ, exp.NEQ)) or NUMBER_TEXT.match(literal.this):  # a number in quotes is an id
             continue
         owner = resolve_column(column, aliases)
         lookup = _lookup_of(owner[0], column.name, schema) if owner else None
@@ -103,14 +102,6 @@ def compare_labels_in(tree: exp.Expression, schema: Schema) -> list[str]:
         node.replace(found if isinstance(node, exp.EQ) else exp.Not(this=found))
         fixes.append(f"{column.sql(dialect='postgres')} compared with '{literal.this}' through {target.display_name}.{label} (an id, not its label)")
     return fixes
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _lookup_of(table: Table, column: str, schema: Schema) -> tuple[ForeignKey, Table, str] | None:

@@ -30,7 +30,7 @@ from sqlglot import exp
 from engine.errors import DatabaseError
 from engine.executor import Executor
 from engine.schema import Column, Schema, Table
-from engine.sql_tree import ident, on_text, table_node
+from engine.sql_tree import ident, on_text, projects_only, table_node
 from engine.values import resolve_column, tables_by_alias
 
 # Table, selected column, compared column, value: does some selected value have a row with the value and one without?
@@ -99,9 +99,8 @@ def _one_table_rows(select: exp.Select) -> bool:
         len(select.expressions) == 1
         and isinstance(select.args.get("from_") and select.args["from_"].this, exp.Table)
         and not select.args.get("joins")
-        and not select.args.get("group")
         and select.args.get("where") is not None
-        and not any(agg.find_ancestor(exp.Select) is select for agg in select.find_all(exp.AggFunc))
+        and projects_only(select)
     )
 
 

@@ -22,8 +22,9 @@ import re
 from sqlglot import exp
 
 from engine.schema import Schema
-from engine.sql_tree import ident, on_text
+from engine.sql_tree import ident, on_text, projects_only
 from engine.values import resolve_column, tables_by_alias
+from programs.prefilter import words
 
 
 def cast_dates_for_like(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
@@ -85,7 +86,7 @@ def keep_ties_in(tree: exp.Expression, schema: Schema, *, nulls_written: bool) -
         if tie_safe and with_ties and _is_one(limit) and select.args.get("offset") is None:
             select.set("limit", exp.Fetch(direction="FIRST", count=exp.Literal.number(1), limit_options=exp.LimitOptions(rows=True, with_ties=True)))
             fixes.append("LIMIT 1 keeps ties (FETCH FIRST 1 ROWS WITH TIES)")
-            if _projects_only(select) and (fix := _once_each(select)):
+            if projects_only(select) and (fix := _once_each(select)):
                 fixes.append(fix)
     return fixes
 
@@ -117,11 +118,6 @@ def _once_each(select: exp.Select) -> str | None:
     return "each tied answer listed once (SELECT DISTINCT * FROM (...) AS ranked)"
 
 
-def _projects_only(select: exp.Select) -> bool:
-    """The query returns its rows as they are: no GROUP BY, and no aggregate of its own (a subquery's does not count)."""
-    return not select.args.get("group") and not any(agg.find_ancestor(exp.Select) is select for agg in select.find_all(exp.AggFunc))
-
-
 def _ties_pass_through(select: exp.Select) -> bool:
     """Extra tied rows of this subquery reach the answer as rows: ``IN (subquery)``, or a derived table of a query that only projects it and returns rows itself."""
     subquery = select.parent
@@ -130,7 +126,7 @@ def _ties_pass_through(select: exp.Select) -> bool:
     if isinstance(subquery.parent, exp.In):
         return True
     outer = subquery.find_ancestor(exp.Select)
-    if not isinstance(subquery.parent, (exp.From, exp.Join)) or outer is None or not _projects_only(outer):
+    if not isinstance(subquery.parent, (exp.From, exp.Join)) or outer is None or not projects_only(outer):
         return False
     return outer.parent is None or _ties_pass_through(outer)  # not in a scalar subquery, which must stay one row
 
@@ -171,19 +167,15 @@ def order_by_measure_in(tree: exp.Expression, schema: Schema) -> list[str]:
             if not isinstance(key.this, exp.Column) or (resolved := resolve_column(key.this, aliases)) is None:
                 continue
             table, column = resolved
-            if column.type_class != "text" or not (rank := _name_words(column.name) & _RANK_WORDS):
+            if column.type_class != "text" or not (rank := words(column.name) & _RANK_WORDS):
                 continue
-            measures = [c for c in table.columns if c.type_class == "number" and _name_words(c.name) & rank]
+            measures = [c for c in table.columns if c.type_class == "number" and words(c.name) & rank]
             if len(measures) != 1:
                 continue
             key.this.set("this", ident(measures[0].name))
             fixes.append(f"ORDER BY {table.display_name}.{column.name} (text, sorts alphabetically) orders by {table.display_name}.{measures[0].name}")
     return fixes
 
-
-def _name_words(name: str) -> set[str]:
-    """``warmest_month`` -> {"warmest", "month"}; camelCase splits too."""
-    return set(re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())) - {""}
 
 
 def _major_version(server_version: str) -> int:

@@ -39,6 +39,11 @@ def table_node(table: Table) -> exp.Table:
     return exp.Table(this=ident(table.name), db=ident(table.schema_name) if table.schema_name != "public" else None)
 
 
+def projects_only(select: exp.Select) -> bool:
+    """The query returns its rows as they are: no GROUP BY, and no aggregate of its own (a subquery's does not count)."""
+    return not select.args.get("group") and not any(agg.find_ancestor(exp.Select) is select for agg in select.find_all(exp.AggFunc))
+
+
 def render(tree: exp.Expression) -> str:
     return tree.sql(dialect="postgres")
 

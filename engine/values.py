@@ -142,7 +142,7 @@ class ValueIndex:
             return []
         aliases = tables_by_alias(tree, schema)
         notes: list[str] = []
-        for column_node, literal in _compared_literals(tree):
+        for column_node, literal in compared_literals(tree):
             homes = self._entries.get(normalize(literal.this), [])
             resolved = resolve_column(column_node, aliases)
             here = (resolved[0].display_name, resolved[1].name) if resolved else None
@@ -169,7 +169,7 @@ class ValueIndex:
         """``move_literals`` on a parsed statement, edited in place."""
         aliases = tables_by_alias(tree, schema)
         fixes: list[str] = []
-        for column_node, literal in _compared_literals(tree):
+        for column_node, literal in compared_literals(tree):
             resolved = resolve_column(column_node, aliases)
             if resolved is None or len(literal.this) < MIN_GROUND_CHARS or not isinstance(literal.parent, exp.EQ):  # IN: the column is shared
                 continue
@@ -256,7 +256,7 @@ def ground_literals_in(tree: exp.Expression, schema: Schema, lookup: Lookup) -> 
     """``ground_literals`` on a parsed statement, edited in place."""
     aliases = tables_by_alias(tree, schema)
     fixes: list[LiteralFix] = []
-    for column_node, literal in _compared_literals(tree):
+    for column_node, literal in compared_literals(tree):
         resolved = resolve_column(column_node, aliases)
         if resolved is None:
             continue
@@ -286,7 +286,7 @@ def literals_from_question_in(tree: exp.Expression, schema: Schema, question: st
     """``literals_from_question`` on a parsed statement, edited in place."""
     asked = f" {normalize(question)} "
     aliases = tables_by_alias(tree, schema)
-    pairs = _compared_literals(tree)
+    pairs = compared_literals(tree)
     used = {normalize(literal.this) for _, literal in pairs}
     fixes: list[LiteralFix] = []
     for column_node, literal in pairs:
@@ -315,7 +315,8 @@ def tables_by_alias(tree: exp.Expression, schema: Schema) -> dict[str, Table]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def _compared_literals(tree: exp.Expression) -> list[tuple[exp.Column, exp.Literal]]:
+def compared_literals(tree: exp.Expression) -> list[tuple[exp.Column, exp.Literal]]:
+    """Every (column, string literal) pair of ``=``, ``<>`` (either side) and ``IN``."""
     pairs: list[tuple[exp.Column, exp.Literal]] = []
     for node in tree.find_all(exp.EQ, exp.NEQ):
         left, right = node.this, node.expression

@@ -114,16 +114,21 @@ def test_names_without_one_clear_fix_are_left_alone(sql: str) -> None:
     assert fix_names(sql, SCHEMA) == (sql, [])
 
 
-def test_of_two_keys_between_the_same_tables_the_one_whose_columns_share_a_name_is_joined() -> None:
-    def fk(column: str) -> ForeignKey:
-        return ForeignKey(name=f"friendship_{column}_fkey", from_schema="public", from_table="friendship", from_columns=[column],
-                          to_schema="public", to_table="person", to_columns=["person_id"])
+def keys(from_table: str, columns: list[str], to_table: str, to_column: str) -> list[ForeignKey]:
+    """One single-column foreign key per column of ``from_table``, all to ``to_table.to_column``."""
+    return [
+        ForeignKey(name=f"{from_table}_{c}_fkey", from_schema="public", from_table=from_table, from_columns=[c],
+                   to_schema="public", to_table=to_table, to_columns=[to_column])
+        for c in columns
+    ]
 
-    keys = [fk("person_id"), fk("person_id2")]
+
+def test_of_two_keys_between_the_same_tables_the_one_whose_columns_share_a_name_is_joined() -> None:
+    two = keys("friendship", ["person_id", "person_id2"], "person", "person_id")
     person = Table(schema_name="public", name="person", columns=[Column(name="person_id", type="text"), Column(name="nickname", type="text")],
-                   primary_key=["person_id"], referenced_by=keys)
+                   primary_key=["person_id"], referenced_by=two)
     friendship = Table(schema_name="public", name="friendship", columns=[Column(name=c, type="text") for c in ("person_id", "person_id2", "since")],
-                       foreign_keys=keys)
+                       foreign_keys=two)
     schema = Schema(database="social", tables=[person, friendship])
     out, done = fix_names("SELECT nickname FROM person WHERE since = '2020'", schema)
     assert out == "SELECT nickname FROM person JOIN friendship ON person.person_id = friendship.person_id WHERE friendship.since = '2020'"
@@ -131,15 +136,11 @@ def test_of_two_keys_between_the_same_tables_the_one_whose_columns_share_a_name_
 
 
 def test_of_keys_to_the_same_lookup_table_the_one_the_question_names_is_joined() -> None:
-    def fk(column: str) -> ForeignKey:
-        return ForeignKey(name=f"hero_{column}_fkey", from_schema="public", from_table="hero", from_columns=[column],
-                          to_schema="public", to_table="colour", to_columns=["id"])
-
-    keys = [fk("eye_colour_id"), fk("hair_colour_id")]
+    two = keys("hero", ["eye_colour_id", "hair_colour_id"], "colour", "id")
     colour = Table(schema_name="public", name="colour", columns=[Column(name="id", type="integer"), Column(name="colour", type="text")],
-                   primary_key=["id"], referenced_by=keys)
-    hero = Table(schema_name="public", name="hero", columns=[Column(name="name", type="text")] + [Column(name=k.from_columns[0], type="integer") for k in keys],
-                 primary_key=["name"], foreign_keys=keys)
+                   primary_key=["id"], referenced_by=two)
+    hero = Table(schema_name="public", name="hero", columns=[Column(name="name", type="text")] + [Column(name=k.from_columns[0], type="integer") for k in two],
+                 primary_key=["name"], foreign_keys=two)
     schema = Schema(database="heroes", tables=[colour, hero])
     sql = "SELECT name FROM hero WHERE colour.colour = 'Blue'"
     out, done = fix_names(sql, schema, "Which heroes have blue eyes?")
