@@ -30,7 +30,7 @@ from sqlglot import exp
 from engine.errors import DatabaseError
 from engine.executor import Executor
 from engine.schema import Column, Schema, Table
-from engine.sql_tree import ident, on_text, projects_only, table_node
+from engine.sql_tree import conjuncts, ident, on_text, projects_only, table_node
 from engine.values import resolve_column, tables_by_alias
 
 # Table, selected column, compared column, value: does some selected value have a row with the value and one without?
@@ -55,7 +55,7 @@ def exclude_answers_in(tree: exp.Expression, schema: Schema, question: str, hold
         return []
     table, answer = picked
     fixes: list[str] = []
-    for condition in _conjuncts(tree.args["where"].this):
+    for condition in conjuncts(tree.args["where"].this):
         if not (isinstance(condition, exp.NEQ) and isinstance(condition.this, exp.Column) and isinstance(condition.expression, exp.Literal)):
             continue
         if not condition.expression.is_string or (compared := resolve_column(condition.this, aliases)) is None or compared[1] is answer:
@@ -102,9 +102,3 @@ def _one_table_rows(select: exp.Select) -> bool:
         and select.args.get("where") is not None
         and projects_only(select)
     )
-
-
-def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
-    """The AND-ed parts of a condition (parentheses unwrapped)."""
-    condition = condition.unnest()
-    return list(condition.flatten()) if isinstance(condition, exp.And) else [condition]

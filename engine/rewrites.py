@@ -13,6 +13,7 @@ any other SQL.
    answer (engine/negation_fixes.py)
 4. SQLite habits and superlatives (engine/sql_fixes.py)
 5. selected lookup ids shown as their labels (engine/label_fixes.py)
+6. answers a filtering join repeats, listed once (engine/fanout_fixes.py)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.executor import Executor
+from engine.fanout_fixes import once_per_answer_in
 from engine.label_fixes import compare_labels_in, show_labels_in
 from engine.name_fixes import fix_names_in
 from engine.negation_fixes import database_holds_both, exclude_answers_in
@@ -57,7 +59,8 @@ def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values:
     measures = order_by_measure_in(tree, schema)
     ties = keep_ties_in(tree, schema, nulls_written=written_nulls(sql))
     labels = show_labels_in(tree, schema, question)
-    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + excluded + dates + measures + ties + labels)
+    once = once_per_answer_in(tree, schema)
+    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + excluded + dates + measures + ties + labels + once)
     if done.value_fixes or done.sql_fixes:
         done.sql = render(tree)
     return done

@@ -22,7 +22,7 @@ import re
 from sqlglot import exp
 
 from engine.schema import Schema
-from engine.sql_tree import ident, on_text, projects_only
+from engine.sql_tree import ident, on_text, orders_by_selected, projects_only
 from engine.values import resolve_column, tables_by_alias
 from programs.prefilter import words
 
@@ -101,8 +101,7 @@ def _once_each(select: exp.Select) -> str | None:
     distinct = bool(select.args.get("distinct"))
     if not select.args.get("joins") and not distinct:
         return None
-    shown = {e.unalias().sql(dialect="postgres") for e in select.expressions} | {e.alias for e in select.expressions if e.alias}
-    if all(key.this.sql(dialect="postgres") in shown for key in select.args["order"].expressions):
+    if orders_by_selected(select):
         if distinct:
             return None
         select.set("distinct", exp.Distinct())

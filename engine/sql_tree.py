@@ -44,6 +44,21 @@ def projects_only(select: exp.Select) -> bool:
     return not select.args.get("group") and not any(agg.find_ancestor(exp.Select) is select for agg in select.find_all(exp.AggFunc))
 
 
+def orders_by_selected(select: exp.Select) -> bool:
+    """No ORDER BY, or one over selected expressions only: PostgreSQL refuses ``SELECT DISTINCT`` ordered by anything else."""
+    order = select.args.get("order")
+    if order is None:
+        return True
+    shown = {e.unalias().sql(dialect="postgres") for e in select.expressions} | {e.alias for e in select.expressions if e.alias}
+    return all(key.this.sql(dialect="postgres") in shown for key in order.expressions)
+
+
+def conjuncts(condition: exp.Expression) -> list[exp.Expression]:
+    """The AND-ed parts of a condition (parentheses unwrapped)."""
+    condition = condition.unnest()
+    return list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
+
+
 def render(tree: exp.Expression) -> str:
     return tree.sql(dialect="postgres")
 
