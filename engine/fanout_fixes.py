@@ -50,8 +50,9 @@ def once_per_answer_in(tree: exp.Expression, schema: Schema) -> list[str]:
     if selected is None or not orders_by_selected(tree):
         return []
     equal = _equalities(tree, aliases)
+    several = _named_by_several_values(tree, aliases)
     for alias, table in aliases.items():
-        if _only_filters(alias, selected, equal) and _fans_out(alias, table, equal) and not _names_several(alias, tree, aliases):
+        if _only_filters(alias, selected, equal) and _fans_out(alias, table, equal) and alias not in several:
             tree.set("distinct", exp.Distinct())
             return [f"each answer listed once (DISTINCT): the join with {table.display_name} repeats it once per matching {table.display_name} row"]
     return []
@@ -116,14 +117,13 @@ def _only_filters(alias: str, selected: list[Ref], equal: list[tuple[Ref, Ref]])
     return True
 
 
-def _names_several(alias: str, tree: exp.Select, aliases: dict[str, Table]) -> bool:
-    """The query names several rows of this table by value (``name IN ('a', 'b')``): each is asked about, and gets its row."""
-    seen: dict[str, set[str]] = {}
+def _named_by_several_values(tree: exp.Select, aliases: dict[str, Table]) -> set[str]:
+    """Aliases of tables whose rows the query names by several values (``name IN ('a', 'b')``): each is asked about, and gets its row."""
+    seen: dict[Ref, set[str]] = {}
     for column, literal in compared_literals(tree):
-        ref = _ref(column, aliases)
-        if ref is not None and ref[0] == alias:
-            seen.setdefault(ref[1], set()).add(literal.this)
-    return any(len(values) > 1 for values in seen.values())
+        if (ref := _ref(column, aliases)) is not None:
+            seen.setdefault(ref, set()).add(literal.this)
+    return {ref[0] for ref, values in seen.items() if len(values) > 1}
 
 
 def _fans_out(alias: str, table: Table, equal: list[tuple[Ref, Ref]]) -> bool:

@@ -176,7 +176,6 @@ def order_by_measure_in(tree: exp.Expression, schema: Schema) -> list[str]:
     return fixes
 
 
-
 def _major_version(server_version: str) -> int:
     """13 for "13.4 (Debian ...)"; a schema without a version (built in code) counts as current."""
     match = re.match(r"\s*(\d+)", server_version)
