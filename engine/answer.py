@@ -86,6 +86,7 @@ class Answer(BaseModel):
     value_hints: list[str] = Field(default_factory=list)  # values of the data the question names (not shown to the model)
     value_fixes: list[ValueFix] = Field(default_factory=list)  # literals replaced by stored values before validation
     sql_fixes: list[str] = Field(default_factory=list)  # dialect rewrites before validation (engine/sql_fixes.py)
+    doubts: list[str] = Field(default_factory=list)  # what the data says against the query that ran (engine/doubts.py)
     decisions: list[Decision] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     timings: dict[str, float] = Field(default_factory=dict)  # milliseconds per stage, plus "total"

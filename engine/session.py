@@ -17,11 +17,12 @@ from contextlib import ExitStack
 from typing import Any
 
 from engine.answer import Answer, Attempt, Clarification, Decision, ErrorInfo, Usage, ValueFix
+from engine.doubts import Shares, database_shares, doubts
 from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, SqlRefused
 from engine.instruments import Instruments
 from engine.rewrites import rewrite
 from engine.settings import Settings
-from engine.values import MAX_HINTS, ValueIndex, ValueMatch, probe_executor, value_hints
+from engine.values import MAX_HINTS, ValueIndex, ValueMatch, database_occurs, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.context import MAX_QUESTION_CHARS, schema_budget
 from programs.types import DecisionOutput, SqlPlan, TableSelection
@@ -32,7 +33,8 @@ POLICY_CODES = frozenset(
     {"write_statement", "select_into", "locking_clause", "data_modifying_cte", "forbidden_function", "system_catalog", "multiple_statements", "too_complex"}
 )
 EMPTY_RESULT = "it ran but returned no rows; check that each filter uses the right column and a value that occurs in the data"
-RESULT_FIELDS = ("sql", "explanation", "tables", "columns", "rows", "row_count", "truncated", "status", "value_fixes", "sql_fixes")
+DOUBTFUL_RESULT = "it ran, but the data shows it answers another question"
+RESULT_FIELDS = ("sql", "explanation", "tables", "columns", "rows", "row_count", "truncated", "status", "value_fixes", "sql_fixes", "doubts")
 # Database errors a different query cannot fix: stop instead of repairing.
 FATAL_DB_CODES = frozenset({"connection_failed", "connection_lost", "embedded_unavailable", "resources_exhausted"})
 
@@ -58,6 +60,7 @@ class Session:
         self.instruments: Instruments = self._stack.enter_context(Instruments.open(self.settings, progress=progress))
         self.introspect_ms = (time.perf_counter() - started) * 1000
         self.probe = self._stack.enter_context(probe_executor(self.instruments.url, self.settings))
+        self.shares: Shares = database_shares(self.probe)
         self._values: ValueIndex | None = None
 
     @property
@@ -189,8 +192,10 @@ class _Run:
         for attempt in range(max_attempts + 1):
             error = self.try_plan(plan, execute=execute, max_rows=max_rows)
             if error is None:
-                if execute and self.answer.row_count == 0 and attempt < max_attempts:
-                    self.retry_empty(plan, selection, ctx, tried | {_normalized(plan.sql)}, max_rows=max_rows)
+                if execute:
+                    self.answer.doubts = self.doubts_about(self.answer.sql)
+                    if (self.answer.row_count == 0 or self.answer.doubts) and attempt < max_attempts:
+                        self.second_look(plan, selection, ctx, tried | {_normalized(plan.sql)}, max_rows=max_rows)
                 return
             if error.code in POLICY_CODES or error.code in FATAL_DB_CODES or attempt == max_attempts:
                 raise error
@@ -203,21 +208,36 @@ class _Run:
             if _normalized(plan.sql) in tried:  # greedy decoding repeated a failed query: another try would too
                 raise error
 
-    def retry_empty(self, plan: SqlPlan, selection: TableSelection, ctx: QuestionContext, tried: set[str], *, max_rows: int | None) -> None:
-        """One repair of a query that ran but found no rows; its rows replace the empty answer only if there are some.
+    def doubts_about(self, sql: str) -> list[str]:
+        """What the data says against a query that ran (engine/doubts.py)."""
+        s, started = self.session, time.perf_counter()
+        found = doubts(sql, s.schema, s.values, occurs=database_occurs(s.probe), shares=s.shares)
+        self.timed("doubts", started)
+        return found
 
-        An empty result is more often a wrong filter (column or value) than the true
-        answer (execution-guided decoding); the empty answer stands when the repair
-        fails, repeats itself or finds nothing either.
+    def second_look(self, plan: SqlPlan, selection: TableSelection, ctx: QuestionContext, tried: set[str], *, max_rows: int | None) -> None:
+        """One repair of a query that ran but found no rows or raised doubts; the repair replaces it only if it does better.
+
+        An empty result is more often a wrong filter (column or value) than the
+        true answer (execution-guided decoding), and a doubt is a sign in the
+        data that the query answers another question. The repair's answer is
+        kept when it finds rows and has fewer doubts; otherwise the first
+        answer stands (a repair that fails, repeats itself or finds nothing is
+        no better).
         """
         s = self.session
         kept = {name: copy.copy(getattr(self.answer, name)) for name in RESULT_FIELDS}
+        before = len(self.answer.doubts) + (self.answer.row_count == 0)
+        reason = [EMPTY_RESULT if self.answer.row_count == 0 else DOUBTFUL_RESULT, *self.answer.doubts]
+        selection = _with_tables(selection, _named_tables(" ".join(self.answer.doubts), s.schema))
         try:
-            repaired = repair_sql(s.model, s.schema, self.answer.question, failed_sql=plan.sql, error=EMPTY_RESULT, selection=selection, context=ctx)
+            repaired = repair_sql(s.model, s.schema, self.answer.question, failed_sql=plan.sql, error="; ".join(reason), selection=selection, context=ctx)
             self.record("repair_sql", repaired)
             if _normalized(repaired.sql) not in tried and self.try_plan(repaired, execute=True, max_rows=max_rows) is None and self.answer.row_count > 0:
-                return
-        except DecideSqlError:  # the empty answer is still an answer
+                self.answer.doubts = self.doubts_about(self.answer.sql)
+                if len(self.answer.doubts) < before:
+                    return
+        except DecideSqlError:  # the first answer is still an answer
             pass
         for name, value in kept.items():
             setattr(self.answer, name, value)
@@ -287,10 +307,19 @@ def _unknown_names(error: DecideSqlError) -> list[str]:
 def _widen(selection: TableSelection, error: DecideSqlError, schema: Any) -> TableSelection:
     """Add the tables an error message points at for the repair ("did you mean reviews.rating via ...", a join path)."""
     if error.code == "join_mismatch":  # every table of the foreign-key path the message spells out
-        named = [m for m in re.findall(r"\b([A-Za-z_]\w*)\.[A-Za-z_]\w*", error.message.partition("never match")[2]) if schema.table(m) is not None]
-    else:
-        named = [m for m in re.findall(r"did you mean ([A-Za-z_][\w.]*)\.[A-Za-z_]\w*", error.message) if schema.table(m) is not None]
-    extra = [n for n in dict.fromkeys(named) if n not in selection.all_tables]
+        return _with_tables(selection, _named_tables(error.message.partition("never match")[2], schema))
+    return _with_tables(selection, [m for m in re.findall(r"did you mean ([A-Za-z_][\w.]*)\.[A-Za-z_]\w*", error.message) if schema.table(m) is not None])
+
+
+def _named_tables(text: str, schema: Any) -> list[str]:
+    """The tables of the ``table.column`` names in a message."""
+    return [m for m in re.findall(r"\b([A-Za-z_][\w.]*)\.[A-Za-z_]\w*", text) if schema.table(m) is not None]
+
+
+def _with_tables(selection: TableSelection, named: list[str]) -> TableSelection:
+    """``selection`` with ``named`` among its added tables, so that the repair is shown them (programs/plan_sql.py lists
+    the failed query's tables and the added ones; a table allowed but not added stays unmentioned)."""
+    extra = [n for n in dict.fromkeys(named) if n not in selection.added]
     if not extra:
         return selection
     return selection.model_copy(update={"added": selection.added + extra})

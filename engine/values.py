@@ -105,6 +105,7 @@ class ValueIndex:
         self.columns = columns
         self.complete = complete  # False: the time budget ran out before every column was read
         self.ms = ms
+        self._by_column: dict[tuple[str, str], set[str]] | None = None
 
     @classmethod
     def build(cls, schema: Schema, executor: Executor, *, budget_s: float = BUILD_BUDGET_S) -> "ValueIndex":
@@ -130,12 +131,23 @@ class ValueIndex:
                         entries.setdefault(key, []).append((table.display_name, column.name, value))
         return cls(entries, columns=columns, complete=complete, ms=(time.monotonic() - started) * 1000)
 
-    def misplaced_literals(self, sql_text: str, schema: Schema, *, limit: int = 3) -> list[str]:
+    def column_values(self, table: str, column: str) -> set[str]:
+        """The sampled values of one column (normalized), by table display name and column name."""
+        if self._by_column is None:
+            self._by_column = {}
+            for key, hits in self._entries.items():
+                for t, c, _ in hits:
+                    self._by_column.setdefault((t, c), set()).add(key)
+        return self._by_column.get((table, column), set())
+
+    def misplaced_literals(self, sql_text: str, schema: Schema, *, limit: int = 3, occurs: Occurs | None = None) -> list[str]:
         """Notes such as ``'Female' is stored in gender.gender`` for a failed query.
 
         One per string literal compared with a column that does not hold it (an
         id, or the wrong text column) when the index knows where it is stored.
         Told to a repair, not to the first plan (hints there were copied, not weighed).
+        With ``occurs`` the database confirms that the column lacks the literal
+        (the index only samples): a note about a query that ran is then certain.
         """
         tree = parse(sql_text)
         if tree is None:
@@ -146,7 +158,9 @@ class ValueIndex:
             homes = self._entries.get(normalize(literal.this), [])
             resolved = resolve_column(column_node, aliases)
             here = (resolved[0].display_name, resolved[1].name) if resolved else None
-            if homes and all((t, c) != here for t, c, _ in homes):
+            if not homes or any((t, c) == here for t, c, _ in homes):
+                continue
+            if occurs is None or (resolved is not None and not occurs(resolved[0], resolved[1], literal.this)):
                 places = ", ".join(f"{t}.{c}" for t, c, _ in homes[:MAX_HINT_COLUMNS])
                 value = (clean_text(homes[0][2], MAX_VALUE_CHARS) or "").replace("'", "''")
                 notes.append(f"'{value}' is stored in {places}")

@@ -37,7 +37,7 @@ class DecisionOutput(BaseModel):
 
 
 class TableSelection(DecisionOutput):
-    """Tables that answer the question; ``added`` are join neighbours the engine added.
+    """Tables that answer the question; ``added`` are tables the engine added (join neighbours, tables a repair is pointed at).
 
     ``method`` is "model" when the model chose, "all" when the schema was small
     enough to allow every table without asking (programs/select_tables.py).

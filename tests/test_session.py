@@ -159,7 +159,7 @@ def test_a_repair_may_use_every_table_of_the_join_path() -> None:
     with pytest.raises(SqlRefused) as refused:
         validate("SELECT 1 FROM order_items oi JOIN customers c ON oi.order_id = c.customer_id", retail_schema())
     widened = _widen(TableSelection(tables=["order_items", "customers"]), refused.value, retail_schema())
-    assert widened.added == ["orders"]
+    assert widened.all_tables == ["order_items", "customers", "orders"] and "orders" in widened.added
 
 
 def test_a_column_of_a_table_not_joined_is_joined_without_a_repair(settings: Settings) -> None:
@@ -234,6 +234,32 @@ def test_an_empty_result_stands_when_the_repair_finds_nothing_better(settings: S
 def test_no_empty_result_repair_without_attempts_left(settings: Settings) -> None:
     answer = ask(settings, {**DIRECT, "plan_sql": [EMPTY_SQL]}, max_attempts=0)
     assert answer.status == "ok" and answer.row_count == 0 and "repair_sql" not in [d.program for d in answer.decisions]
+
+
+UPS_ORDERS = "SELECT COUNT(*) FROM orders o JOIN shipments s ON s.order_id = o.order_id WHERE s.carrier = 'UPS'"
+
+
+def test_a_doubtful_answer_gets_one_repair_told_what_the_data_says(settings: Settings) -> None:
+    doubtful = "SELECT COUNT(*) FROM orders o WHERE o.channel = 'UPS'"  # runs, counts 0: 'UPS' is a carrier
+    answer = ask(settings, {**DIRECT, "plan_sql": [doubtful], "repair_sql": [UPS_ORDERS]}, "How many orders went by UPS?", trace=True)
+    assert answer.status == "ok" and answer.rows == truth(settings, UPS_ORDERS) != [[0]]
+    assert answer.doubts == [] and "s.carrier = 'UPS'" in answer.sql and [a.stage for a in answer.attempts] == ["ok", "ok"]
+    repair = answer.decisions[-1]
+    assert repair.program == "repair_sql" and "'UPS' is stored in shipments.carrier" in repair.prompt
+
+
+def test_a_doubtful_answer_stands_with_its_doubts_when_the_repair_keeps_them(settings: Settings) -> None:
+    misjoined = "SELECT COUNT(DISTINCT T1.customer_id) FROM addresses AS T1 JOIN stores AS T2 ON T2.city = T1.region"  # Berlin is both
+    answer = ask(settings, {**DIRECT, "plan_sql": [misjoined], "repair_sql": [misjoined.replace("T1.customer_id", "T1.address_id")]})
+    assert answer.status == "ok" and answer.rows == truth(settings, misjoined) != [[0]] and "DISTINCT" in answer.sql
+    assert len(answer.doubts) == 1 and answer.doubts[0].startswith("stores.city = addresses.region joins columns that share almost no values")
+    assert "stores.city = addresses.city" in answer.doubts[0]
+    assert [d.program for d in answer.decisions].count("repair_sql") == 1 and len(answer.attempts) == 2
+
+
+def test_no_second_look_at_an_answer_the_data_does_not_doubt(settings: Settings) -> None:
+    answer = ask(settings, {**DIRECT, "plan_sql": [UPS_ORDERS]}, "How many orders went by UPS?")
+    assert answer.status == "ok" and answer.doubts == [] and "repair_sql" not in [d.program for d in answer.decisions]
 
 
 def test_identical_repair_stops_early(settings: Settings) -> None:

@@ -1,0 +1,98 @@
+"""Doubts about queries that ran, raised by the data of a real database (engine/doubts.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from engine.doubts import database_shares, doubts
+from engine.executor import Executor
+from engine.settings import Settings
+from engine.values import SCAN_ROWS, ValueIndex, database_occurs, probe_executor
+
+# Depots stand in towns; one town happens to be named like a province, so a join of
+# depot.town with town.province matches a row by coincidence. big.code holds 'province 3'
+# only past the rows the value index samples.
+SETUP = f"""
+CREATE TABLE town (town_name text PRIMARY KEY, province text, population int);
+INSERT INTO town SELECT 'town ' || i, 'province ' || (i % 5), i * 10 FROM generate_series(1, 20) i;
+INSERT INTO town VALUES ('province 1', 'province 4', 5);
+CREATE TABLE depot (depot_id int PRIMARY KEY, depot_name text, town text, opened int);
+INSERT INTO depot SELECT i, 'depot ' || i, 'town ' || i, 1990 + i FROM generate_series(1, 10) i;
+INSERT INTO depot VALUES (11, 'depot 11', 'province 1', 2011);
+CREATE TABLE big (code text);
+INSERT INTO big SELECT 'c' || i FROM generate_series(1, {SCAN_ROWS}) i;
+INSERT INTO big VALUES ('province 3');
+"""
+
+
+@pytest.fixture(scope="module")
+def db(make_schema_db) -> Iterator[tuple[object, Executor, ValueIndex]]:
+    url, schema = make_schema_db(SETUP)
+    with probe_executor(url, Settings()) as probe:
+        yield schema, probe, ValueIndex.build(schema, probe)
+
+
+def doubts_of(db, sql: str, shares=None) -> list[str]:
+    schema, probe, values = db
+    return doubts(sql, schema, values, occurs=database_occurs(probe), shares=shares or database_shares(probe))
+
+
+def distinct(probe: Executor, sql: str) -> set[str]:
+    return {row[0] for row in probe.run(sql).rows}
+
+
+def column_of(db, table: str, column: str) -> tuple[object, object]:
+    found = db[0].table(table)
+    return found, found.column(column)
+
+
+def test_shares_are_the_part_of_one_columns_values_the_other_holds(db) -> None:
+    _, probe, _ = db
+    shares = database_shares(probe)
+    towns, provinces = distinct(probe, "SELECT town FROM depot"), distinct(probe, "SELECT province FROM town")
+    assert shares(*column_of(db, "depot", "town"), *column_of(db, "town", "province")) == len(towns & provinces) / len(towns) > 0
+    assert shares(*column_of(db, "town", "province"), *column_of(db, "depot", "town")) == len(towns & provinces) / len(provinces)
+    names = distinct(probe, "SELECT town_name FROM town")
+    assert shares(*column_of(db, "depot", "town"), *column_of(db, "town", "town_name")) == len(towns & names) / len(towns) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "SELECT d.depot_name FROM depot d JOIN town t ON d.town = t.province",  # one row matches, by coincidence
+            ["depot.town = town.province joins columns that share almost no values; "
+             "columns of these tables that do share values: depot.town = town.town_name"],
+        ),
+        (
+            "SELECT d.depot_name FROM depot d, town t WHERE t.province = d.depot_name AND t.population > 10",  # in WHERE, either way round
+            ["town.province = depot.depot_name joins columns that share almost no values; "
+             "columns of these tables that do share values: town.town_name = depot.town"],
+        ),
+        ("SELECT d.depot_name FROM depot d JOIN town t ON d.town = t.town_name", []),
+        ("SELECT d.depot_name FROM depot d JOIN town t ON d.depot_id = t.population", []),  # numbers: overlaps mean nothing
+        ("SELECT COUNT(*) FROM depot d WHERE d.town = 'province 2'", ["a value its column never holds: 'province 2' is stored in town.province"]),
+        ("SELECT COUNT(*) FROM depot d WHERE d.town = 'province 1'", []),  # depot.town holds it too
+        ("SELECT COUNT(*) FROM depot d WHERE d.town = 'nowhere'", []),  # stored nowhere: the answer may well be zero
+        ("SELECT COUNT(*) FROM depot WHERE town = 'unterminated", []),
+    ],
+    ids=["coincidental-join", "where-join", "sound-join", "number-join", "misplaced-value", "value-held", "value-nowhere", "unparsable"],
+)
+def test_the_data_doubts_a_query(db, sql: str, expected: list[str]) -> None:
+    assert doubts_of(db, sql) == expected
+
+
+def test_no_doubt_when_the_shares_cannot_be_measured(db) -> None:
+    """A share query that times out on a large table gives no doubt rather than a guess."""
+    assert doubts_of(db, "SELECT d.depot_name FROM depot d JOIN town t ON d.town = t.province", shares=lambda *_: None) == []
+
+
+
+def test_the_database_confirms_what_the_sampled_index_misses(db) -> None:
+    """big.code holds 'province 3' past the rows the index samples."""
+    schema, _, values = db
+    sql = "SELECT COUNT(*) FROM big WHERE code = 'province 3'"
+    assert values.misplaced_literals(sql, schema) == ["'province 3' is stored in town.province"]  # the index alone is wrong here
+    assert doubts_of(db, sql) == []
