@@ -88,6 +88,8 @@ def _emit_table(payload: dict[str, Any], footer: str | None) -> None:
         console.print(table)
     if payload.get("sql"):
         console.print(f"[dim]SQL:[/dim] {payload['sql']}", highlight=False)
+    for doubt in payload.get("doubts") or []:  # what the data says against this answer (engine/doubts.py)
+        console.print(f"[yellow]doubt:[/yellow] {doubt}", highlight=False)
     if footer:
         console.print(f"[dim]{footer}[/dim]", highlight=False)
 

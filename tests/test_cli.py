@@ -53,6 +53,16 @@ def test_ask_table_and_csv(env: dict[str, str]) -> None:
     assert code == 0 and rows[0] == ["status", "n"] and len(rows) > 2
 
 
+def test_ask_table_shows_the_doubts_of_an_answer(env: dict[str, str], tmp_path: Path) -> None:
+    doubtful = "SELECT COUNT(*) FROM orders o WHERE o.channel = 'UPS'"  # 'UPS' is a carrier: counts 0
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({**SCRIPT, "plan_sql": [doubtful], "repair_sql": [doubtful]}))
+    code, out = run(env, "ask", "How many orders went by UPS?", "--format", "table")
+    assert code == 0 and "doubt: a value its column never holds: 'UPS' is stored in shipments.carrier" in out
+    code, out = run(env, "ask", "How many orders went by UPS?")
+    assert json.loads(out)["doubts"] == ["a value its column never holds: 'UPS' is stored in shipments.carrier"]
+
+
 def test_ask_file_writes_json_lines(env: dict[str, str], tmp_path: Path) -> None:
     questions = tmp_path / "q.txt"
     questions.write_text("orders per status?\n\n  \nagain, orders per status?\n")
