@@ -3,10 +3,11 @@
 A query can run without error and still be wrong in a way the data shows:
 
 - it compares a column with a value the column never holds while another
-  table's column does (``restaurant.city = 'bay area'`` where 'bay area' is a
-  region): the condition is never true, the answer is empty or zero;
+  column does (``orders.channel = 'UPS'`` where 'UPS' is a carrier in
+  shipments): the condition is never true, the answer is empty or zero;
 - it joins two text columns that share (almost) no values
-  (``river.name = border.state``): rows match only by coincidence.
+  (``stores.city = addresses.region``): rows match only by coincidence
+  (a city named like a region).
 
 Each doubt is a sentence for the repair decision, naming what the data says
 instead. The engine gives a doubtful answer one more look (engine/session.py):
