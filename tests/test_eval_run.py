@@ -90,6 +90,7 @@ def test_engine_and_baseline_summary_is_exact(app: typer.Typer, files: dict[str,
     assert (engine["validated_first_time"], engine["repairs_tried"], engine["repair_success"]) == (1.0, 1, 1.0)
     assert (engine["ok"], engine["refused"], engine["clarify"], engine["errors"]) == (4, 0, 0, 0)
     assert (engine["executed_unvalidated"], engine["undefined_name_runtime_errors"], engine["gold_errors"]) == (0, 0, 0)
+    assert (engine["doubted"], engine["doubted_correct"], baseline["doubted"]) == (0, None, None)
     assert engine["llm_calls_per_question"] == 2.25  # flow and plan each (the small schema skips selection), plus one repair
     assert (baseline["correct"], baseline["ex"], baseline["errors"]) == (2, 0.5, 1)
     assert (baseline["undefined_name_runtime_errors"], baseline["executed_unvalidated"], baseline["validated_first_time"]) == (1, 1, None)
@@ -198,12 +199,15 @@ def test_summary_figures_from_result_lines() -> None:
 
     results = [r(i, ms=float(i * 100), correct=i % 2 == 0, tokens_out=3, tokens_forced=1, llm_calls=3) for i in range(1, 11)]
     results += [r(11, status="clarify", ms=5000.0, llm_calls=2), r(12, status="refused", ms=50.0, llm_calls=2)]
+    for i in (1, 2, 3):  # answers that carry doubts: one of them right
+        results[i - 1].doubted = True
     engine = summarize(results)["engine"]
     assert (engine["questions"], engine["correct"], engine["ex"]) == (12, 5, 0.4167)
     assert (engine["latency_ms_median"], engine["latency_ms_p90"]) == (550.0, 1000.0)  # nearest rank: 11th of 12
     assert engine["forced_token_share"] == 0.25 and engine["llm_calls_per_question"] == 2.83
     assert (engine["validated_first_time"], engine["repair_success"], engine["clarify"], engine["refused"]) == (None, None, 1, 1)
     assert engine["ex_by_category"] == {"-": 0.4167}
+    assert (engine["doubted"], engine["doubted_correct"]) == (3, 0.3333)
     table = summary_table(summarize(results))
     assert table["columns"] == ["metric", "engine"] and ["EX", 0.4167] in table["rows"]
 

@@ -41,6 +41,7 @@ def summarize_system(rs: list[QuestionResult]) -> dict[str, Any]:
     n = len(rs)
     with_sql = [r for r in rs if r.validated_first_time is not None]
     repairs = [r for r in rs if r.repair_tried]
+    doubted = [r for r in rs if r.doubted]
     tokens_out = sum(r.tokens_out for r in rs)
     tokens_forced = sum(r.tokens_forced for r in rs)
     ms = [r.ms for r in rs]
@@ -53,6 +54,8 @@ def summarize_system(rs: list[QuestionResult]) -> dict[str, Any]:
         "validated_first_time": share(sum(bool(r.validated_first_time) for r in with_sql), len(with_sql)),
         "repairs_tried": len(repairs),
         "repair_success": share(sum(r.repaired for r in repairs), len(repairs)),
+        "doubted": len(doubted) if any(r.doubted is not None for r in rs) else None,
+        "doubted_correct": share(sum(r.correct for r in doubted), len(doubted)),
         "ok": sum(r.status == "ok" for r in rs),
         "refused": sum(r.status == "refused" for r in rs),
         "clarify": sum(r.status == "clarify" for r in rs),
@@ -85,6 +88,7 @@ def summarize(results: list[QuestionResult]) -> dict[str, Any]:
 ROWS = [
     ("EX", "ex"), ("correct", "correct"), ("questions", "questions"),
     ("passed validation first time", "validated_first_time"), ("repairs tried", "repairs_tried"), ("repair success", "repair_success"),
+    ("answers with doubts", "doubted"), ("doubted answers correct", "doubted_correct"),
     ("ok", "ok"), ("refused", "refused"), ("clarify", "clarify"), ("errors", "errors"),
     ("executed SQL the validator refuses", "executed_unvalidated"), ("runtime errors: unknown table/column", "undefined_name_runtime_errors"),
     ("gold errors", "gold_errors"), ("truncated comparisons", "truncated"),
