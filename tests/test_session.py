@@ -246,6 +246,7 @@ def test_a_doubtful_answer_gets_one_repair_told_what_the_data_says(settings: Set
     assert answer.doubts == [] and "s.carrier = 'UPS'" in answer.sql and [a.stage for a in answer.attempts] == ["ok", "ok"]
     repair = answer.decisions[-1]
     assert repair.program == "repair_sql" and "'UPS' is stored in shipments.carrier" in repair.prompt
+    assert "Tables (with aliases): orders o, shipments s." in repair.prompt  # allowed already (all 14 tables), named now
 
 
 def test_a_doubtful_answer_stands_with_its_doubts_when_the_repair_keeps_them(settings: Settings) -> None:
