@@ -48,7 +48,7 @@ def doubts(sql_text: str, schema: Schema, values: ValueIndex, *, occurs: Occurs,
     tree = parse(sql_text)
     if tree is None:
         return []
-    literals = [f"a value its column never holds: {note}" for note in values.misplaced_literals(sql_text, schema, occurs=occurs)]
+    literals = [f"a value its column never holds: {note}" for note in values.misplaced_literals_in(tree, schema, occurs=occurs)]
     return literals + unrelated_joins(tree, schema, values, shares)
 
 

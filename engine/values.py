@@ -150,8 +150,10 @@ class ValueIndex:
         (the index only samples): a note about a query that ran is then certain.
         """
         tree = parse(sql_text)
-        if tree is None:
-            return []
+        return [] if tree is None else self.misplaced_literals_in(tree, schema, limit=limit, occurs=occurs)
+
+    def misplaced_literals_in(self, tree: exp.Expression, schema: Schema, *, limit: int = 3, occurs: Occurs | None = None) -> list[str]:
+        """``misplaced_literals`` on a parsed statement."""
         aliases = tables_by_alias(tree, schema)
         notes: list[str] = []
         for column_node, literal in compared_literals(tree):
