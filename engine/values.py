@@ -155,6 +155,7 @@ class ValueIndex:
     def misplaced_literals_in(self, tree: exp.Expression, schema: Schema, *, limit: int = 3, occurs: Occurs | None = None) -> list[str]:
         """``misplaced_literals`` on a parsed statement."""
         aliases = tables_by_alias(tree, schema)
+        used = {table.display_name for table in aliases.values()}
         notes: list[str] = []
         for column_node, literal in compared_literals(tree):
             homes = self._entries.get(normalize(literal.this), [])
@@ -163,6 +164,7 @@ class ValueIndex:
             if not homes or any((t, c) == here for t, c, _ in homes):
                 continue
             if occurs is None or (resolved is not None and not occurs(resolved[0], resolved[1], literal.this)):
+                homes = sorted(homes, key=lambda home: home[0] not in used)  # the query's own tables first: the smallest repair
                 places = ", ".join(f"{t}.{c}" for t, c, _ in homes[:MAX_HINT_COLUMNS])
                 value = (clean_text(homes[0][2], MAX_VALUE_CHARS) or "").replace("'", "''")
                 notes.append(f"'{value}' is stored in {places}")
@@ -191,7 +193,10 @@ class ValueIndex:
                 continue
             table, column = resolved
             homes = {(c, v) for t, c, v in self._entries.get(normalize(literal.this), []) if t == table.display_name and c != column.name}
-            if len({c for c, _ in homes}) != 1 or len(homes) != 1:
+            if len(homes) > 1:  # several columns hold it: not one the query already selects or pins to another value
+                taken = _taken_columns(column_node, literal, resolved[0], aliases)
+                homes = {(c, v) for c, v in homes if c not in taken}
+            if len(homes) != 1:
                 continue
             held = occurs(table, column, literal.this)
             if held and not _answers_itself(column_node, resolved, aliases):
@@ -221,6 +226,21 @@ class ValueIndex:
                 taken[i : i + n] = [True] * n
                 found += [ValueMatch(text=text, value=clean_text(v, MAX_VALUE_CHARS) or "", table=t, column=c) for t, c, v in hits]
         return found[:limit]
+
+
+def _taken_columns(column_node: exp.Column, literal: exp.Literal, table: Table, aliases: dict[str, Table]) -> set[str]:
+    """Columns of ``table`` that the SELECT around ``column_node`` outputs or compares with another literal.
+
+    A literal moved there would make the query answer itself (``SELECT city_name
+    ... WHERE city_name = 'x'``) or contradict another condition (``city_name =
+    'a' AND city_name = 'b'``), so such a column is not the literal's home.
+    """
+    select = column_node.find_ancestor(exp.Select)
+    if select is None:
+        return set()
+    nodes = [c for e in select.expressions for c in e.find_all(exp.Column)]
+    nodes += [c for c, other in compared_literals(select) if other is not literal]
+    return {resolved[1].name for c in nodes if (resolved := resolve_column(c, aliases)) and resolved[0] is table}
 
 
 def _answers_itself(column_node: exp.Column, resolved: tuple[Table, Column], aliases: dict[str, Table]) -> bool:

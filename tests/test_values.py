@@ -28,6 +28,8 @@ CREATE TABLE stream (stream_name text, region_name text, length int);
 INSERT INTO stream VALUES ('silver', 'north dale', 5), ('silver creek falls', 'south dale', 7), ('amber', 'westmark', 3);
 CREATE TABLE ferry (ferry_name text, port text);
 INSERT INTO ferry VALUES ('kellport', 'kellport'), ('kellport', 'marsh end'), ('ford', 'marsh end');
+CREATE TABLE hamlet (hamlet_name text, county text, founder text, size int);
+INSERT INTO hamlet VALUES ('ashby', 'dunmore', 'wren', 3), ('brook', 'ashby', 'wren', 5), ('crest', 'ashby', 'hale', 8);
 """
 
 
@@ -41,7 +43,7 @@ def db(make_schema_db) -> Iterator[tuple[object, Executor]]:
 def test_the_index_finds_multiword_values_in_every_column_that_holds_them(db) -> None:
     schema, probe = db
     index = ValueIndex.build(schema, probe)
-    assert index.complete and index.columns == 6  # the text columns of region, stream and ferry
+    assert index.complete and index.columns == 9  # the text columns of region, stream, ferry and hamlet
     matches = index.matches("Which streams run through North Dale, and how long is the silver?")
     assert {(m.table, m.column, m.value) for m in matches} == {
         ("region", "region_name", "north dale"),
@@ -100,7 +102,9 @@ def test_grounded_query_returns_the_rows_the_literal_meant(db) -> None:
 @pytest.mark.parametrize(
     ("sql", "notes"),
     [
-        ("SELECT length FROM stream WHERE stream_name = 'westmark'", ["'westmark' is stored in region.region_name, stream.region_name"]),
+        # the query's own table first (the smallest repair), then the others
+        ("SELECT length FROM stream WHERE stream_name = 'westmark'", ["'westmark' is stored in stream.region_name, region.region_name"]),
+        ("SELECT area FROM region WHERE capital = 'westmark'", ["'westmark' is stored in region.region_name, stream.region_name"]),
         ("SELECT s.length FROM stream s WHERE s.length = 'Silver'", ["'silver' is stored in stream.stream_name"]),  # an int column
         ("SELECT length FROM stream WHERE region_name = 'westmark'", []),  # compared with a column that holds it
         ("SELECT length FROM stream WHERE stream_name = 'nowhere'", []),  # stored nowhere: nothing to say
@@ -162,6 +166,17 @@ def test_a_literal_the_question_never_mentions_becomes_the_value_it_names(db, qu
             "SELECT DISTINCT port FROM ferry WHERE ferry_name = 'kellport'",
             ["port = 'kellport' -> ferry_name = 'kellport' (selecting port where it is 'kellport' answers only 'kellport')"],
         ),
+        (  # two columns of the table hold it; the query already selects one of them
+            "SELECT hamlet_name FROM hamlet WHERE founder = 'ashby'",
+            "SELECT hamlet_name FROM hamlet WHERE county = 'ashby'",
+            ["founder = 'ashby' -> county = 'ashby' ('ashby' is stored in hamlet.county)"],
+        ),
+        (  # ... or pins one of them to another value
+            "SELECT size FROM hamlet WHERE hamlet_name = 'brook' AND founder = 'ashby'",
+            "SELECT size FROM hamlet WHERE hamlet_name = 'brook' AND county = 'ashby'",
+            ["founder = 'ashby' -> county = 'ashby' ('ashby' is stored in hamlet.county)"],
+        ),
+        ("SELECT COUNT(*) FROM hamlet WHERE founder = 'ashby'", None, []),  # two columns hold it: which one is not clear
         ("SELECT area FROM region WHERE region_name = 'westmark'", None, []),  # its column holds it
         ("SELECT port, ferry_name FROM ferry WHERE port = 'kellport'", None, []),  # ... and the query selects more than it
         ("SELECT COUNT(*) FROM ferry WHERE port = 'kellport'", None, []),
