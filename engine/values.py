@@ -16,7 +16,8 @@ which one holds "silver". These instruments address this without another model c
   or the one value contained in it / containing it).
 - ``ValueIndex.move_literals`` moves a literal its column does not hold to
   the one other column of the same table that does (``channel = 'cancelled'``
-  -> ``status = 'cancelled'``).
+  -> ``status = 'cancelled'``); of two such columns, the one the query does
+  not already select or compare with another value.
 - ``literals_from_question`` replaces a literal the question never mentions
   by the one value of the same column the question does name (the model
   wrote a neighbouring value: ``'delivered'`` for "how many orders were cancelled").
@@ -177,9 +178,11 @@ class ValueIndex:
         find nothing. The same holds when the column does hold the literal but
         is all the query selects (``SELECT port FROM ferry WHERE port =
         'kellport'`` can only answer 'kellport'): the literal names a row
-        through the other column (``ferry_name``). Another table's column is
-        not taken (that changes the joins): a repair is told where the literal
-        is (``misplaced_literals``).
+        through the other column (``ferry_name``). When two other columns of
+        the table hold it (a city named like a state), the one the query
+        neither selects nor compares with another value is meant. Another
+        table's column is not taken (that changes the joins): a repair is told
+        where the literal is (``misplaced_literals``).
         """
         return on_text(sql_text, lambda tree: self.move_literals_in(tree, schema, occurs))
 
@@ -194,7 +197,7 @@ class ValueIndex:
             table, column = resolved
             homes = {(c, v) for t, c, v in self._entries.get(normalize(literal.this), []) if t == table.display_name and c != column.name}
             if len(homes) > 1:  # several columns hold it: not one the query already selects or pins to another value
-                taken = _taken_columns(column_node, literal, resolved[0], aliases)
+                taken = _taken_columns(column_node, literal, table, aliases)
                 homes = {(c, v) for c, v in homes if c not in taken}
             if len(homes) != 1:
                 continue
