@@ -9,11 +9,13 @@ any other SQL.
    labels (engine/label_fixes.py)
 2. literals grounded to stored values, moved to the column of their table that
    holds them, and replaced by the values the question names (engine/values.py)
-3. questions that exclude an answer, asked of a table with several rows per
+3. tables joined only for a condition all their rows meet, dropped
+   (engine/idle_joins.py)
+4. questions that exclude an answer, asked of a table with several rows per
    answer (engine/negation_fixes.py)
-4. SQLite habits and superlatives (engine/sql_fixes.py)
-5. selected lookup ids shown as their labels (engine/label_fixes.py)
-6. answers a filtering join repeats, listed once (engine/fanout_fixes.py)
+5. SQLite habits and superlatives (engine/sql_fixes.py)
+6. selected lookup ids shown as their labels (engine/label_fixes.py)
+7. answers a filtering join repeats, listed once (engine/fanout_fixes.py)
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 
 from engine.executor import Executor
 from engine.fanout_fixes import once_per_answer_in
+from engine.idle_joins import database_holds_only, drop_idle_joins_in
 from engine.label_fixes import compare_labels_in, show_labels_in
 from engine.name_fixes import fix_names_in
 from engine.negation_fixes import database_holds_both, exclude_answers_in
@@ -54,13 +57,14 @@ def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values:
     grounded = ground_literals_in(tree, schema, database_lookup(probe))
     moved = values.move_literals_in(tree, schema, database_occurs(probe))
     swapped = literals_from_question_in(tree, schema, question, named_values)
+    idle = drop_idle_joins_in(tree, schema, database_holds_only(probe))
     excluded = exclude_answers_in(tree, schema, question, database_holds_both(probe))
     dates = cast_dates_in(tree, schema)
     measures = order_by_measure_in(tree, schema)
     ties = keep_ties_in(tree, schema, nulls_written=written_nulls(sql))
     labels = show_labels_in(tree, schema, question)
     once = once_per_answer_in(tree, schema)
-    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + excluded + dates + measures + ties + labels + once)
+    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + idle + excluded + dates + measures + ties + labels + once)
     if done.value_fixes or done.sql_fixes:
         done.sql = render(tree)
     return done
