@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from engine.connection import connect
 from engine.embedded import resolve_database_url
 from engine.executor import Executor, QueryResult
+from engine.inferred_keys import with_inferred_keys
 from engine.schema import Schema
 from engine.schema_cache import load_schema
 from engine.settings import Settings
@@ -50,7 +51,7 @@ class Instruments:
     def load_schema(settings: Settings, url: str, *, refresh: bool = False) -> Schema:
         conn = connect(url)
         try:
-            return load_schema(conn, settings.cache_dir, database_key=mask_url(url), refresh=refresh)
+            return with_inferred_keys(load_schema(conn, settings.cache_dir, database_key=mask_url(url), refresh=refresh))
         finally:
             conn.close()
 

@@ -48,6 +48,7 @@ class ForeignKey(BaseModel):
     to_schema: str
     to_table: str
     to_columns: list[str]
+    inferred: bool = False  # implied by the column names, not declared (engine/inferred_keys.py)
 
 
 class Table(BaseModel):

@@ -9,6 +9,7 @@ only JSON decisions, the plan is a strict JSON object {explanation, sql}.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import guidance
@@ -31,6 +32,10 @@ DECOMPOSE_INSTRUCTION = (
     "Write one PostgreSQL SELECT query that answers the question in steps, as CTEs named step1, step2, ...: "
     "{steps}."
 )
+# "Where is ...?" asks for a place: shown as one location column (a city), the answer names neither the place nor
+# where in the city it is. The hint asks for both, only on questions that ask where.
+WHERE_QUESTION = re.compile(r"^\W*where\b|\bwhere (?:is|are|can|could|do|does|did|was|were|would|should)\b", re.IGNORECASE)
+WHERE_HINT = " The question asks where: select the name of each place it asks about together with every column that gives its location."
 REPAIR_INSTRUCTION = """This query failed:
 {sql}
 Error: {error}
@@ -60,6 +65,8 @@ def plan_sql(
         instruction = DECOMPOSE_INSTRUCTION.format(steps=steps)
     else:
         instruction = PLAN_INSTRUCTION
+    if WHERE_QUESTION.search(ctx.question):
+        instruction += WHERE_HINT
     return _write_sql(model, ctx, "plan_sql", instruction, selection)
 
 
