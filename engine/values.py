@@ -317,6 +317,10 @@ def literals_from_question(sql_text: str, schema: Schema, question: str, named: 
     are stored, so grounding keeps the literal, but only one of them is in
     the question. Applies when the question names exactly one value of the
     column (``named``: the value index's matches) and the query does not use it.
+    When the question names no value of the column but a longer literal holds
+    the question's words (``county = 'alameda county'`` for "in alameda"), the
+    comparison moves to the one other column of the table that stores those
+    words (``city_name = 'alameda'``); see ``_named_part``.
     """
     return on_text(sql_text, lambda tree: literals_from_question_in(tree, schema, question, named))
 
@@ -338,7 +342,28 @@ def literals_from_question_in(tree: exp.Expression, schema: Schema, question: st
             fixes.append(LiteralFix(table=table.display_name, column=column.name, before=literal.this, after=value))
             literal.set("this", value)
             used.add(normalize(value))
+        elif not values and isinstance(literal.parent, exp.EQ) and (part := _named_part(literal.this, table, column, named, used)):
+            fixes.append(LiteralFix(table=table.display_name, column=part.column, before=literal.this, after=part.value))
+            column_node.set("this", ident(part.column))
+            literal.set("this", part.value)
+            used.add(normalize(part.value))
     return fixes
+
+
+def _named_part(literal: str, table: Table, column: Column, named: list[ValueMatch], used: set[str]) -> ValueMatch | None:
+    """The value the question names inside a longer literal, when one other column of the literal's table holds it.
+
+    ``county = 'alameda county'`` for "restaurants in alameda": the model
+    lengthened the question's words into a value of the wrong column; the
+    words themselves are a value of ``city_name`` in the same table.
+    """
+    wrapped = f" {normalize(literal)} "
+    parts = {
+        (m.column, m.value): m for m in named
+        if m.table == table.display_name and m.column != column.name and f" {normalize(m.text)} " in wrapped
+        and normalize(m.value) not in used and len(m.value) < MAX_VALUE_CHARS
+    }
+    return next(iter(parts.values())) if len(parts) == 1 else None
 
 
 def tables_by_alias(tree: exp.Expression, schema: Schema) -> dict[str, Table]:

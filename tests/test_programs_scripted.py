@@ -145,3 +145,19 @@ def test_programs_share_one_prompt_prefix() -> None:
     second = choose_flow(model, SCHEMA, Q, context=ctx).prompt
     prefix = first[: first.index("Decision:")]
     assert second.startswith(prefix) and len(prefix) > 500
+
+
+@pytest.mark.parametrize(
+    ("question", "hinted"),
+    [
+        ("Where is the warehouse that ships order 7?", True),
+        ("where can I buy lamps?", True),
+        ("In which city were most orders placed, and where are they shipped from?", True),
+        ("List the orders where the total is above 100", False),  # a condition, not a question about a place
+        ("Which customers live somewhere in Ohio?", False),
+    ],
+)
+def test_plan_sql_asks_where_questions_for_names_and_locations(question: str, hinted: bool) -> None:
+    model = scripted_model({"plan_sql": ["SELECT 1"]})
+    plan = plan_sql(model, SCHEMA, question, selection=_selection("orders"))
+    assert ("The question asks where" in plan.prompt.split("Decision: plan_sql")[1]) is hinted

@@ -131,6 +131,13 @@ def test_a_repair_learns_where_a_misplaced_literal_is_stored(db, sql: str, notes
             "SELECT length FROM stream WHERE stream_name = 'gold'",
             None,
         ),
+        (  # the model lengthened the question's words into a value of another column; the words are a region_name
+            "how long is the stream in westmark?",
+            "SELECT length FROM stream WHERE stream_name = 'westmark river'",
+            "SELECT length FROM stream WHERE region_name = 'westmark'",
+        ),
+        ("how long is the stream in westmark?", "SELECT length FROM stream WHERE stream_name <> 'westmark river'", None),  # only =
+        ("hamlets of ashby", "SELECT hamlet_name FROM hamlet WHERE founder = 'ashby lane'", None),  # two other columns hold it
         (  # the named value is already used elsewhere in the query
             "streams in westmark other than amber",
             "SELECT stream_name FROM stream WHERE region_name = 'westmark' AND stream_name <> 'amber' AND stream_name <> 'silver'",
