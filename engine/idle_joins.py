@@ -70,9 +70,9 @@ def _drop_one(select: exp.Select, tree: exp.Expression, aliases: dict[str, Table
         if idle is None:
             continue
         link = joins[0] if position == 0 else joins[position - 1]
-        if not _links_only(link.args.get("on"), alias, aliases, idle):
+        if not _links_only(link.args.get("on"), alias, aliases):
             continue
-        if not _named_only_in(tree, alias, table, aliases, link, idle):
+        if not _named_only_in(tree, alias, table, link, idle):
             continue
         _remove(select, position, idle)
         return f"dropped the join with {table.display_name}: every {table.display_name} row meets its condition, and the query uses it for nothing else"
@@ -107,7 +107,7 @@ def _column_literal(node: exp.Expression) -> tuple[exp.Column, exp.Literal] | No
     return None
 
 
-def _links_only(on: exp.Expression | None, alias: str, aliases: dict[str, Table], idle: list[exp.Expression]) -> bool:
+def _links_only(on: exp.Expression | None, alias: str, aliases: dict[str, Table]) -> bool:
     """The join condition equates ``alias``'s columns with other tables' columns, and says nothing else."""
     if on is None:
         return False
@@ -120,25 +120,15 @@ def _links_only(on: exp.Expression | None, alias: str, aliases: dict[str, Table]
     return True
 
 
-def _named_only_in(tree: exp.Expression, alias: str, table: Table, aliases: dict[str, Table], link: exp.Join, idle: list[exp.Expression]) -> bool:
+def _named_only_in(tree: exp.Expression, alias: str, table: Table, link: exp.Join, idle: list[exp.Expression]) -> bool:
     """Every reference to ``alias`` sits in its join condition or its idle filters; no bare column could mean it."""
-    allowed = [link.args["on"], *idle]
+    allowed = {id(c) for node in (link.args["on"], *idle) for c in node.find_all(exp.Column)}
     for column in tree.find_all(exp.Column):
-        if column.table == alias:
-            if not any(column is node or _inside(column, node) for node in allowed):
-                return False
-        elif not column.table and table.column(column.name) is not None:
+        if column.table == alias and id(column) not in allowed:
+            return False
+        if not column.table and table.column(column.name) is not None:
             return False
     return True
-
-
-def _inside(node: exp.Expression, ancestor: exp.Expression) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent is ancestor:
-            return True
-        parent = parent.parent
-    return False
 
 
 def _remove(select: exp.Select, position: int, idle: list[exp.Expression]) -> None:

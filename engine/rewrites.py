@@ -13,7 +13,8 @@ any other SQL.
    (engine/idle_joins.py)
 4. questions that exclude an answer, asked of a table with several rows per
    answer (engine/negation_fixes.py)
-5. SQLite habits and superlatives (engine/sql_fixes.py)
+5. size words ranked by area (engine/size_words.py), SQLite habits and
+   superlatives (engine/sql_fixes.py)
 6. selected lookup ids shown as their labels (engine/label_fixes.py)
 7. answers a filtering join repeats, listed once (engine/fanout_fixes.py)
 """
@@ -29,6 +30,7 @@ from engine.label_fixes import compare_labels_in, show_labels_in
 from engine.name_fixes import fix_names_in
 from engine.negation_fixes import database_holds_both, exclude_answers_in
 from engine.schema import Schema
+from engine.size_words import rank_size_by_area_in
 from engine.sql_fixes import cast_dates_in, keep_ties_in, order_by_measure_in, written_nulls
 from engine.sql_tree import parse, render
 from engine.values import LiteralFix, ValueIndex, ValueMatch, database_lookup, database_occurs, ground_literals_in, literals_from_question_in
@@ -59,12 +61,13 @@ def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values:
     swapped = literals_from_question_in(tree, schema, question, named_values)
     idle = drop_idle_joins_in(tree, schema, database_holds_only(probe))
     excluded = exclude_answers_in(tree, schema, question, database_holds_both(probe))
+    sizes = rank_size_by_area_in(tree, schema, question)
     dates = cast_dates_in(tree, schema)
     measures = order_by_measure_in(tree, schema)
     ties = keep_ties_in(tree, schema, nulls_written=written_nulls(sql))
     labels = show_labels_in(tree, schema, question)
     once = once_per_answer_in(tree, schema)
-    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + idle + excluded + dates + measures + ties + labels + once)
+    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + idle + excluded + sizes + dates + measures + ties + labels + once)
     if done.value_fixes or done.sql_fixes:
         done.sql = render(tree)
     return done
