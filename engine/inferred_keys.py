@@ -27,12 +27,15 @@ _ID_COLUMN = re.compile(r"^(?P<stem>[a-z][a-z0-9_]*?)_?id$", re.IGNORECASE)
 def with_inferred_keys(schema: Schema) -> Schema:
     """A copy of ``schema`` with the foreign keys its column names imply (declared keys are kept as they are)."""
     out = schema.model_copy(deep=True)
+    by_name: dict[tuple[str, str], list[Table]] = {}
+    for table in out.tables:
+        by_name.setdefault((table.schema_name, table.name.lower()), []).append(table)
     for table in out.tables:
         declared = {c for fk in table.foreign_keys for c in fk.from_columns}
         for column in table.columns:
             if column.name in declared or table.primary_key == [column.name]:
                 continue
-            found = _referenced(column, table, out)
+            found = _referenced(column, table, by_name)
             if found is None:
                 continue
             target, key = found
@@ -45,13 +48,13 @@ def with_inferred_keys(schema: Schema) -> Schema:
     return out
 
 
-def _referenced(column: Column, table: Table, schema: Schema) -> tuple[Table, Column] | None:
-    """The one table and key column ``column``'s name points at, or None."""
+def _referenced(column: Column, table: Table, by_name: dict[tuple[str, str], list[Table]]) -> tuple[Table, Column] | None:
+    """The one table (``by_name``: tables by schema and lowercase name) and key column ``column``'s name points at, or None."""
     match = _ID_COLUMN.match(column.name)
     if match is None:
         return None
     names = _plurals(match["stem"].lower())
-    targets = [t for t in schema.tables if t.schema_name == table.schema_name and t.name.lower() in names and t.key != table.key]
+    targets = [t for n in sorted(names) for t in by_name.get((table.schema_name, n), []) if t.key != table.key]
     if len(targets) != 1:
         return None
     target = targets[0]

@@ -35,7 +35,8 @@ POPULATION_MEASURE = re.compile(
     re.IGNORECASE,
 )
 POPULATION_COLUMN = re.compile(r"popul", re.IGNORECASE)
-AREA_COLUMN = re.compile(r"area", re.IGNORECASE)
+# area, land_area, area_km2 (not area_code)
+AREA_COLUMN = re.compile(r"(?:^|_)area(?:_(?:km2|sq_?km|sq_?mi|km|mi))?$", re.IGNORECASE)
 
 
 def rank_size_by_area(sql_text: str, schema: Schema, question: str) -> tuple[str, list[str]]:
@@ -78,11 +79,9 @@ def _resolve(column_node: exp.Column, schema: Schema) -> tuple[Table, Column] | 
     """The column's table, read in its own SELECT first (a subquery's bare ``population`` is its own table's)."""
     select = column_node.find_ancestor(exp.Select)
     if select is not None:
-        own = {}
-        for node in [select.args["from_"].this] if select.args.get("from_") else []:
-            own |= tables_by_alias(node, schema)
-        for join in select.args.get("joins") or []:
-            own |= tables_by_alias(join.this, schema)
+        sources = [select.args["from_"].this] if select.args.get("from_") else []
+        sources += [join.this for join in select.args.get("joins") or []]
+        own = {alias: table for node in sources for alias, table in tables_by_alias(node, schema).items()}
         if (found := resolve_column(column_node, own)) is not None:
             return found
     return resolve_column(column_node, tables_by_alias(column_node.root(), schema))

@@ -14,6 +14,7 @@ INSERT INTO province VALUES ('vast', 1000, 900.5, 'a'), ('crowded', 90000, 12.0,
 CREATE TABLE town (name text, province text, population bigint);
 INSERT INTO town VALUES ('a', 'vast', 50), ('b', 'crowded', 80000), ('c', 'tiny', 5);
 CREATE TABLE district (name text, population bigint, land_area int, water_area int);
+CREATE TABLE exchange (name text, population bigint, area_code int);
 """
 
 
@@ -54,6 +55,7 @@ def test_a_comparison_with_the_extreme_moves_with_it(db) -> None:
         ("SELECT name FROM province ORDER BY population DESC LIMIT 1", "which province has the most people?"),  # no size word
         ("SELECT name FROM town ORDER BY population DESC LIMIT 1", "what is the largest town?"),  # towns record no area
         ("SELECT name FROM district ORDER BY population DESC LIMIT 1", "what is the largest district?"),  # two area columns
+        ("SELECT name FROM exchange ORDER BY population DESC LIMIT 1", "what is the largest exchange?"),  # a code, not an area
         ("SELECT name FROM province ORDER BY area DESC LIMIT 1", "what is the largest province?"),  # already by area
     ],
 )
