@@ -64,7 +64,7 @@ def rank_size_by_area_in(tree: exp.Expression, schema: Schema, question: str) ->
 
 def _ranked_columns(tree: exp.Expression) -> list[exp.Column]:
     """Columns the query ranks by: ORDER BY keys, the arguments of MAX and MIN, and a column compared with such a MAX or MIN."""
-    keys = [o.this for o in tree.find_all(exp.Ordered)]
+    keys = [o.this for o in tree.find_all(exp.Ordered) if not _distinct_unlimited(o.find_ancestor(exp.Select))]
     extremes = list(tree.find_all(exp.Max, exp.Min))
     keys += [agg.this for agg in extremes]
     for agg in extremes:  # population = (SELECT MAX(population) FROM ...): both sides rank
@@ -73,6 +73,12 @@ def _ranked_columns(tree: exp.Expression) -> list[exp.Column]:
         if isinstance(comparison, exp.EQ) and len(agg.parent.expressions) == 1:
             keys += [side for side in (comparison.this, comparison.expression) if side is not subquery]
     return [k for k in keys if isinstance(k, exp.Column)]
+
+
+def _distinct_unlimited(select: exp.Select | None) -> bool:
+    """``SELECT DISTINCT ... ORDER BY`` without LIMIT: PostgreSQL orders it only by selected expressions, and area
+    is not one. (With ``LIMIT 1`` the superlative rewrite moves DISTINCT around the ranked query: engine/sql_fixes.py.)"""
+    return select is not None and bool(select.args.get("distinct")) and select.args.get("limit") is None
 
 
 def _resolve(column_node: exp.Column, schema: Schema) -> tuple[Table, Column] | None:

@@ -6,7 +6,10 @@ import pytest
 
 from engine.executor import Executor
 from engine.settings import Settings
+from engine.rewrites import rewrite
 from engine.size_words import rank_size_by_area
+from engine.validator import validate
+from engine.values import ValueIndex, probe_executor
 
 SETUP = """
 CREATE TABLE province (name text, population bigint, area double precision, capital text);
@@ -57,8 +60,20 @@ def test_a_comparison_with_the_extreme_moves_with_it(db) -> None:
         ("SELECT name FROM district ORDER BY population DESC LIMIT 1", "what is the largest district?"),  # two area columns
         ("SELECT name FROM exchange ORDER BY population DESC LIMIT 1", "what is the largest exchange?"),  # a code, not an area
         ("SELECT name FROM province ORDER BY area DESC LIMIT 1", "what is the largest province?"),  # already by area
+        # DISTINCT orders only by what it selects: ORDER BY area would be refused
+        ("SELECT DISTINCT name, population FROM province ORDER BY population DESC", "list the provinces from largest to smallest"),
     ],
 )
 def test_population_stays_where_the_question_or_the_table_says_so(db, sql: str, question: str) -> None:
     _, schema = db
     assert rank_size_by_area(sql, schema, question) == (sql, [])
+
+
+def test_with_the_other_rewrites_distinct_and_limit_stay_valid(db) -> None:
+    url, schema = db
+    with probe_executor(url, Settings()) as probe:
+        values = ValueIndex.build(schema, probe)
+        question = "what is the population of the largest province?"
+        done = rewrite("SELECT DISTINCT population FROM province ORDER BY population DESC LIMIT 1", schema, question, probe=probe, values=values, named_values=[])
+        assert "population -> area: a size word ranks province by area" in done.sql_fixes
+        assert probe.run(validate(done.sql, schema).sql).rows == [[1000]]  # the vast province's people
