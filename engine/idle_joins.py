@@ -21,14 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from psycopg2 import sql as pgsql
 from sqlglot import exp
 
 from engine.errors import DatabaseError
 from engine.executor import Executor
 from engine.schema import Column, Schema, Table
 from engine.sql_tree import conjuncts, on_text
-from engine.values import resolve_column, tables_by_alias
+from engine.values import compared_literals, probe_rows, resolve_column, tables_by_alias
 
 # Whether every row of the table holds exactly this value in the column (False when unknown).
 HoldsOnly = Callable[[Table, Column, str], bool]
@@ -97,14 +96,9 @@ def _idle_filters(select: exp.Select, alias: str, aliases: dict[str, Table], hol
 
 
 def _column_literal(node: exp.Expression) -> tuple[exp.Column, exp.Literal] | None:
-    if not isinstance(node, exp.EQ):
-        return None
-    left, right = node.this, node.expression
-    if isinstance(left, exp.Column) and isinstance(right, exp.Literal) and right.is_string:
-        return left, right
-    if isinstance(right, exp.Column) and isinstance(left, exp.Literal) and left.is_string:
-        return right, left
-    return None
+    """``column = 'literal'`` (either way round) when ``node`` is that comparison itself."""
+    pairs = [(c, lit) for c, lit in compared_literals(node) if lit.parent is node] if isinstance(node, exp.EQ) else []
+    return pairs[0] if pairs else None
 
 
 def _links_only(on: exp.Expression | None, alias: str, aliases: dict[str, Table]) -> bool:
@@ -149,14 +143,9 @@ def database_holds_only(executor: Executor) -> HoldsOnly:
     """A ``HoldsOnly`` that asks the database (read-only, short timeout; False when it cannot tell)."""
 
     def holds_only(table: Table, column: Column, literal: str) -> bool:
-        query = pgsql.SQL(HOLDS_ONLY_QUERY).format(
-            lit=pgsql.Literal(literal), col=pgsql.Identifier(column.name),
-            nsp=pgsql.Identifier(table.schema_name), rel=pgsql.Identifier(table.name),
-        )
         try:
-            rows = executor.run(query.as_string(executor.connection()), max_rows=1).rows
+            return probe_rows(executor, HOLDS_ONLY_QUERY, table, column, literal) == [True]
         except DatabaseError:
             return False
-        return bool(rows and rows[0][0])
 
     return holds_only

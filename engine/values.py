@@ -408,8 +408,11 @@ def resolve_column(column_node: exp.Column, aliases: dict[str, Table]) -> tuple[
     return table, table.column(name)  # type: ignore[return-value]
 
 
-def _probe(executor: Executor, template: str, table: Table, column: Column, literal: str) -> list[str]:
-    """Rows of one grounding query about ``literal`` in ``table.column`` (read-only, short timeout)."""
+def probe_rows(executor: Executor, template: str, table: Table, column: Column, literal: str) -> list[object]:
+    """First column of one probe query about ``literal`` in ``table.column`` (read-only, short timeout).
+
+    ``template`` names the column ``{col}``, the table ``{nsp}.{rel}`` and the literal ``{lit}``.
+    """
     query = pgsql.SQL(template).format(
         lit=pgsql.Literal(literal), min=pgsql.Literal(MIN_GROUND_CHARS),
         col=pgsql.Identifier(column.name), nsp=pgsql.Identifier(table.schema_name), rel=pgsql.Identifier(table.name),
@@ -422,7 +425,7 @@ def database_occurs(executor: Executor) -> Occurs:
 
     def occurs(table: Table, column: Column, literal: str) -> bool:
         try:
-            return bool(_probe(executor, GROUNDING_QUERIES[0][0], table, column, literal))
+            return bool(probe_rows(executor, GROUNDING_QUERIES[0][0], table, column, literal))
         except DatabaseError:
             return True
 
@@ -437,7 +440,7 @@ def database_lookup(executor: Executor) -> Lookup:
     def lookup(table: Table, column: Column, literal: str) -> str | None:
         for template, pick in GROUNDING_QUERIES:
             try:
-                rows = _probe(executor, template, table, column, literal)
+                rows = probe_rows(executor, template, table, column, literal)
             except DatabaseError:
                 return None
             if pick == "keep" and rows:
