@@ -27,6 +27,7 @@ def eval_command(
     dumps: Annotated[Optional[Path], typer.Option("--dumps", help="Directory of <db>.sql dumps (and <db>.json descriptions), loaded into the embedded PostgreSQL once.")] = None,
     model: ModelOpt = None,
     baseline: Annotated[bool, typer.Option("--baseline", help="Also run the plain single-prompt baseline with the same model.")] = False,
+    baseline_only: Annotated[bool, typer.Option("--baseline-only", help="Run only the baseline, e.g. to measure it again after a change to its prompt.")] = False,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write per-question results here (JSON Lines, one line per question and system).")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Only the first N questions (after --only-db and --sample).")] = None,
     sample: Annotated[Optional[int], typer.Option("--sample", min=1, help="A random sample of N questions (reproducible with --seed).")] = None,
@@ -61,7 +62,7 @@ def eval_command(
         sink = _open_output(output)
         if sink is None:
             progress("note: per-question results are not kept; pass --output FILE.jsonl to keep them")
-        systems = ["engine", "baseline"] if baseline else ["engine"]
+        systems = ["baseline"] if baseline_only else ["engine", "baseline"] if baseline else ["engine"]
 
         try:
             with EvalProgress(len(questions), systems) as bar:
@@ -72,7 +73,7 @@ def eval_command(
                         sink.flush()
                     bar(r)
 
-                results = run_eval(questions, settings=settings, urls=urls, model=handle, baseline=baseline, workers=workers, on_result=on_result)
+                results = run_eval(questions, settings=settings, urls=urls, model=handle, systems=systems, workers=workers, on_result=on_result)
         finally:
             if sink is not None:
                 sink.close()

@@ -110,6 +110,21 @@ def test_engine_and_baseline_summary_is_exact(app: typer.Typer, files: dict[str,
     assert "kind" in q2_baseline["error"]
 
 
+def test_baseline_only_runs_no_engine_decision(app: typer.Typer, files: dict[str, Path]) -> None:
+    script = files["tmp"] / "baseline_only.json"
+    script.write_text(json.dumps({"plain_sql": SCRIPT["plain_sql"]}))  # an engine decision would find its script empty and fail
+    out = files["tmp"] / "baseline.jsonl"
+    args = ["eval", str(files["questions"]), "--dumps", str(files["dumps"]), "--model", f"scripted:{script}", "--baseline-only", "--output", str(out)]
+    result = CliRunner().invoke(app, args, env=env_for(files))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["systems"] == ["baseline"] and "engine" not in payload["summary"]
+    assert (payload["summary"]["baseline"]["correct"], payload["summary"]["baseline"]["errors"]) == (2, 1)
+    assert [(r["id"], r["system"], r["correct"]) for r in map(json.loads, out.read_text().splitlines())] == [
+        ("q1", "baseline", True), ("q2", "baseline", False), ("q3", "baseline", False), ("q4", "baseline", True),
+    ]
+
+
 def test_database_url_template_filters_and_table_format(app: typer.Typer, files: dict[str, Path], make_db, pg_server) -> None:
     make_db(DUMP, name="kennel")
     other = [{**q, "id": "k" + q["id"], "db": "kennel"} for q in QUESTIONS[:2]]

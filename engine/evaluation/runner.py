@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Literal
 
@@ -148,6 +148,9 @@ def score_baseline(session: Session, q: EvalQuestion, gold: Gold) -> QuestionRes
     return r
 
 
+SCORERS: dict[str, Callable[[Session, EvalQuestion, Gold], QuestionResult]] = {"engine": score_engine, "baseline": score_baseline}
+
+
 def _contained(
     system: Literal["engine", "baseline"], scorer: Callable[[Session, EvalQuestion, Gold], QuestionResult], session: Session, q: EvalQuestion, gold: Gold
 ) -> QuestionResult:
@@ -187,13 +190,14 @@ def run_eval(
     settings: Settings,
     urls: dict[str, str],
     model: Any,
-    baseline: bool = False,
+    systems: Sequence[str] = ("engine",),
     workers: int = 1,
     on_result: Callable[[QuestionResult], None] | None = None,
 ) -> list[QuestionResult]:
     """Answer and score every question; questions of one database run together (warm caches).
 
-    ``model`` is a loaded ``ModelHandle``; ``urls`` maps each database name to its URL.
+    ``model`` is a loaded ``ModelHandle``; ``urls`` maps each database name to its URL;
+    ``systems`` names what answers each question: "engine", "baseline" or both.
     With ``workers`` > 1 questions run in threads (remote backends); results then arrive
     in completion order.
     """
@@ -206,8 +210,7 @@ def run_eval(
     def one(q: EvalQuestion) -> list[QuestionResult]:
         session = sessions.get(q.db)
         gold = run_gold(session, q)
-        scorers = [("engine", score_engine)] + ([("baseline", score_baseline)] if baseline else [])
-        return [_contained(system, scorer, session, q, gold) for system, scorer in scorers]
+        return [_contained(system, SCORERS[system], session, q, gold) for system in systems]
 
     results: list[QuestionResult] = []
 
