@@ -10,7 +10,8 @@ any other SQL.
 2. literals grounded to stored values, moved to the column of their table that
    holds them, and replaced by the values the question names (engine/values.py)
 3. tables joined only for a condition all their rows meet, dropped
-   (engine/idle_joins.py)
+   (engine/idle_joins.py); sums over detail rows read from the named
+   entity's own row (engine/entity_totals.py)
 4. questions that exclude an answer, asked of a table with several rows per
    answer (engine/negation_fixes.py)
 5. size words ranked by area (engine/size_words.py), SQLite habits and
@@ -24,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.executor import Executor
+from engine.entity_totals import database_one_row, take_entity_totals_in
 from engine.fanout_fixes import once_per_answer_in
 from engine.idle_joins import database_holds_only, drop_idle_joins_in
 from engine.label_fixes import compare_labels_in, show_labels_in
@@ -60,6 +62,7 @@ def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values:
     moved = values.move_literals_in(tree, schema, database_occurs(probe))
     swapped = literals_from_question_in(tree, schema, question, named_values)
     idle = drop_idle_joins_in(tree, schema, database_holds_only(probe))
+    totals = take_entity_totals_in(tree, schema, question, database_one_row(probe))
     excluded = exclude_answers_in(tree, schema, question, database_holds_both(probe))
     sizes = rank_size_by_area_in(tree, schema, question)
     dates = cast_dates_in(tree, schema)
@@ -67,7 +70,7 @@ def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values:
     ties = keep_ties_in(tree, schema, nulls_written=written_nulls(sql))
     labels = show_labels_in(tree, schema, question)
     once = once_per_answer_in(tree, schema)
-    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + idle + excluded + sizes + dates + measures + ties + labels + once)
+    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + idle + totals + excluded + sizes + dates + measures + ties + labels + once)
     if done.value_fixes or done.sql_fixes:
         done.sql = render(tree)
     return done
