@@ -180,9 +180,12 @@ class ValueIndex:
         'kellport'`` can only answer 'kellport'): the literal names a row
         through the other column (``ferry_name``). When two other columns of
         the table hold it (a city named like a state), the one the query
-        neither selects nor compares with another value is meant. Another
-        table's column is not taken (that changes the joins): a repair is told
-        where the literal is (``misplaced_literals``).
+        neither selects nor compares with another value is meant. When no
+        column of its table holds it, but one column of another table the same
+        SELECT already joins does, the literal goes there (``JOIN towns t ...
+        WHERE r.border = 'springfield'`` -> ``t.town = 'springfield'``); a
+        table the query does not join is not added (that changes the joins):
+        a repair is told where the literal is (``misplaced_literals``).
         """
         return on_text(sql_text, lambda tree: self.move_literals_in(tree, schema, occurs))
 
@@ -199,6 +202,10 @@ class ValueIndex:
             if len(homes) > 1:  # several columns hold it: not one the query already selects or pins to another value
                 taken = _taken_columns(column_node, literal, table, aliases)
                 homes = {(c, v) for c, v in homes if c not in taken}
+            if not homes:
+                if (fix := _move_to_joined_table(column_node, literal, table, column, self._entries.get(normalize(literal.this), []), aliases, occurs)):
+                    fixes.append(fix)
+                continue
             if len(homes) != 1:
                 continue
             held = occurs(table, column, literal.this)
@@ -229,6 +236,28 @@ class ValueIndex:
                 taken[i : i + n] = [True] * n
                 found += [ValueMatch(text=text, value=clean_text(v, MAX_VALUE_CHARS) or "", table=t, column=c) for t, c, v in hits]
         return found[:limit]
+
+
+def _move_to_joined_table(
+    column_node: exp.Column, literal: exp.Literal, table: Table, column: Column, homes: list[tuple[str, str, str]], aliases: dict[str, Table], occurs: Occurs
+) -> str | None:
+    """Retarget ``column = 'literal'`` to the one column of another table of its SELECT that stores the literal (see ``move_literals``)."""
+    select = column_node.find_ancestor(exp.Select)
+    if select is None or not column_node.table or any(t == table.display_name for t, _, _ in homes):
+        return None
+    own = [select.args["from_"].this] if select.args.get("from_") else []
+    own += [j.this for j in select.args.get("joins") or []]
+    joined = {node.alias_or_name: aliases[node.alias_or_name] for node in own if isinstance(node, exp.Table) and node.alias_or_name in aliases}
+    found = [(alias, c, v) for alias, other in joined.items() if other is not table for t, c, v in homes if t == other.display_name]
+    if len(found) != 1 or occurs(table, column, literal.this):
+        return None
+    (alias, home, stored), before = found[0], f"{column_node.sql(dialect='postgres')} = '{literal.this}'"
+    if home in _taken_columns(column_node, literal, joined[alias], aliases):
+        return None
+    column_node.set("table", ident(alias))
+    column_node.set("this", ident(home))
+    literal.set("this", stored)
+    return f"{before} -> {column_node.sql(dialect='postgres')} = '{stored}' ('{stored}' is stored in {joined[alias].display_name}.{home})"
 
 
 def _taken_columns(column_node: exp.Column, literal: exp.Literal, table: Table, aliases: dict[str, Table]) -> set[str]:

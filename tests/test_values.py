@@ -187,7 +187,16 @@ def test_a_literal_the_question_never_mentions_becomes_the_value_it_names(db, qu
         ("SELECT area FROM region WHERE region_name = 'westmark'", None, []),  # its column holds it
         ("SELECT port, ferry_name FROM ferry WHERE port = 'kellport'", None, []),  # ... and the query selects more than it
         ("SELECT COUNT(*) FROM ferry WHERE port = 'kellport'", None, []),
-        ("SELECT area FROM region WHERE capital = 'silver'", None, []),  # only another table holds it: a repair is told
+        ("SELECT area FROM region WHERE capital = 'silver'", None, []),  # only a table the query does not join holds it: a repair is told
+        (  # a table the query joins holds it
+            "SELECT r.area FROM region r JOIN stream s ON r.region_name = s.region_name WHERE r.capital = 'silver'",
+            "SELECT r.area FROM region AS r JOIN stream AS s ON r.region_name = s.region_name WHERE s.stream_name = 'silver'",
+            ["r.capital = 'silver' -> s.stream_name = 'silver' ('silver' is stored in stream.stream_name)"],
+        ),
+        # ... but the query selects that column: the answer would be the literal itself
+        ("SELECT s.stream_name FROM region r JOIN stream s ON r.region_name = s.region_name WHERE r.capital = 'silver'", None, []),
+        # ... or it is joined only inside a subquery
+        ("SELECT r.area FROM region r WHERE r.capital = 'silver' AND r.region_name IN (SELECT s.region_name FROM stream s)", None, []),
         ("SELECT area FROM region WHERE capital = 'nowhere'", None, []),  # stored nowhere
         ("SELECT area FROM region WHERE capital IN ('north dale', 'oakton')", None, []),  # one column for the whole list
     ],
