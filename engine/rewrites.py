@@ -8,7 +8,9 @@ any other SQL.
 1. names in the wrong place (engine/name_fixes.py), lookup ids compared with
    labels (engine/label_fixes.py)
 2. literals grounded to stored values, moved to the column of their table that
-   holds them, and replaced by the values the question names (engine/values.py)
+   holds them, and replaced by the values the question names (engine/values.py);
+   values the question calls by a table's noun compared with its name column
+   (engine/name_mentions.py)
 3. tables joined only for a condition all their rows meet, dropped
    (engine/idle_joins.py); sums over detail rows read from the named
    entity's own row (engine/entity_totals.py)
@@ -30,6 +32,7 @@ from engine.fanout_fixes import once_per_answer_in
 from engine.idle_joins import database_holds_only, drop_idle_joins_in
 from engine.label_fixes import compare_labels_in, show_labels_in
 from engine.name_fixes import fix_names_in
+from engine.name_mentions import compare_named_values_in
 from engine.negation_fixes import database_holds_both, exclude_answers_in
 from engine.schema import Schema
 from engine.size_words import rank_size_by_area_in
@@ -61,6 +64,7 @@ def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values:
     grounded = ground_literals_in(tree, schema, database_lookup(probe))
     moved = values.move_literals_in(tree, schema, database_occurs(probe))
     swapped = literals_from_question_in(tree, schema, question, named_values)
+    called = compare_named_values_in(tree, schema, question, database_occurs(probe))
     idle = drop_idle_joins_in(tree, schema, database_holds_only(probe))
     totals = take_entity_totals_in(tree, schema, question, database_one_row(probe))
     excluded = exclude_answers_in(tree, schema, question, database_holds_both(probe))
@@ -70,7 +74,7 @@ def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values:
     ties = keep_ties_in(tree, schema, nulls_written=written_nulls(sql))
     labels = show_labels_in(tree, schema, question)
     once = once_per_answer_in(tree, schema)
-    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + idle + totals + excluded + sizes + dates + measures + ties + labels + once)
+    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + called + idle + totals + excluded + sizes + dates + measures + ties + labels + once)
     if done.value_fixes or done.sql_fixes:
         done.sql = render(tree)
     return done

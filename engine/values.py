@@ -200,7 +200,7 @@ class ValueIndex:
             table, column = resolved
             homes = {(c, v) for t, c, v in self._entries.get(normalize(literal.this), []) if t == table.display_name and c != column.name}
             if len(homes) > 1:  # several columns hold it: not one the query already selects or pins to another value
-                taken = _taken_columns(column_node, literal, table, aliases)
+                taken = taken_columns(column_node, literal, table, aliases)
                 homes = {(c, v) for c, v in homes if c not in taken}
             if not homes:
                 if (fix := _move_to_joined_table(column_node, literal, table, column, self._entries.get(normalize(literal.this), []), aliases, occurs)):
@@ -212,7 +212,7 @@ class ValueIndex:
             if held and not _answers_itself(column_node, resolved, aliases):
                 continue
             (home, stored), before = homes.pop(), f"{column_node.sql(dialect='postgres')} = '{literal.this}'"
-            why = f"selecting {column.name} where it is '{literal.this}' answers only '{literal.this}'" if held else f"'{stored}' is stored in {table.display_name}.{home}"
+            why = f"the query selects only {column.name}, which the condition fixes to '{literal.this}'" if held else f"'{stored}' is stored in {table.display_name}.{home}"
             column_node.set("this", ident(home))
             literal.set("this", stored)
             fixes.append(f"{before} -> {column_node.sql(dialect='postgres')} = '{stored}' ({why})")
@@ -252,7 +252,7 @@ def _move_to_joined_table(
     if len(found) != 1 or occurs(table, column, literal.this):
         return None
     (alias, home, stored), before = found[0], f"{column_node.sql(dialect='postgres')} = '{literal.this}'"
-    if home in _taken_columns(column_node, literal, joined[alias], aliases):
+    if home in taken_columns(column_node, literal, joined[alias], aliases):
         return None
     column_node.set("table", ident(alias))
     column_node.set("this", ident(home))
@@ -260,7 +260,7 @@ def _move_to_joined_table(
     return f"{before} -> {column_node.sql(dialect='postgres')} = '{stored}' ('{stored}' is stored in {joined[alias].display_name}.{home})"
 
 
-def _taken_columns(column_node: exp.Column, literal: exp.Literal, table: Table, aliases: dict[str, Table]) -> set[str]:
+def taken_columns(column_node: exp.Column, literal: exp.Literal, table: Table, aliases: dict[str, Table]) -> set[str]:
     """Columns of ``table`` that the SELECT around ``column_node`` outputs or compares with another literal.
 
     A literal moved there would make the query answer itself (``SELECT city_name
@@ -276,12 +276,20 @@ def _taken_columns(column_node: exp.Column, literal: exp.Literal, table: Table, 
 
 
 def _answers_itself(column_node: exp.Column, resolved: tuple[Table, Column], aliases: dict[str, Table]) -> bool:
-    """The query selects nothing but the column it compares with a literal: its answer is that literal."""
+    """The query selects nothing but the column it compares with a literal, or the count of its distinct
+    values: its answer is that literal (or 1)."""
     select = column_node.find_ancestor(exp.Select)
     if select is None or not select.expressions:
         return False
-    outputs = [e.unalias() for e in select.expressions]
+    outputs = [_distinct_counted(e.unalias()) for e in select.expressions]
     return all(isinstance(e, exp.Column) and resolve_column(e, aliases) == resolved for e in outputs)
+
+
+def _distinct_counted(node: exp.Expression) -> exp.Expression:
+    """``x`` for ``COUNT(DISTINCT x)``, the node itself otherwise."""
+    if isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct) and len(node.this.expressions) == 1:
+        return node.this.expressions[0]
+    return node
 
 
 def _sample(executor: Executor, table: Table, column: Column) -> list[str]:

@@ -171,7 +171,12 @@ def test_a_literal_the_question_never_mentions_becomes_the_value_it_names(db, qu
         (  # its column holds it, but it is all the query selects: the answer would be the literal itself
             "SELECT DISTINCT port FROM ferry WHERE port = 'kellport'",
             "SELECT DISTINCT port FROM ferry WHERE ferry_name = 'kellport'",
-            ["port = 'kellport' -> ferry_name = 'kellport' (selecting port where it is 'kellport' answers only 'kellport')"],
+            ["port = 'kellport' -> ferry_name = 'kellport' (the query selects only port, which the condition fixes to 'kellport')"],
+        ),
+        (  # ... or the count of its distinct values, which can only be 1
+            "SELECT COUNT(DISTINCT port) FROM ferry WHERE port = 'kellport'",
+            "SELECT COUNT(DISTINCT port) FROM ferry WHERE ferry_name = 'kellport'",
+            ["port = 'kellport' -> ferry_name = 'kellport' (the query selects only port, which the condition fixes to 'kellport')"],
         ),
         (  # two columns of the table hold it; the query already selects one of them
             "SELECT hamlet_name FROM hamlet WHERE founder = 'ashby'",
