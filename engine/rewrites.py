@@ -16,7 +16,8 @@ any other SQL.
    entity's own row (engine/entity_totals.py)
 4. questions that exclude an answer, asked of a table with several rows per
    answer (engine/negation_fixes.py)
-5. size words ranked by area (engine/size_words.py), SQLite habits and
+5. size words ranked by area (engine/size_words.py), a ranked column asked
+   for over the whole table (engine/top_of_table.py), SQLite habits and
    superlatives (engine/sql_fixes.py)
 6. selected lookup ids shown as their labels (engine/label_fixes.py)
 7. answers a filtering join repeats, listed once (engine/fanout_fixes.py)
@@ -38,6 +39,7 @@ from engine.schema import Schema
 from engine.size_words import rank_size_by_area_in
 from engine.sql_fixes import cast_dates_in, keep_ties_in, order_by_measure_in, written_nulls
 from engine.sql_tree import parse, render
+from engine.top_of_table import rank_whole_table_in
 from engine.values import LiteralFix, ValueIndex, ValueMatch, database_lookup, database_occurs, ground_literals_in, literals_from_question_in
 
 
@@ -69,12 +71,13 @@ def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values:
     totals = take_entity_totals_in(tree, schema, question, database_one_row(probe))
     excluded = exclude_answers_in(tree, schema, question, database_holds_both(probe))
     sizes = rank_size_by_area_in(tree, schema, question)
+    tops = rank_whole_table_in(tree, schema, question)
     dates = cast_dates_in(tree, schema)
     measures = order_by_measure_in(tree, schema)
     ties = keep_ties_in(tree, schema, nulls_written=written_nulls(sql))
     labels = show_labels_in(tree, schema, question)
     once = once_per_answer_in(tree, schema)
-    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + called + idle + totals + excluded + sizes + dates + measures + ties + labels + once)
+    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + called + idle + totals + excluded + sizes + tops + dates + measures + ties + labels + once)
     if done.value_fixes or done.sql_fixes:
         done.sql = render(tree)
     return done
