@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine.executor import Executor
 from engine.entity_totals import database_one_row, take_entity_totals_in
+from engine.executor import Executor
 from engine.fanout_fixes import once_per_answer_in
 from engine.idle_joins import database_holds_only, drop_idle_joins_in
 from engine.label_fixes import compare_labels_in, show_labels_in
