@@ -1,12 +1,12 @@
-"""Names the question gives: "the Avon river", "rivers called Avon" compare the river's own name.
+"""Names the question gives: "the Avon stream", "streams called Avon" compare the stream's own name.
 
-A value can be stored in several columns of one table (a river named like
+A value can be stored in several columns of one table (a stream named like
 the region it runs through). When the question calls the value by the
-table's noun, right after it ("the Avon river", "Avon rivers") or as
-"rivers (are) called/named Avon", it is the name of that table's row, so the
-comparison belongs on the table's name column (``name``, or ``river_name``
-for ``river``), not on ``region``: ``WHERE region = 'avon'`` ->
-``WHERE river_name = 'avon'``.
+table's noun, right after it ("the Avon stream", "Avon streams") or as
+"streams (are) called/named Avon", it is the name of that table's row, so the
+comparison belongs on the table's name column (``name``, or ``stream_name``
+for ``stream``), not on ``region``: ``WHERE region = 'avon'`` ->
+``WHERE stream_name = 'avon'``.
 
 Moved only when the table has exactly one such name column, the database
 stores the literal there, and the query neither selects that column nor

@@ -108,12 +108,12 @@ def test_runaway_words_and_numbers_cannot_be_generated(sql: str) -> None:
 
 
 def test_a_real_column_may_stand_bare_even_when_it_extends_a_table_name() -> None:
-    state = Table(schema_name="public", name="state", columns=[Column(name="state_name", type="text"), Column(name="area", type="integer")])
-    grammar = guidance.lark(sql_grammar([state]), name="sql")
-    assert grammar.match("SELECT state_name FROM state ORDER BY area DESC LIMIT 1") is not None
-    assert grammar.match("SELECT state_names FROM state") is None  # an invented extension still may not
-    avoided = guidance.lark(sql_grammar([state], avoid=["state_name"]), name="sql")
-    assert avoided.match("SELECT state_name FROM state") is None and avoided.match("SELECT s.state_name FROM state s") is not None
+    county = Table(schema_name="public", name="county", columns=[Column(name="county_name", type="text"), Column(name="area", type="integer")])
+    grammar = guidance.lark(sql_grammar([county]), name="sql")
+    assert grammar.match("SELECT county_name FROM county ORDER BY area DESC LIMIT 1") is not None
+    assert grammar.match("SELECT county_names FROM county") is None  # an invented extension still may not
+    avoided = guidance.lark(sql_grammar([county], avoid=["county_name"]), name="sql")
+    assert avoided.match("SELECT county_name FROM county") is None and avoided.match("SELECT s.county_name FROM county s") is not None
 
 
 def test_comma_joins_list_real_tables_with_their_aliases() -> None:

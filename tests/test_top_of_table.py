@@ -13,9 +13,9 @@ from engine.validator import validate
 from engine.values import probe_executor
 
 SETUP = """
-CREATE TABLE peaks (region text, highest_point text, highest_elevation int, lowest_point text, lowest_elevation int);
-INSERT INTO peaks VALUES ('north', 'mount ash', 2100, 'north shore', 0), ('south', 'cape hill', 900, 'salt flat', -20),
-                         ('east', 'grey top', 1500, 'east bay', 0);
+CREATE TABLE ranges (range_name text, tallest_summit text, tallest_height int, coldest_town text, coldest_temp int);
+INSERT INTO ranges VALUES ('north', 'mount ash', 2100, 'frostby', -30), ('south', 'cape hill', 900, 'warmby', -5),
+                          ('east', 'grey top', 1500, 'icedale', -12);
 """
 
 
@@ -30,21 +30,21 @@ def db(make_schema_db) -> Iterator[tuple[object, Executor]]:
     ("sql", "question", "expected", "rows"),
     [
         (
-            "SELECT p.highest_point FROM peaks AS p",
-            "What is the highest point in the country?",
-            "SELECT p.highest_point FROM peaks AS p ORDER BY p.highest_elevation DESC NULLS LAST LIMIT 1",
+            "SELECT r.tallest_summit FROM ranges AS r",
+            "Which is the tallest summit of the whole land?",
+            "SELECT r.tallest_summit FROM ranges AS r ORDER BY r.tallest_height DESC NULLS LAST LIMIT 1",
             [["mount ash"]],
         ),
         (
-            "SELECT lowest_point, lowest_elevation FROM peaks",
-            "where is the lowest point of the land",
-            "SELECT lowest_point, lowest_elevation FROM peaks ORDER BY peaks.lowest_elevation ASC LIMIT 1",
-            [["salt flat", -20]],
+            "SELECT coldest_town, coldest_temp FROM ranges",
+            "where is the coldest town of the land",
+            "SELECT coldest_town, coldest_temp FROM ranges ORDER BY ranges.coldest_temp ASC LIMIT 1",
+            [["frostby", -30]],
         ),
         (
-            "SELECT highest_elevation FROM peaks",
-            "How high is the highest elevation here?",
-            "SELECT highest_elevation FROM peaks ORDER BY peaks.highest_elevation DESC NULLS LAST LIMIT 1",
+            "SELECT tallest_height FROM ranges",
+            "What is the tallest height on record?",
+            "SELECT tallest_height FROM ranges ORDER BY ranges.tallest_height DESC NULLS LAST LIMIT 1",
             [[2100]],
         ),
     ],
@@ -60,14 +60,14 @@ def test_the_singular_superlative_keeps_the_top_row(db, sql: str, question: str,
 @pytest.mark.parametrize(
     ("sql", "question"),
     [
-        ("SELECT highest_point FROM peaks", "What are the highest points of the regions?"),  # plural: every row's
-        ("SELECT region, highest_point FROM peaks", "What is the highest point in each region?"),
-        ("SELECT highest_point FROM peaks", "List the highest point of all regions"),
-        ("SELECT highest_point FROM peaks WHERE region = 'south'", "What is the highest point in the south?"),  # a condition picks rows
-        ("SELECT highest_point FROM peaks ORDER BY highest_elevation LIMIT 2", "What is the highest point?"),  # ordered already
-        ("SELECT MAX(highest_elevation) FROM peaks", "What is the highest elevation?"),  # aggregated already
-        ("SELECT region FROM peaks", "What is the highest point?"),  # no ranked column selected
-        ("SELECT highest_point FROM peaks", "Name the peaks"),  # the question does not ask for the top
+        ("SELECT tallest_summit FROM ranges", "Name the tallest summits of the ranges"),  # plural: every row's
+        ("SELECT range_name, tallest_summit FROM ranges", "What is the tallest summit in each range?"),
+        ("SELECT tallest_summit FROM ranges", "List the tallest summit of all ranges"),
+        ("SELECT tallest_summit FROM ranges WHERE range_name = 'south'", "What is the tallest summit in the south?"),  # a condition picks rows
+        ("SELECT tallest_summit FROM ranges ORDER BY tallest_height LIMIT 2", "What is the tallest summit?"),  # ordered already
+        ("SELECT MAX(tallest_height) FROM ranges", "What is the tallest height?"),  # aggregated already
+        ("SELECT range_name FROM ranges", "What is the tallest summit?"),  # no ranked column selected
+        ("SELECT tallest_summit FROM ranges", "Name the summits"),  # the question does not ask for the top
     ],
 )
 def test_other_queries_stay(db, sql: str, question: str) -> None:
