@@ -32,7 +32,7 @@ from engine.errors import DatabaseError
 from engine.executor import Executor
 from engine.schema import Column, Schema, Table
 from engine.sql_tree import conjuncts, ident, on_text, table_node
-from engine.values import compared_literals, resolve_column, tables_by_alias
+from engine.values import column_equals_literal, resolve_column, tables_by_alias
 from programs.prefilter import words
 
 # Whether exactly one row of the table meets every (column = literal) filter (False when unknown).
@@ -80,11 +80,11 @@ def _sum_of_filtered_table(select: exp.Select, schema: Schema) -> tuple[Table, C
         return None
     filters: list[tuple[Column, str]] = []
     for part in conjuncts(where.this):
-        pairs = [(c, lit) for c, lit in compared_literals(part) if lit.parent is part] if isinstance(part, exp.EQ) else []
-        resolved = resolve_column(pairs[0][0], aliases) if pairs else None
-        if resolved is None:
+        pair = column_equals_literal(part)
+        resolved = resolve_column(pair[0], aliases) if pair else None
+        if pair is None or resolved is None:
             return None
-        filters.append((resolved[1], pairs[0][1].this))
+        filters.append((resolved[1], pair[1].this))
     return summed[0], summed[1], filters
 
 

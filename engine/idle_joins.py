@@ -27,7 +27,7 @@ from engine.errors import DatabaseError
 from engine.executor import Executor
 from engine.schema import Column, Schema, Table
 from engine.sql_tree import conjuncts, on_text
-from engine.values import compared_literals, probe_rows, resolve_column, tables_by_alias
+from engine.values import column_equals_literal, probe_rows, resolve_column, tables_by_alias
 
 # Whether every row of the table holds exactly this value in the column (False when unknown).
 HoldsOnly = Callable[[Table, Column, str], bool]
@@ -86,19 +86,13 @@ def _idle_filters(select: exp.Select, alias: str, aliases: dict[str, Table], hol
     if not mine:
         return None
     for part in mine:
-        pair = _column_literal(part)
+        pair = column_equals_literal(part)
         if pair is None or pair[0].table != alias:
             return None
         resolved = resolve_column(pair[0], aliases)
         if resolved is None or not holds_only(resolved[0], resolved[1], pair[1].this):
             return None
     return mine
-
-
-def _column_literal(node: exp.Expression) -> tuple[exp.Column, exp.Literal] | None:
-    """``column = 'literal'`` (either way round) when ``node`` is that comparison itself."""
-    pairs = [(c, lit) for c, lit in compared_literals(node) if lit.parent is node] if isinstance(node, exp.EQ) else []
-    return pairs[0] if pairs else None
 
 
 def _links_only(on: exp.Expression | None, alias: str, aliases: dict[str, Table]) -> bool:

@@ -21,7 +21,7 @@ import re
 
 from sqlglot import exp
 
-from engine.schema import Schema
+from engine.schema import Column, Schema, Table
 from engine.sql_tree import ident, on_text, orders_by_selected, projects_only
 from engine.values import resolve_column, tables_by_alias
 from programs.prefilter import words
@@ -168,12 +168,18 @@ def order_by_measure_in(tree: exp.Expression, schema: Schema) -> list[str]:
             table, column = resolved
             if column.type_class != "text" or not (rank := words(column.name) & _RANK_WORDS):
                 continue
-            measures = [c for c in table.columns if c.type_class == "number" and words(c.name) & rank]
-            if len(measures) != 1:
+            measure = ranked_measure(table, rank)
+            if measure is None:
                 continue
-            key.this.set("this", ident(measures[0].name))
-            fixes.append(f"ORDER BY {table.display_name}.{column.name} (text, sorts alphabetically) orders by {table.display_name}.{measures[0].name}")
+            key.this.set("this", ident(measure.name))
+            fixes.append(f"ORDER BY {table.display_name}.{column.name} (text, sorts alphabetically) orders by {table.display_name}.{measure.name}")
     return fixes
+
+
+def ranked_measure(table: Table, rank: set[str]) -> Column | None:
+    """The one number column of ``table`` whose name carries one of the rank words (``warmest_temp`` for {"warmest"})."""
+    measures = [c for c in table.columns if c.type_class == "number" and words(c.name) & rank]
+    return measures[0] if len(measures) == 1 else None
 
 
 def _major_version(server_version: str) -> int:

@@ -1,18 +1,18 @@
-"""The top of a ranked column: "the highest point in the country" is one row, not every state's.
+"""The top of a ranked column: "the tallest summit of the land" is one row, not every range's.
 
-A table can store each row's own top value (``regions.highest_point``,
-``regions.highest_elevation``). Asked for "the highest point" over the whole
-table, the model often selects the column as it is, ``SELECT highest_point
-FROM regions``: every region's highest point. The question's singular "the
-highest point" asks for the top one, so ``rank_whole_table`` orders by the
-measure and keeps the first row: ``... ORDER BY highest_elevation DESC
-NULLS LAST LIMIT 1`` (a later step keeps ties). A
-text column ranks by the one number column of its table with the same rank
-word, as ``engine/sql_fixes.order_by_measure`` does.
+A table can store each row's own top value (``ranges.tallest_summit``,
+``ranges.tallest_height``). Asked for "the tallest summit" over the whole
+table, the model often selects the column as it is, ``SELECT tallest_summit
+FROM ranges``: every range's tallest summit. The question's singular "the
+tallest summit" asks for the top one, so ``rank_whole_table`` orders by the
+measure and keeps the first row: ``... ORDER BY tallest_height DESC NULLS
+LAST LIMIT 1`` (a later step keeps ties). A text column ranks by the one
+number column of its table with the same rank word, as
+``engine/sql_fixes.order_by_measure`` does.
 
 Left alone: queries with any condition, grouping, ordering, limit, join or
 aggregate; questions that ask about each or all rows, or say the noun in the
-plural ("the highest points").
+plural ("the tallest summits").
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from __future__ import annotations
 from sqlglot import exp
 
 from engine.schema import Column, Schema, Table
+from engine.sql_fixes import ranked_measure
 from engine.sql_tree import ident, on_text
 from engine.values import normalize, resolve_column, tables_by_alias
-from programs.prefilter import words
 
 DESCENDING = frozenset("highest largest biggest longest tallest deepest heaviest fastest warmest hottest max maximum top most".split())
 ASCENDING = frozenset("lowest smallest shortest lightest slowest coldest min minimum least".split())
@@ -56,7 +56,7 @@ def rank_whole_table_in(tree: exp.Expression, schema: Schema, question: str) -> 
     tree.set("order", exp.Order(expressions=[exp.Ordered(this=key, desc=word in DESCENDING)]))
     tree.set("limit", exp.Limit(expression=exp.Literal.number(1)))
     direction = "highest" if word in DESCENDING else "lowest"
-    return [f"the question asks for the {word} {column.name} of all {table.display_name} rows: ordered by {measure.name}, the {direction} kept"]
+    return [f"the question asks for one {column.name} over all {table.display_name} rows: ordered by {measure.name}, the {direction} kept"]
 
 
 def _plain_projection(select: exp.Select) -> bool:
@@ -85,5 +85,4 @@ def _measure(table: Table, column: Column, word: str) -> Column | None:
     """The number column that ranks ``column``: itself, or its table's one number column with the same rank word."""
     if column.type_class == "number":
         return column
-    found = [c for c in table.columns if c.type_class == "number" and word in words(c.name)]
-    return found[0] if len(found) == 1 else None
+    return ranked_measure(table, {word})

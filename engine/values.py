@@ -431,6 +431,12 @@ def compared_literals(tree: exp.Expression) -> list[tuple[exp.Column, exp.Litera
     return pairs
 
 
+def column_equals_literal(node: exp.Expression) -> tuple[exp.Column, exp.Literal] | None:
+    """``column = 'literal'`` (either way round) when ``node`` is that comparison itself."""
+    pairs = [(c, lit) for c, lit in compared_literals(node) if lit.parent is node] if isinstance(node, exp.EQ) else []
+    return pairs[0] if pairs else None
+
+
 def resolve_column(column_node: exp.Column, aliases: dict[str, Table]) -> tuple[Table, Column] | None:
     """The table and column a column reference means, when the statement's tables make it unambiguous."""
     name = column_node.name
