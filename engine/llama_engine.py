@@ -12,6 +12,12 @@ On CPUs that advertise AMX the model is loaded without llama.cpp's "extra
 buffer types": a build made on such a machine runs matrix products with AMX
 tile instructions, which fault (SIGSEGV at ``ldtilecfg``) in virtual machines
 that advertise AMX without enabling it, as this project's CI machine does.
+
+Elsewhere llama.cpp repacks the weights into its own buffer, and the model
+file is then read rather than mapped: a mapped file keeps the original pages
+of every repacked tensor resident beside the copy (llama.cpp issue 16761).
+Reading costs the 1.5B model about 1 s more to load and saves 590 MB of peak
+RSS (2,002 -> 1,412 MB; 0.5B: 708 -> 682 MB).
 """
 
 from __future__ import annotations
@@ -93,7 +99,8 @@ def _model_params(*, extra_buffer_types: bool) -> Iterator[None]:
 
 def load_llama_model(path: Path, *, n_ctx: int, n_threads: int, chat_template: Any = None) -> Model:
     """A guidance Model on llama.cpp with the last-logits engine (echo off, no monitoring)."""
-    with _model_params(extra_buffer_types=not cpu_advertises_amx()):
-        llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, logits_all=False, verbose=False)
+    repack = not cpu_advertises_amx()
+    with _model_params(extra_buffer_types=repack):
+        llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, logits_all=False, use_mmap=not repack, verbose=False)
     engine = LastLogitsLlamaCppEngine(llama, chat_template=chat_template, enable_monitoring=False, enable_token_probabilities=False, enable_top_k=False)
     return Model(interpreter=EngineInterpreter(engine), sampling_params=SamplingParams(), echo=False)
