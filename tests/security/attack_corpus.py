@@ -120,8 +120,16 @@ STATEMENTS = {
     "with_insert_top": "WITH x AS (SELECT 1) INSERT INTO orders (order_id) SELECT 1 FROM x",
 }
 
-# sqlglot cannot parse these at all; refusing them as unparseable is just as final.
+# Older sqlglot releases cannot parse these at all (parse_error); newer ones parse some
+# as commands (30.31: RELEASE -> write_statement). Either refusal is just as final.
 UNPARSEABLE = {"release", "unlisten", "start_transaction", "security_label", "import_foreign_schema", "reassign_owned"}
+
+
+def accepted_codes(attack: Attack) -> set[str]:
+    """The refusal codes that pass for this attack: one, or either for a statement sqlglot may not parse."""
+    if attack.id.startswith("statement") and attack.id.split(":")[1] in UNPARSEABLE:
+        return {"parse_error", "write_statement"}
+    return {attack.code}
 
 DML_IN_CTE = {
     "delete": "DELETE FROM orders RETURNING order_id",
