@@ -131,6 +131,7 @@ def accepted_codes(attack: Attack) -> set[str]:
         return {"parse_error", "write_statement"}
     return {attack.code}
 
+
 DML_IN_CTE = {
     "delete": "DELETE FROM orders RETURNING order_id",
     "update": "UPDATE orders SET status = 'x' RETURNING order_id",
