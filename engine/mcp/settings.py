@@ -1,0 +1,47 @@
+"""Settings of the MCP face: how much of a result goes back into an assistant's context.
+
+Read like ``engine.settings.Settings`` (option > environment > ``.env`` > default)
+but kept here, because they matter only to ``decide-sql mcp``. Every variable is
+listed in ``.env.sample``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+
+from engine.errors import ConfigError
+
+ENV_VARS: dict[str, str] = {
+    "max_rows": "DECIDE_SQL_MCP_MAX_ROWS",
+    "max_cell_chars": "DECIDE_SQL_MCP_MAX_CELL_CHARS",
+    "token": "DECIDE_SQL_TOKEN",
+}
+
+
+class McpSettings(BaseModel):
+    """Row cap and cell cut for results, and the bearer token of the HTTP transport."""
+
+    max_rows: int = Field(50, ge=1, le=10_000)  # rows per result an assistant sees; `truncated` says when more existed
+    max_cell_chars: int = Field(500, ge=20, le=1_000_000)  # longer text cells are cut and marked
+    token: SecretStr | None = None  # required for --http off loopback
+
+    @classmethod
+    def load(cls, env_file: str | Path | None = ".env", **overrides: object) -> "McpSettings":
+        """Build from ``.env``, the environment and explicit overrides (None = unset)."""
+        file_values = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
+        values: dict[str, object] = {}
+        for field, var in ENV_VARS.items():
+            raw = os.environ.get(var, file_values.get(var))
+            if raw not in (None, ""):
+                values[field] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            raise ConfigError(f"invalid setting {ENV_VARS.get(field, field)}: {err['msg']}; fix it in the environment or .env") from None
