@@ -92,4 +92,5 @@ class Answer(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)  # milliseconds per stage, plus "total"
     model: str = ""
     error: ErrorInfo | None = None
+    conversation_id: str | None = None  # the conversation this answer belongs to (engine/conversation.py); None outside one
     _exit_code: int = PrivateAttr(default=0)  # the CLI's exit code; not part of the JSON

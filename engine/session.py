@@ -100,9 +100,14 @@ class Session:
         trace: bool = False,
         max_attempts: int | None = None,
         max_rows: int | None = None,
+        on_event: Callable[[str, dict], None] | None = None,
     ) -> Answer:
-        """Answer one question. Never raises for per-question failures: they are in ``Answer.error``."""
-        run = _Run(self, question, trace=trace)
+        """Answer one question. Never raises for per-question failures: they are in ``Answer.error``.
+
+        ``on_event(kind, data)`` sees each decision ("decision": program, output, tokens, ms) and each SQL
+        attempt ("attempt": sql, stage, error) as it happens (the server's live trace).
+        """
+        run = _Run(self, question, trace=trace, on_event=on_event)
         try:
             _check_question(question)
             run.answer.model = self.model.name
@@ -124,8 +129,9 @@ def _check_question(question: str) -> None:
 class _Run:
     """The state of one question while the decisions are made."""
 
-    def __init__(self, session: Session, question: str, *, trace: bool) -> None:
+    def __init__(self, session: Session, question: str, *, trace: bool, on_event: Callable[[str, dict], None] | None = None) -> None:
         self.session = session
+        self.on_event = on_event
         self.trace = trace
         self.started = time.perf_counter()
         self.answer = Answer(status="error", question=question)
@@ -151,6 +157,14 @@ class _Run:
             )
         )
         self.answer.timings[name] = round(self.answer.timings.get(name, 0.0) + u.ms, 1)
+        if self.on_event is not None:
+            d = self.answer.decisions[-1]
+            self.on_event("decision", {"program": name, "output": d.output, "tokens": d.input_tokens + d.output_tokens, "ms": d.ms})
+
+    def attempted(self, attempt: Attempt) -> None:
+        self.answer.attempts.append(attempt)
+        if self.on_event is not None:
+            self.on_event("attempt", attempt.model_dump(mode="json"))
 
     def timed(self, stage: str, started: float) -> None:
         self.answer.timings[stage] = round(self.answer.timings.get(stage, 0.0) + (time.perf_counter() - started) * 1000, 1)
@@ -257,12 +271,12 @@ class _Run:
             checked = inst.validate(sql, max_rows=max_rows)
         except SqlRefused as err:
             self.timed("validate", started)
-            self.answer.attempts.append(Attempt(sql=sql, stage="validate", error=ErrorInfo(**err.to_dict())))
+            self.attempted(Attempt(sql=sql, stage="validate", error=ErrorInfo(**err.to_dict())))
             return err
         self.timed("validate", started)
         self.answer.sql, self.answer.tables = checked.sql, checked.tables
         if not execute:
-            self.answer.attempts.append(Attempt(sql=checked.sql, stage="skipped"))
+            self.attempted(Attempt(sql=checked.sql, stage="skipped"))
             self.answer.status = "ok"
             return None
         started = time.perf_counter()
@@ -270,10 +284,10 @@ class _Run:
             result = inst.run(checked.sql)
         except DatabaseError as err:
             self.timed("execute", started)
-            self.answer.attempts.append(Attempt(sql=checked.sql, stage="execute", error=ErrorInfo(**err.to_dict())))
+            self.attempted(Attempt(sql=checked.sql, stage="execute", error=ErrorInfo(**err.to_dict())))
             return err
         self.timed("execute", started)
-        self.answer.attempts.append(Attempt(sql=checked.sql, stage="ok"))
+        self.attempted(Attempt(sql=checked.sql, stage="ok"))
         self.answer.columns, self.answer.rows = result.columns, result.rows
         self.answer.row_count, self.answer.truncated = result.row_count, result.truncated
         self.answer.status = "ok"

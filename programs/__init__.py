@@ -17,6 +17,7 @@ prompt prefix (and the local model's KV cache).
 from programs.choose_flow import choose_flow
 from programs.context import QuestionContext
 from programs.plan_sql import plan_sql, repair_sql
+from programs.resolve_follow_up import StandaloneQuestion, resolve_follow_up
 from programs.select_tables import select_tables
 from programs.types import DecisionUsage, FlowDecision, SqlPlan, TableSelection
 
