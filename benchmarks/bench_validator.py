@@ -9,7 +9,7 @@ import argparse
 import time
 
 from engine.errors import SqlRefused
-from engine.validator import validate
+from engine.policy.validator import validate
 from tests.validator_corpus import ALLOW, CASES, retail_schema
 
 

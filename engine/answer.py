@@ -48,7 +48,7 @@ class Decision(BaseModel):
 
 
 class ValueFix(BaseModel):
-    """A string literal of the SQL replaced by the stored value it denotes (engine/values.py)."""
+    """A string literal of the SQL replaced by the stored value it denotes (engine/values/index.py)."""
 
     column: str  # table.column
     before: str
@@ -85,8 +85,8 @@ class Answer(BaseModel):
     attempts: list[Attempt] = Field(default_factory=list)
     value_hints: list[str] = Field(default_factory=list)  # values of the data the question names (not shown to the model)
     value_fixes: list[ValueFix] = Field(default_factory=list)  # literals replaced by stored values before validation
-    sql_fixes: list[str] = Field(default_factory=list)  # dialect rewrites before validation (engine/sql_fixes.py)
-    doubts: list[str] = Field(default_factory=list)  # what the data says against the query that ran (engine/doubts.py)
+    sql_fixes: list[str] = Field(default_factory=list)  # dialect rewrites before validation (engine/rewrites/sql_fixes.py)
+    doubts: list[str] = Field(default_factory=list)  # what the data says against the query that ran (engine/values/doubts.py)
     decisions: list[Decision] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     timings: dict[str, float] = Field(default_factory=dict)  # milliseconds per stage, plus "total"

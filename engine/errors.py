@@ -4,7 +4,7 @@ Every failure a user can see is a ``DecideSqlError``: it carries a stable
 ``code`` (for scripts and for feeding back to a repair decision), a one-line
 ``message`` that names the problem and the fix, and the process ``exit_code``
 the CLI returns. Messages must never contain a password or API key: build them
-from masked URLs (``engine.urls.mask_url``).
+from masked URLs (``engine.database.urls.mask_url``).
 """
 
 from __future__ import annotations

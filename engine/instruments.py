@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from engine.connection import connect
-from engine.embedded import resolve_database_url
-from engine.executor import Executor, QueryResult
-from engine.inferred_keys import with_inferred_keys
+from engine.database.connection import connect
+from engine.demo.embedded import resolve_database_url
+from engine.database.executor import Executor, QueryResult
+from engine.schema.inferred_keys import with_inferred_keys
 from engine.schema import Schema
-from engine.schema_cache import load_schema
+from engine.schema.cache import load_schema
 from engine.settings import Settings
-from engine.urls import mask_url
-from engine.validator import ValidatedSql, validate
+from engine.database.urls import mask_url
+from engine.policy.validator import ValidatedSql, validate
 
 
 class Instruments:

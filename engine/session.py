@@ -17,12 +17,12 @@ from contextlib import ExitStack
 from typing import Any
 
 from engine.answer import Answer, Attempt, Clarification, Decision, ErrorInfo, Usage, ValueFix
-from engine.doubts import Shares, database_shares, doubts
+from engine.values.doubts import Shares, database_shares, doubts
 from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, SqlRefused
 from engine.instruments import Instruments
-from engine.rewrites import rewrite
+from engine.rewrites.pipeline import rewrite
 from engine.settings import Settings
-from engine.values import MAX_HINTS, ValueIndex, ValueMatch, database_occurs, probe_executor, value_hints
+from engine.values.index import MAX_HINTS, ValueIndex, ValueMatch, database_occurs, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.context import MAX_QUESTION_CHARS, schema_budget
 from programs.types import DecisionOutput, SqlPlan, TableSelection
@@ -47,7 +47,7 @@ class Session:
         *,
         settings: Settings | None = None,
         database_url: str | None = None,
-        model: Any = None,  # engine.backends.ModelHandle, a spec string, or None for settings.model
+        model: Any = None,  # engine.models.backends.ModelHandle, a spec string, or None for settings.model
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings or Settings.load()
@@ -78,7 +78,7 @@ class Session:
     def model(self) -> Any:
         """The model handle, loaded on first use (assembly and load report progress)."""
         if self._model is None or isinstance(self._model, str):
-            from engine.backends import load_model
+            from engine.models.backends import load_model
 
             self._model = load_model(self._model or self.settings.model, self.settings, progress=self._progress)
         return self._model
@@ -223,7 +223,7 @@ class _Run:
                 raise error
 
     def doubts_about(self, sql: str) -> list[str]:
-        """What the data says against a query that ran (engine/doubts.py)."""
+        """What the data says against a query that ran (engine/values/doubts.py)."""
         s, started = self.session, time.perf_counter()
         found = doubts(sql, s.schema, s.values, occurs=database_occurs(s.probe), shares=s.shares)
         self.timed("doubts", started)

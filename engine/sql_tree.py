@@ -1,6 +1,6 @@
 """One parse per planned query, shared by every rewrite step (and how the steps write names).
 
-``engine/rewrites.py`` parses the SQL once and each step edits that tree in
+``engine/rewrites/pipeline.py`` parses the SQL once and each step edits that tree in
 place. Each step also has a text form (SQL in; SQL and what changed out), via
 ``on_text``, for callers and tests that hold a single query. SQL that sqlglot
 cannot parse, or that nests too deep for it, is left as it is: the validator
@@ -15,7 +15,7 @@ from typing import TypeVar
 import sqlglot
 from sqlglot import exp
 
-from engine.render import quote_ident
+from engine.schema.render import quote_ident
 from engine.schema import Table
 
 Fix = TypeVar("Fix")

@@ -1,9 +1,9 @@
 """decide-sql decision programs: typed, grammar-constrained Guidance functions.
 
-Each program takes a model handle (``engine.backends.load_model``), the
+Each program takes a model handle (``engine.models.backends.load_model``), the
 introspected ``Schema`` and the question, and returns a pydantic decision::
 
-    from engine.backends import load_model
+    from engine.models.backends import load_model
     from programs import select_tables, choose_flow, plan_sql
 
     selection = select_tables(model, schema, "top 5 customers by revenue")

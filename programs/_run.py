@@ -21,9 +21,9 @@ from typing import Any
 from guidance import assistant, system, user
 from guidance.models._engine._interpreter import text_to_grammar
 
-from engine import parser_limits
+from engine.models import parser_limits
 from engine.errors import DecideSqlError, ModelError
-from engine.usage import measure
+from engine.models.usage import measure
 from programs.context import QuestionContext
 from programs.types import DecisionUsage
 
@@ -31,7 +31,7 @@ from programs.types import DecisionUsage
 def run_decision(model: Any, ctx: QuestionContext, decision: str, instruction: str, body: Any, *, prefix: str = "") -> tuple[Any, DecisionUsage, str]:
     """Run ``body`` (a guidance grammar node) as the assistant turn; return (lm, usage, prompt text).
 
-    ``model`` is an ``engine.backends.ModelHandle``; ``prefix`` is text placed
+    ``model`` is an ``engine.models.backends.ModelHandle``; ``prefix`` is text placed
     at the start of the assistant turn before the grammar (local backends only).
     """
     user_text = ctx.user_text(decision, instruction)

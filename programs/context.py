@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engine.render import render_blocks
+from engine.schema.render import render_blocks
 from engine.schema import Schema
 from programs.prefilter import rank_tables
 

@@ -14,33 +14,12 @@ import re
 from collections import defaultdict
 
 from engine.schema import Schema, Table
-
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    "a an and are as at be by for from how in is it list many me much of on or show that the their there these "
-    "this to was were what when where which who whose with each per all any give find tell number count total".split()
-)
+from engine.words import words
 
 NAME_WEIGHT = 4.0
 COLUMN_WEIGHT = 2.0
 TEXT_WEIGHT = 1.0
 NEIGHBOUR_SHARE = 0.5
-
-
-def words(text: str) -> set[str]:
-    """Lower-case word stems: split snake_case and camelCase, fold simple plurals."""
-    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text).lower().replace("_", " ")
-    return {_stem(w) for w in _WORD.findall(text) if w not in _STOP and len(w) > 1}
-
-
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("es") and word[-3] in "sxz":
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
 
 
 def table_score(table: Table, question_words: set[str]) -> float:

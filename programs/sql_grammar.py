@@ -44,7 +44,7 @@ from __future__ import annotations
 import json
 import re
 
-from engine.render import quote_ident, table_ref
+from engine.schema.render import quote_ident, table_ref
 from engine.schema import Table
 
 # Words that may never appear bare in generated SQL (they only begin writes,

@@ -10,13 +10,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from engine import usage
+from engine.models import usage
 
 FlowName = Literal["direct", "decompose", "clarify", "refuse"]
 
 
 class DecisionUsage(usage.DecisionUsage):
-    """Tokens and time of one decision (engine.usage.measure), plus the prompt's size."""
+    """Tokens and time of one decision (engine.models.usage.measure), plus the prompt's size."""
 
     prompt_chars: int = 0
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import backends
-from engine.backends import load_model, price_of
+from engine.models import backends
+from engine.models.backends import load_model, price_of
 from engine.errors import ConfigError, ExitCode, ModelError
-from engine.model_files import ModelFileSpec
+from engine.models.files import ModelFileSpec
 from engine.settings import Settings
 
 
@@ -116,7 +116,7 @@ def test_bad_script_file_is_a_config_error(tmp_path: Path, content: str) -> None
 LOCAL_RUN = """
 import sys
 from guidance import select, system, user, assistant
-from engine.backends import load_model
+from engine.models.backends import load_model
 from engine.settings import Settings
 first = load_model("local", Settings.load(env_file=None))
 again = load_model("local:0.5b", Settings.load(env_file=None))
@@ -132,7 +132,7 @@ sys.stdout.write(f"{first.kind} {first.grammar} {first.context_window} {again.lm
 
 @pytest.mark.model
 def test_real_local_model_loads_once_and_keeps_stdout_and_stderr_clean() -> None:
-    from engine.llama_engine import cpu_advertises_amx
+    from engine.models.llama_engine import cpu_advertises_amx
 
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-c", LOCAL_RUN], cwd=root, capture_output=True, text=True, timeout=600)
@@ -143,7 +143,7 @@ def test_real_local_model_loads_once_and_keeps_stdout_and_stderr_clean() -> None
 
 
 def test_amx_detection_reads_the_cpu_flags(tmp_path: Path) -> None:
-    from engine.llama_engine import cpu_advertises_amx
+    from engine.models.llama_engine import cpu_advertises_amx
 
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("flags\t\t: fpu avx2 avx512f amx_bf16 amx_tile amx_int8\n")

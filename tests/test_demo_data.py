@@ -6,7 +6,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from engine.demo_data import DEMO_VERSION, TABLES, DemoMarker, create_demo, database_url, demo_marker, generate, table_counts
+from engine.demo.data import DEMO_VERSION, TABLES, DemoMarker, create_demo, database_url, demo_marker, generate, table_counts
 from engine.errors import BadInput
 
 SMALL = 0.05

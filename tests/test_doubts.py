@@ -1,4 +1,4 @@
-"""Doubts about queries that ran, raised by the data of a real database (engine/doubts.py)."""
+"""Doubts about queries that ran, raised by the data of a real database (engine/values/doubts.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.doubts import database_shares, doubts
-from engine.executor import Executor
+from engine.values.doubts import database_shares, doubts
+from engine.database.executor import Executor
 from engine.settings import Settings
-from engine.values import SCAN_ROWS, ValueIndex, database_occurs, probe_executor
+from engine.values.index import SCAN_ROWS, ValueIndex, database_occurs, probe_executor
 
 # Depots stand in towns; one town happens to be named like a province, so a join of
 # depot.town with town.province matches a row by coincidence. big.code holds 'province 3'

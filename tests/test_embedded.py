@@ -17,12 +17,12 @@ import psycopg2
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli_db import db_app
-from engine.demo_data import DEMO_VERSION, DemoMarker, demo_marker
-from engine.embedded import embedded_server, ensure_demo, reset_demo, resolve_database_url, stop_embedded
+from engine.cli.db import db_app
+from engine.demo.data import DEMO_VERSION, DemoMarker, demo_marker
+from engine.demo.embedded import embedded_server, ensure_demo, reset_demo, resolve_database_url, stop_embedded
 from engine.errors import ConfigError, DatabaseError
 from engine.settings import Settings
-from engine.urls import mask_url
+from engine.database.urls import mask_url
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -127,7 +127,7 @@ def test_concurrent_processes_start_and_build_once(settings: Settings) -> None:
     code = (
         "import sys\n"
         "from engine.settings import Settings\n"
-        "from engine.embedded import ensure_demo\n"
+        "from engine.demo.embedded import ensure_demo\n"
         "print(ensure_demo(Settings.load(), progress=lambda m: print(m, file=sys.stderr)))\n"
     )
     env = {**os.environ, "DECIDE_SQL_DATA_DIR": str(settings.data_dir)}

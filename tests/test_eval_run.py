@@ -1,6 +1,6 @@
 """`decide-sql eval` end to end: real PostgreSQL, the scripted backend for engine and baseline, exact summaries.
 
-The command is registered on a Typer app of the test's own, as engine/cli.py does.
+The command is registered on a Typer app of the test's own, as engine/cli/app.py does.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from engine.cli_eval import eval_command
+from engine.cli.evaluate import eval_command
 from engine.evaluation.dumps import MARK, current_marker
 
 DUMP = """
@@ -52,7 +52,7 @@ SCRIPT = {
 def app() -> typer.Typer:
     app = typer.Typer()
     app.command("eval")(eval_command)
-    app.command("noop")(lambda: None)  # two commands, so "eval" stays a sub-command as in engine/cli.py
+    app.command("noop")(lambda: None)  # two commands, so "eval" stays a sub-command as in engine/cli/app.py
     return app
 
 
@@ -191,7 +191,7 @@ def test_gold_that_does_not_run_is_reported_not_scored(app: typer.Typer, files: 
     ],
 )
 def test_baseline_program_extracts_sql_on_both_backend_kinds(make_db, tmp_path: Path, grammar: bool, reply: str) -> None:
-    from engine.scripted import scripted_model
+    from engine.models.scripted import scripted_model
     from engine.session import Session
     from engine.settings import Settings
     from programs.plain_sql import plain_sql

@@ -8,7 +8,7 @@ import psycopg2
 import pytest
 
 from engine.errors import DatabaseError
-from engine.executor import Executor
+from engine.database.executor import Executor
 from engine.settings import Settings
 
 SETUP = """

@@ -1,4 +1,4 @@
-"""Answers a filtering join repeats, listed once (engine/fanout_fixes.py), checked on real data."""
+"""Answers a filtering join repeats, listed once (engine/rewrites/fanout.py), checked on real data."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.executor import Executor
-from engine.fanout_fixes import once_per_answer
+from engine.database.executor import Executor
+from engine.rewrites.fanout import once_per_answer
 from engine.settings import Settings
-from engine.values import probe_executor
+from engine.values.index import probe_executor
 
 SETUP = """
 CREATE TABLE customers (id int PRIMARY KEY, name text, city text);
@@ -35,11 +35,11 @@ def rows(probe: Executor, sql: str) -> list[list[object]]:
 
 def test_a_join_that_only_filters_lists_each_answer_once(db) -> None:
     schema, probe = db
-    sql = "SELECT c.name FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.item = 'lamp'"
-    assert sorted(rows(probe, sql)) == [["ann"], ["ann"], ["bo"]]  # ann once per lamp order
+    sql = "SELECT c.id, c.name FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.item = 'lamp'"
+    assert sorted(rows(probe, sql)) == [[1, "ann"], [1, "ann"], [2, "bo"]]  # ann once per lamp order
     fixed, fixes = once_per_answer(sql, schema)
     assert fixes == [FIX]
-    assert sorted(rows(probe, fixed)) == [["ann"], ["bo"]]
+    assert sorted(rows(probe, fixed)) == [[1, "ann"], [2, "bo"]]
 
 
 def test_a_key_read_through_the_joined_table_counts_as_the_parents(db) -> None:
@@ -53,14 +53,16 @@ def test_a_key_read_through_the_joined_table_counts_as_the_parents(db) -> None:
 
 def test_a_join_in_where_and_an_order_over_selected_columns(db) -> None:
     schema, probe = db
-    fixed, fixes = once_per_answer("SELECT name FROM customers, orders WHERE customers.id = orders.customer_id ORDER BY name", schema)
+    fixed, fixes = once_per_answer("SELECT customers.id, name FROM customers, orders WHERE customers.id = orders.customer_id ORDER BY name", schema)
     assert fixes == [FIX]
-    assert rows(probe, fixed) == [["ann"], ["bo"], ["cy"]]
+    assert rows(probe, fixed) == [[1, "ann"], [2, "bo"], [3, "cy"]]
 
 
 @pytest.mark.parametrize(
     "sql",
     [
+        # names without the key: two customers may share a name, and DISTINCT would merge them
+        "SELECT c.name FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.item = 'lamp'",
         # the answer is the order: one row each, the customer is one per order
         "SELECT o.item, o.total FROM orders o JOIN customers c ON o.customer_id = c.id WHERE c.city = 'oslo'",
         # every joined table supplies an answer column
@@ -71,16 +73,16 @@ def test_a_join_in_where_and_an_order_over_selected_columns(db) -> None:
         "SELECT DISTINCT c.name FROM customers c JOIN orders o ON o.customer_id = c.id",
         "SELECT * FROM customers c JOIN orders o ON o.customer_id = c.id",
         # ordered by what it does not select: DISTINCT would be refused
-        "SELECT c.name FROM customers c JOIN orders o ON o.customer_id = c.id ORDER BY o.total",
+        "SELECT c.id, c.name FROM customers c JOIN orders o ON o.customer_id = c.id ORDER BY o.total",
         # an outer join keeps customers without orders
-        "SELECT c.name FROM customers c LEFT JOIN orders o ON o.customer_id = c.id",
+        "SELECT c.id, c.name FROM customers c LEFT JOIN orders o ON o.customer_id = c.id",
         # visits has no declared key: nothing proves it repeats answers
-        "SELECT c.name FROM customers c JOIN visits v ON v.customer_id = c.id",
+        "SELECT c.id, c.name FROM customers c JOIN visits v ON v.customer_id = c.id",
         # a window function numbers the repeated rows
-        "SELECT c.name, ROW_NUMBER() OVER () FROM customers c JOIN orders o ON o.customer_id = c.id",
+        "SELECT c.id, c.name, ROW_NUMBER() OVER () FROM customers c JOIN orders o ON o.customer_id = c.id",
         # several orders named by value: each is asked about and gets its row
-        "SELECT c.name FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.item IN ('lamp', 'desk')",
-        "SELECT c.name FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.item = 'lamp' OR o.item = 'desk'",
+        "SELECT c.id, c.name FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.item IN ('lamp', 'desk')",
+        "SELECT c.id, c.name FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.item = 'lamp' OR o.item = 'desk'",
         # no join at all
         "SELECT name FROM customers",
     ],

@@ -1,10 +1,10 @@
-"""Foreign keys implied by column names (engine/inferred_keys.py), on schemas introspected from real databases."""
+"""Foreign keys implied by column names (engine/schema/inferred_keys.py), on schemas introspected from real databases."""
 
 from __future__ import annotations
 
-from engine.inferred_keys import with_inferred_keys
+from engine.schema.inferred_keys import with_inferred_keys
 from engine.instruments import Instruments
-from engine.render import render_table
+from engine.schema.render import render_table
 from engine.settings import Settings
 
 SETUP = """

@@ -9,12 +9,12 @@ import psycopg2
 import psycopg2.extensions
 import pytest
 
-import engine.introspect
+import engine.schema.introspect
 from engine.errors import DatabaseError
-from engine.introspect import fingerprint, introspect
-from engine.render import estimate_tokens, render_schema
+from engine.schema.introspect import fingerprint, introspect
+from engine.schema.render import estimate_tokens, render_schema
 from engine.schema import ForeignKey, Schema
-from engine.schema_cache import load_schema
+from engine.schema.cache import load_schema
 
 SETUP_SQL = r"""
 CREATE SCHEMA sales;
@@ -251,13 +251,13 @@ def test_fingerprint_follows_structure_not_data(make_db) -> None:
 @pytest.fixture()
 def introspect_calls(monkeypatch) -> list[object]:
     calls: list[object] = []
-    real = engine.introspect.introspect
+    real = engine.schema.introspect.introspect
 
     def counting(conn, **kwargs):
         calls.append(kwargs)
         return real(conn, **kwargs)
 
-    monkeypatch.setattr(engine.introspect, "introspect", counting)
+    monkeypatch.setattr(engine.schema.introspect, "introspect", counting)
     return calls
 
 
@@ -313,7 +313,7 @@ def test_corrupt_cache_file_is_ignored_and_rewritten(make_db, tmp_path: Path, in
 
 
 def test_demo_database(demo_url: str) -> None:
-    from engine.demo_data import TABLES, table_counts
+    from engine.demo.data import TABLES, table_counts
 
     connection = psycopg2.connect(demo_url)
     try:

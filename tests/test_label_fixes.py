@@ -1,4 +1,4 @@
-"""Selected lookup ids are shown as their labels (engine/label_fixes.py), against a real database."""
+"""Selected lookup ids are shown as their labels (engine/rewrites/labels.py), against a real database."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from engine.errors import DatabaseError, SqlRefused
-from engine.executor import Executor
-from engine.label_fixes import compare_labels, show_labels
+from engine.database.executor import Executor
+from engine.rewrites.labels import compare_labels, show_labels
 from engine.settings import Settings
-from engine.validator import validate
+from engine.policy.validator import validate
 
 SETUP = """
 CREATE TABLE colour (id int PRIMARY KEY, colour text);

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import ModelError
-from engine.model_files import MODEL_FILES, ModelFileSpec, chunk_paths, ensure_model_file, model_path
+from engine.models.files import MODEL_FILES, ModelFileSpec, chunk_paths, ensure_model_file, model_path
 
 
 def _parts(tmp_path: Path, sizes: list[int]) -> list[Path]:

@@ -1,12 +1,12 @@
-"""Names a model put in the wrong place, fixed before validation (engine/name_fixes.py)."""
+"""Names a model put in the wrong place, fixed before validation (engine/rewrites/names.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from engine.name_fixes import fix_names
+from engine.rewrites.names import fix_names
 from engine.schema import Column, ForeignKey, Schema, Table
-from engine.validator import validate
+from engine.policy.validator import validate
 from tests.validator_corpus import retail_schema
 
 SCHEMA = retail_schema()

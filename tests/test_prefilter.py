@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from engine.schema import Column, Schema, Table
-from programs.prefilter import join_neighbours, rank_tables, words
+from engine.words import words
+from programs.prefilter import join_neighbours, rank_tables
 from tests.schema_fixtures import shop_schema
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from engine.errors import ModelError
-from engine.scripted import ScriptRejectedByGrammar, scripted_model
+from engine.models.scripted import ScriptRejectedByGrammar, scripted_model
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.types import TableSelection
 from tests.schema_fixtures import shop_schema

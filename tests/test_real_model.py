@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.executor import Executor
+from engine.database.executor import Executor
 from engine.session import Session
 from engine.settings import Settings
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.render import estimate_tokens, render_blocks, render_schema, render_table_list
+from engine.schema.render import estimate_tokens, render_blocks, render_schema, render_table_list
 from engine.schema import Column, ForeignKey, Schema, Table
 from tests.schema_fixtures import shop_schema
 

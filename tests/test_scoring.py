@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from engine.evaluation.scoring import normalize, results_match, values_equal
-from engine.jsonsafe import to_jsonable
+from engine.database.jsonsafe import to_jsonable
 
 
 def js(*values: object) -> list[object]:

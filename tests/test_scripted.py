@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.answer import Decision
 from engine.errors import ModelError
-from engine.scripted import ScriptRejectedByGrammar, scripted_model
-from engine.usage import DecisionUsage, measure
+from engine.models.scripted import ScriptRejectedByGrammar, scripted_model
+from engine.models.usage import DecisionUsage, measure
 
 
 class Pick(BaseModel):

@@ -9,11 +9,11 @@ import pytest
 
 from engine.answer import Answer
 from engine.errors import ExitCode, SqlRefused
-from engine.executor import Executor
-from engine.scripted import scripted_model
+from engine.database.executor import Executor
+from engine.models.scripted import scripted_model
 from engine.session import Session, _widen, exit_code_of
 from engine.settings import Settings
-from engine.validator import validate
+from engine.policy.validator import validate
 from programs.types import TableSelection
 from tests.validator_corpus import retail_schema
 

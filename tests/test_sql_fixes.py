@@ -1,12 +1,12 @@
-"""Dialect rewrites made before validation (engine/sql_fixes.py)."""
+"""Dialect rewrites made before validation (engine/rewrites/sql_fixes.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from engine.schema import Column, Schema, Table
-from engine.sql_fixes import cast_dates_for_like, keep_ties, order_by_measure
-from engine.validator import validate
+from engine.rewrites.sql_fixes import cast_dates_for_like, keep_ties, order_by_measure
+from engine.policy.validator import validate
 from tests.validator_corpus import retail_schema
 
 SCHEMA = retail_schema()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import guidance
 import pytest
 
-from engine.render import quote_ident
+from engine.schema.render import quote_ident
 from engine.schema import Column, Table
 from programs.sql_grammar import sql_grammar
 from tests.schema_fixtures import shop_schema

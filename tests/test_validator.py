@@ -7,7 +7,7 @@ import psycopg2
 import pytest
 
 from engine.errors import SqlRefused
-from engine.validator import ValidatedSql, validate
+from engine.policy.validator import ValidatedSql, validate
 from tests.validator_corpus import ALLOW, CASES, SETUP_SQL, retail_schema
 
 SCHEMA = retail_schema()

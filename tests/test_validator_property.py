@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import SqlRefused
-from engine.introspect import introspect
-from engine.validator import validate
+from engine.schema.introspect import introspect
+from engine.policy.validator import validate
 from tests.validator_corpus import CASES, SETUP_SQL, retail_schema
 
 SCHEMA = retail_schema()

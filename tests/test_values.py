@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.executor import Executor
+from engine.database.executor import Executor
 from engine.settings import Settings
-from engine.values import (
+from engine.values.index import (
     MAX_HINT_COLUMNS,
     ValueIndex,
     ValueMatch,

@@ -47,7 +47,7 @@ class QuestionResult(BaseModel):
     validated_first_time: bool | None = None  # None: no SQL was written, or the system has no validator
     repair_tried: bool = False
     repaired: bool = False  # a repair was tried and the answer ended ok
-    doubted: bool | None = None  # the answer carries doubts (engine/doubts.py); None for the baseline, which has none
+    doubted: bool | None = None  # the answer carries doubts (engine/values/doubts.py); None for the baseline, which has none
     executed_unvalidated: int = 0  # executed statements the validator refuses (must be 0 for the engine)
     undefined_name_errors: int = 0  # runtime errors: unknown table or column
     truncated: bool = False  # gold or prediction hit EVAL_MAX_ROWS / the result-size cap: compared as cut

@@ -1,7 +1,7 @@
 """Execution accuracy: does a predicted result equal a gold result?
 
 Both results come from the Executor, so values are already JSON-safe
-(engine/jsonsafe.py: numeric -> int/float/str, dates -> ISO text, ...). The
+(engine/database/jsonsafe.py: numeric -> int/float/str, dates -> ISO text, ...). The
 rules, also in docs/evaluation.md:
 
 1. Values are normalized, then compared by kind:

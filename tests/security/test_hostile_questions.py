@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from engine.scripted import scripted_model
+from engine.models.scripted import scripted_model
 from engine.session import Session
 from engine.settings import Settings
 

@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 
 from engine.errors import SqlRefused
-from engine.validator import validate
+from engine.policy.validator import validate
 from tests.security.attack_corpus import HARMLESS, accepted_codes, attacks
 from tests.validator_corpus import SETUP_SQL, retail_schema
 

@@ -1,0 +1,1 @@
+"""The embedded PostgreSQL server and the generated demo retail database."""

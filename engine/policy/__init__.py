@@ -1,0 +1,1 @@
+"""The read-only SQL policy: the validator (sqlglot), its allow-listed functions and its model-ready refusal texts."""

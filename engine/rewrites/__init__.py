@@ -1,0 +1,1 @@
+"""The deterministic rewrites a planned query goes through before validation (engine/rewrites/pipeline.py)."""

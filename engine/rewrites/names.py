@@ -1,0 +1,375 @@
+"""Deterministic fixes of names a model put in the wrong place, before validation.
+
+Small models get the column right and its table wrong in ways that the
+query itself shows how to fix, so no model call is spent on a repair:
+
+- the wrong alias: ``FROM orders T1 JOIN customers T2 ... T2.status`` when
+  only ``T1`` has status (the 0.5B model swaps positional aliases), or the
+  table's name where the query gives it an alias (``customers.email`` with
+  ``JOIN customers c``);
+- a table that is not joined: ``SELECT customers.email FROM orders`` (or a
+  bare ``email``) when exactly one foreign key links customers to one table
+  of the FROM clause: the join along that key is added; when no key does, the
+  one route of two keys (through a bridge table such as ``order_items``);
+- a join on keys of different tables: ``JOIN customers c ON o.order_id =
+  c.customer_id`` when exactly one foreign key links customers to a table
+  joined before it: the condition becomes that key's (``o.customer_id =
+  c.customer_id``);
+- the wrong table: ``SELECT site_name FROM sightings ORDER BY altitude`` reads
+  ``sites``, the one table with every column the query names, when no
+  foreign key links the two (then a join is added instead);
+- a column a subquery does not output: ``SELECT top_city FROM (SELECT
+  city, COUNT(*) ...) s`` means the one output sharing a word with it
+  (``city``); ``SELECT total FROM (SELECT COUNT(*) ...) s`` means the one
+  unnamed output, which gets that name.
+
+Each fix applies only when exactly one reading exists (of two keys between
+the same tables, the one whose columns share a name, else the one the
+question names: ``eye_colour_id`` for "blue eyes"); anything else is left
+to the validator, whose message drives a model repair. Every fix is reported
+in ``Answer.sql_fixes``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlglot import exp
+from sqlglot.errors import OptimizeError
+from sqlglot.optimizer.scope import Scope, traverse_scope
+
+from engine.schema import ForeignKey, Schema, Table
+from engine.sql_tree import ident, on_text, table_node
+from engine.words import words
+
+
+def fix_names(sql_text: str, schema: Schema, question: str = "") -> tuple[str, list[str]]:
+    """Requalify swapped aliases and join missing foreign-key neighbours; returns the SQL and what changed.
+
+    ``question`` breaks ties between foreign keys to the same table: of
+    ``eye_colour_id`` and ``hair_colour_id``, the one whose own words it names.
+    """
+    return on_text(sql_text, lambda tree: fix_names_in(tree, schema, question))
+
+
+def fix_names_in(tree: exp.Expression, schema: Schema, question: str = "") -> list[str]:
+    """``fix_names`` on a parsed statement, edited in place."""
+    stems = words(question)
+    try:
+        scopes = traverse_scope(tree)
+    except (OptimizeError, RecursionError):  # a tree sqlglot cannot scope: the validator refuses it
+        return []
+    fixes: list[str] = []
+    for scope in scopes:
+        if isinstance(scope.expression, exp.Select):
+            fixes += _fix_derived_columns(scope) + _fix_scope(scope, schema, stems)
+    return fixes
+
+
+@dataclass(frozen=True)
+class Source:
+    """A table of the FROM clause and the name it goes by (its alias as written, quoting kept)."""
+
+    table: Table
+    name: exp.Identifier
+
+    def ref(self) -> exp.Identifier:
+        return self.name.copy()
+
+
+def _fix_scope(scope: Scope, schema: Schema, stems: set[str]) -> list[str]:
+    sources = real_sources(scope, schema)
+    if sources is None:  # a CTE or subquery among the sources: its columns are not known here
+        return []
+    visible = _visible_names(scope)
+    outputs = {e.alias for e in scope.expression.expressions if e.alias}
+    if moved := _fix_from_table(scope, sources, schema, outputs):
+        return moved
+    fixes = _fix_join_conditions(scope, sources, schema, stems)
+    for column in own_columns(scope):
+        name, qualifier = column.name, column.table
+        if qualifier in sources:
+            if sources[qualifier].table.column(name) is None:
+                fixes += _swap_alias(column, sources)
+        elif qualifier and qualifier.lower() not in visible and (named := schema.table(qualifier)) is not None:
+            aliased = [key for key, s in sources.items() if s.table.key == named.key]
+            if len(aliased) == 1:  # FROM customers c ... customers.email: PostgreSQL knows the table only as c
+                fixes.append(f"{column.sql(dialect='postgres')} -> {aliased[0]}.{name} ({named.display_name} is {aliased[0]} here)")
+                column.set("table", sources[aliased[0]].ref())
+            elif not aliased:
+                fixes += _join_for(column, scope, sources, schema, named, stems)
+        elif not qualifier and name not in outputs and not any(s.table.column(name) for s in sources.values()) and not _outer_has(scope, name, schema):
+            fixes += _join_for(column, scope, sources, schema, None, stems)
+    return fixes
+
+
+def _fix_from_table(scope: Scope, sources: dict[str, Source], schema: Schema, outputs: set[str]) -> list[str]:
+    """``SELECT site_name FROM sightings ORDER BY altitude`` -> ``FROM sites``: the one table with every column named.
+
+    Only for a query over one table with no join, when that table lacks a
+    column the query names, exactly one other table has them all (bare
+    names, or qualified by the table's own name or alias), and no foreign
+    keys link the two (then the join fixes add the missing table).
+    """
+    if len(sources) != 1 or scope.expression.args.get("joins"):
+        return []
+    [(key, source)] = sources.items()
+    columns = own_columns(scope)
+    if any(c.table not in ("", key) for c in columns):
+        return []
+    names = {c.name for c in columns} - outputs
+    if not names or all(source.table.column(n) is not None for n in names) or any(_outer_has(scope, n, schema) for n in names):
+        return []
+    holders = [t for t in schema.tables if all(t.column(n) is not None for n in names)]
+    if len(holders) != 1 or schema.join_paths(source.table, holders[0]):  # linked by keys: the join fixes read it
+        return []
+    table = scope.expression.args["from_"].this
+    alias = table.args.get("alias")
+    replacement = table_node(holders[0])
+    if alias is not None:
+        replacement.set("alias", alias.copy())
+    table.replace(replacement)
+    if table.name == key:  # qualified by the old table's own name: now the new one's
+        for column in columns:
+            if column.table:
+                column.set("table", ident(holders[0].name))
+    return [f"FROM {source.table.display_name} -> FROM {holders[0].display_name} (the one table with {', '.join(sorted(names))})"]
+
+
+def _fix_derived_columns(scope: Scope) -> list[str]:
+    """Point a column a subquery or CTE does not output at the one output it must mean."""
+    derived = {name: src for name, src in scope.sources.items() if isinstance(src, Scope)}
+    if not derived:
+        return []
+    fixes: list[str] = []
+    aliases = {e.alias.lower() for e in scope.expression.expressions if e.alias}
+    for column in own_columns(scope):
+        name = column.name.lower()
+        # a bare name: only when the one source is this subquery
+        label = column.table or (next(iter(derived)) if len(scope.sources) == 1 and name not in aliases else "")
+        source = derived.get(label)
+        if source is None or not isinstance(source.expression, exp.Select) or source.expression.is_star:
+            continue
+        outputs = source.expression.expressions
+        if name in {e.output_name.lower() for e in outputs}:
+            continue
+        if (meant := _meant_output(name, outputs)) is None:
+            continue
+        where = f"subquery {label}"
+        if meant.output_name:
+            fixes.append(f"{column.name} is not an output of {where}; used {meant.output_name}")
+            column.set("this", ident(meant.output_name))
+        else:
+            fixes.append(f"the unnamed output {meant.sql(dialect='postgres')} of {where} is named {column.name}")
+            meant.replace(exp.alias_(meant.copy(), column.this.copy()))
+    return fixes
+
+
+def _meant_output(name: str, outputs: list[exp.Expression]) -> exp.Expression | None:
+    """The one named output sharing a word with ``name``, else the one unnamed output, else None."""
+    parts = _name_parts(name)
+    sharing = [e for e in outputs if e.output_name and parts & _name_parts(e.output_name)]
+    if sharing:
+        return sharing[0] if len(sharing) == 1 else None
+    unnamed = [e for e in outputs if not e.output_name]
+    return unnamed[0] if len(unnamed) == 1 else None
+
+
+def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schema, stems: set[str]) -> list[str]:
+    """``JOIN t ON <keys of different tables>`` -> ``ON`` the one foreign key from t to a table before it."""
+    select = scope.expression
+    first = select.args.get("from_")
+    joins = select.args.get("joins") or []
+    order = [first.this.alias_or_name] if first is not None and isinstance(first.this, exp.Table) else []
+    fixes: list[str] = []
+    for join in joins:
+        joined = join.this.alias_or_name if isinstance(join.this, exp.Table) else ""
+        on = join.args.get("on")
+        sides = [resolve(c, sources) for c in (on.this, on.expression)] if isinstance(on, exp.EQ) else [None]
+        if joined in sources and None not in sides and sides[0][0].table.never_matches(sides[0][1], sides[1][0].table, sides[1][1]):
+            target = sources[joined]
+            links = _one_link([(key, fk) for key in order if key in sources for other, fk in schema.neighbours(sources[key].table) if other.key == target.table.key], stems)
+            if links:
+                key, fk = links[0]
+                condition = _condition(fk, sources[key], target.ref())
+                fixes.append(f"JOIN {target.table.display_name} ON {on.sql(dialect='postgres')} -> ON {condition.sql(dialect='postgres')} (its foreign key)")
+                join.set("on", condition)
+        order.append(joined)
+    return fixes
+
+
+def _one_link(links: list[tuple], stems: set[str]) -> list[tuple]:
+    """The one (source name, ..., foreign key) candidate, or none.
+
+    Ties go to the key whose two columns share a name: friendship has two keys
+    to person (person_id, person_id2); ``person.person_id = friendship.person_id``
+    is the conventional join of the two. Else to the one key the question names
+    by a word of its own: "heroes with blue eyes" joins colour on
+    ``eye_colour_id``, not ``hair_colour_id`` (the words of the referenced
+    table, and "id", say nothing).
+    """
+    distinct = list({(link[0], link[-1].name): link for link in links}.values())
+    if len(distinct) > 1:
+        distinct = [link for link in distinct if link[-1].from_columns == link[-1].to_columns] or [
+            link for link in distinct if _own_words(link[-1]) & stems
+        ]
+    return distinct if len(distinct) == 1 else []
+
+
+def _own_words(fk: ForeignKey) -> set[str]:
+    """Word stems of a key's columns that are not the referenced table's name or its column's: ``eye_colour_id`` -> {"eye"}."""
+    return words(" ".join(fk.from_columns)) - words(" ".join([fk.to_table, *fk.to_columns])) - {"id"}
+
+
+def _name_parts(name: str) -> set[str]:
+    """``top_customer`` -> {"top", "customer"}: every part, stop words included ("total" names an output)."""
+    return set(re.split(r"[^a-z0-9]+", name.lower())) - {""}
+
+
+def resolve(node: exp.Expression, sources: dict[str, Source]) -> tuple[Source, str] | None:
+    """The source a column of this query belongs to, when that is certain."""
+    if not isinstance(node, exp.Column):
+        return None
+    owners = [s for key, s in sources.items() if node.table in ("", key) and s.table.column(node.name) is not None]
+    return (owners[0], node.name) if len(owners) == 1 else None
+
+
+def _swap_alias(column: exp.Column, sources: dict[str, Source]) -> list[str]:
+    """``T2.street_name`` -> ``T1.street_name`` when T1 is the one other source that has the column."""
+    others = [key for key, s in sources.items() if key != column.table and s.table.column(column.name) is not None]
+    if len(others) != 1:
+        return []
+    before = column.sql(dialect="postgres")
+    column.set("table", sources[others[0]].ref())
+    return [f"{before} -> {column.sql(dialect='postgres')} ({column.name} is in {sources[others[0]].table.display_name})"]
+
+
+def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], schema: Schema, target: Table | None, stems: set[str]) -> list[str]:
+    """Join the one foreign-key neighbour that has the column (``target`` when the column names it)."""
+    links = [
+        (key, other, fk)
+        for key, source in sources.items()
+        for other, fk in schema.neighbours(source.table)
+        if (target is None or other.key == target.key) and other.column(column.name) is not None
+    ]
+    if not links:
+        return _join_path_for(column, scope, sources, schema, target)
+    links = _one_link(links, stems)
+    if not links:
+        return []
+    key, other, fk = links[0]
+    if other.name in sources:  # the name is taken by another source's alias
+        return []
+    fixes: list[str] = []
+    if not _already_joined(scope, other):
+        pin_bare_columns(scope, sources, other)
+        condition = _condition(fk, sources[key], ident(other.name))
+        scope.expression.join(table_node(other), on=condition, copy=False)
+        fixes.append(f"joined {other.display_name} on {condition.sql(dialect='postgres')} for {column.sql(dialect='postgres')}")
+    column.set("table", ident(other.name))
+    return fixes
+
+
+def _join_path_for(column: exp.Column, scope: Scope, sources: dict[str, Source], schema: Schema, target: Table | None) -> list[str]:
+    """Join the one table two foreign keys away that has the column, through the table between them.
+
+    ``SELECT o.order_id FROM orders o WHERE category = 'toys'``: products is
+    reached through order_items (a bridge of many-to-many links, the usual
+    reason a model skips a table). Only when exactly one such route exists
+    and neither table is already a source of the query.
+    """
+    in_query = {s.table.key for s in sources.values()}
+    goals = [t for t in ([target] if target is not None else schema.tables) if t.column(column.name) is not None and t.key not in in_query]
+    routes = [
+        (key, goal, path)
+        for goal in goals
+        for key, source in sources.items()
+        for path in schema.join_paths(source.table, goal, max_hops=2)
+        if len(path) == 2
+    ]
+    if len(routes) != 1:
+        return []
+    key, goal, path = routes[0]
+    bridge = _far_end(path[0], sources[key].table, schema)
+    if bridge is None or bridge.key in in_query or {bridge.name, goal.name} & set(sources):
+        return []
+    if _already_joined(scope, goal):  # by the fix of an earlier reference
+        column.set("table", ident(goal.name))
+        return []
+    pin_bare_columns(scope, sources, bridge)
+    pin_bare_columns(scope, sources, goal)
+    to_bridge = _condition(path[0], sources[key], ident(bridge.name))
+    to_goal = _condition(path[1], Source(bridge, ident(bridge.name)), ident(goal.name))
+    scope.expression.join(table_node(bridge), on=to_bridge, copy=False)
+    scope.expression.join(table_node(goal), on=to_goal, copy=False)
+    fix = f"joined {bridge.display_name} on {to_bridge.sql(dialect='postgres')} and {goal.display_name} on {to_goal.sql(dialect='postgres')} for {column.sql(dialect='postgres')}"
+    column.set("table", ident(goal.name))
+    return [fix]
+
+
+def _far_end(fk: ForeignKey, near: Table, schema: Schema) -> Table | None:
+    """The table at the other end of ``fk`` from ``near``."""
+    outgoing = (fk.from_schema, fk.from_table) == (near.schema_name, near.name)
+    return schema.table(f"{fk.to_schema}.{fk.to_table}" if outgoing else f"{fk.from_schema}.{fk.from_table}")
+
+
+def real_sources(scope: Scope, schema: Schema) -> dict[str, Source] | None:
+    """The scope's sources by name, or None when one of them is not a schema table (a CTE, a subquery)."""
+    out: dict[str, Source] = {}
+    for key, source in scope.sources.items():
+        table = schema.table(f"{source.db}.{source.name}" if source.db else source.name) if isinstance(source, exp.Table) else None
+        if table is None:
+            return None
+        out[key] = Source(table, source.args["alias"].this if source.alias else source.this)
+    return out
+
+
+def own_columns(scope: Scope) -> list[exp.Column]:
+    """Columns written in this query itself (sqlglot also lists a subquery's bare columns as possibly correlated)."""
+    return [c for c in scope.columns if c.find_ancestor(exp.Select) is scope.expression]
+
+
+def _outer_has(scope: Scope, column: str, schema: Schema) -> bool:
+    """A bare name an enclosing query may provide (a correlated reference), or may for all we know."""
+    outer = scope.parent
+    while outer is not None:
+        tables = real_sources(outer, schema)
+        if tables is None or any(s.table.column(column) for s in tables.values()):
+            return True
+        outer = outer.parent
+    return False
+
+
+def _visible_names(scope: Scope) -> set[str]:
+    """Source names of this scope and the queries around it (a correlated subquery may use them)."""
+    names: set[str] = set()
+    outer: Scope | None = scope
+    while outer is not None:
+        names |= {name.lower() for name in outer.sources}
+        outer = outer.parent
+    return names
+
+
+def _already_joined(scope: Scope, table: Table) -> bool:
+    """An earlier fix in this query joined ``table`` (under its own name)."""
+    joins = scope.expression.args.get("joins") or []
+    return any(isinstance(j.this, exp.Table) and j.this.name == table.name and not j.this.alias for j in joins)
+
+
+def pin_bare_columns(scope: Scope, sources: dict[str, Source], joined: Table) -> None:
+    """Qualify bare columns the new table would make ambiguous with the one source they meant."""
+    for column in own_columns(scope):
+        if column.table or joined.column(column.name) is None:
+            continue
+        owners = [s for s in sources.values() if s.table.column(column.name) is not None]
+        if len(owners) == 1:
+            column.set("table", owners[0].ref())
+
+
+def _condition(fk: ForeignKey, source: Source, joined: exp.Identifier) -> exp.Expression:
+    """``o.customer_id = customers.customer_id`` from the side of the source that is already in FROM."""
+    outgoing = (fk.from_schema, fk.from_table) == (source.table.schema_name, source.table.name)
+    mine, theirs = (fk.from_columns, fk.to_columns) if outgoing else (fk.to_columns, fk.from_columns)
+    pairs = [exp.EQ(this=exp.Column(this=ident(a), table=source.ref()), expression=exp.Column(this=ident(b), table=joined.copy())) for a, b in zip(mine, theirs)]
+    return exp.and_(*pairs) if len(pairs) > 1 else pairs[0]

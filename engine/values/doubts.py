@@ -1,0 +1,116 @@
+"""Doubts: signs in the SQL and the data that a query which ran answers another question.
+
+A query can run without error and still be wrong in a way the data shows:
+
+- it compares a column with a value the column never holds while another
+  column does (``orders.channel = 'UPS'`` where 'UPS' is a carrier in
+  shipments): the condition is never true, the answer is empty or zero;
+- it joins two text columns that share (almost) no values
+  (``stores.city = addresses.region``): rows match only by coincidence
+  (a city named like a region).
+
+Each doubt is a sentence for the repair decision, naming what the data says
+instead. The engine gives a doubtful answer one more look (engine/session.py):
+the repair's answer replaces it only if it finds rows and leaves fewer doubts;
+otherwise the doubts stay on the answer as a warning. Only text columns are
+compared: integer keys overlap by accident (1, 2, 3 ...) and say nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from psycopg2 import sql as pgsql
+from sqlglot import exp
+
+from engine.errors import DatabaseError
+from engine.database.executor import Executor
+from engine.schema import Column, Schema, Table
+from engine.sql_tree import parse
+from engine.values.index import SCAN_ROWS, Occurs, ValueIndex, resolve_column, tables_by_alias
+
+MIN_SHARED = 0.25  # a join whose columns share less than this (either way round) is doubtful
+ALTERNATIVE_SHARED = 0.5  # a column pair offered instead shares at least this much (sampled values)
+VALUES_CHECKED = 200  # distinct values of one side looked up in the other
+MAX_ALTERNATIVES = 3
+
+# The share of ``a``'s distinct values (up to VALUES_CHECKED, from a bounded scan) that ``b`` holds; None when unknown.
+Shares = Callable[[Table, Column, Table, Column], float | None]
+
+SHARE_QUERY = (
+    "SELECT count(*), count(*) FILTER (WHERE s.v IN (SELECT {b}::text FROM {nsp_b}.{rel_b})) "
+    "FROM (SELECT DISTINCT v FROM (SELECT {a}::text AS v FROM {nsp_a}.{rel_a} WHERE {a} IS NOT NULL LIMIT {scan}) r LIMIT {n}) s"
+)
+
+
+def doubts(sql_text: str, schema: Schema, values: ValueIndex, *, occurs: Occurs, shares: Shares) -> list[str]:
+    """Every doubt about ``sql_text`` (a validated query), for the repair; empty when the data raises none."""
+    tree = parse(sql_text)
+    if tree is None:
+        return []
+    literals = [f"a value its column never holds: {note}" for note in values.misplaced_literals_in(tree, schema, occurs=occurs)]
+    return literals + unrelated_joins(tree, schema, values, shares)
+
+
+def unrelated_joins(tree: exp.Expression, schema: Schema, values: ValueIndex, shares: Shares) -> list[str]:
+    """One note per equality of two text columns of different tables that share (almost) no values."""
+    aliases = tables_by_alias(tree, schema)
+    notes: list[str] = []
+    for eq in tree.find_all(exp.EQ):
+        if not (isinstance(eq.this, exp.Column) and isinstance(eq.expression, exp.Column)):
+            continue
+        left, right = resolve_column(eq.this, aliases), resolve_column(eq.expression, aliases)
+        if left is None or right is None or left[0] is right[0] or not (_text(left[1]) and _text(right[1])):
+            continue
+        both_ways = [shares(*left, *right), shares(*right, *left)]
+        if None in both_ways or max(both_ways) >= MIN_SHARED:  # type: ignore[operator]
+            continue
+        note = f"{_name(left)} = {_name(right)} joins columns that share almost no values"
+        instead = _sharing_pairs(left[0], right[0], values)
+        notes.append(f"{note}; columns of these tables that do share values: {', '.join(instead)}" if instead else note)
+    return list(dict.fromkeys(notes))
+
+
+def database_shares(executor: Executor) -> Shares:
+    """A ``Shares`` that asks the database (read-only, the executor's short timeout), once per column pair."""
+    known: dict[tuple[str, str, str, str], float | None] = {}
+
+    def shares(table_a: Table, column_a: Column, table_b: Table, column_b: Column) -> float | None:
+        key = (table_a.display_name, column_a.name, table_b.display_name, column_b.name)
+        if key not in known:
+            query = pgsql.SQL(SHARE_QUERY).format(
+                a=pgsql.Identifier(column_a.name), nsp_a=pgsql.Identifier(table_a.schema_name), rel_a=pgsql.Identifier(table_a.name),
+                b=pgsql.Identifier(column_b.name), nsp_b=pgsql.Identifier(table_b.schema_name), rel_b=pgsql.Identifier(table_b.name),
+                scan=pgsql.Literal(SCAN_ROWS), n=pgsql.Literal(VALUES_CHECKED),
+            )
+            try:
+                ((total, held),) = executor.run(query.as_string(executor.connection()), max_rows=1).rows
+                known[key] = held / total if total else None
+            except DatabaseError:  # a timeout on a large table: no doubt rather than a guess
+                known[key] = None
+        return known[key]
+
+    return shares
+
+
+def _sharing_pairs(a: Table, b: Table, values: ValueIndex) -> list[str]:
+    """Text column pairs of ``a`` and ``b`` whose sampled values overlap, most shared first."""
+    scored: list[tuple[float, str]] = []
+    for col_a in filter(_text, a.columns):
+        held_a = values.column_values(a.display_name, col_a.name)
+        for col_b in filter(_text, b.columns):
+            held_b = values.column_values(b.display_name, col_b.name)
+            if len(held_a) < 2 or len(held_b) < 2:
+                continue
+            shared = len(held_a & held_b) / min(len(held_a), len(held_b))
+            if shared >= ALTERNATIVE_SHARED:
+                scored.append((shared, f"{_name((a, col_a))} = {_name((b, col_b))}"))
+    return [pair for _, pair in sorted(scored, key=lambda s: -s[0])[:MAX_ALTERNATIVES]]
+
+
+def _text(column: Column) -> bool:
+    return column.type_class == "text"
+
+
+def _name(resolved: tuple[Table, Column]) -> str:
+    return f"{resolved[0].display_name}.{resolved[1].name}"

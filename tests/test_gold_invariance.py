@@ -1,0 +1,67 @@
+"""Every rewrite leaves every development gold query's result unchanged.
+
+A rewrite fixes a slip the query itself shows; a correct query has none, so
+running the whole pipeline over correct SQL must not change what it returns.
+The development sets (``../shared/benchmarks``) hold correct SQL on real
+databases: each gold statement goes through the rewrites with its own
+question, and the rewritten statement must return the same rows. Skipped when
+the folder is not beside the checkout (the project never needs it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from engine.errors import DecideSqlError
+from engine.evaluation.dumps import database_url, ensure_dump
+from engine.evaluation.gold import gold_alternatives, is_ordered
+from engine.evaluation.questions import load_questions
+from engine.evaluation.scoring import results_match
+from engine.rewrites.pipeline import rewrite
+from engine.session import MAX_NAMED_VALUES, Session
+from engine.settings import Settings
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+pytestmark = pytest.mark.skipif(not (BENCHMARKS / "questions").is_dir(), reason="no ../shared/benchmarks beside the checkout")
+MAX_ROWS = 100_000
+
+
+def _gold_by_db() -> dict[str, list[tuple[str, str]]]:
+    by_db: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for path in sorted((BENCHMARKS / "questions").glob("*.jsonl")):
+        for q in load_questions(path):
+            for sql in gold_alternatives(q.gold_sql):
+                by_db[q.db].append((q.question, sql))
+    return dict(by_db)
+
+
+def test_rewrites_keep_every_gold_result(admin_url: str, tmp_path: Path) -> None:
+    changed: list[str] = []
+    rewritten = 0
+    for db, golds in _gold_by_db().items():
+        ensure_dump(admin_url, BENCHMARKS / "databases", db)
+        settings = Settings(database_url=database_url(admin_url, db), cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
+        with Session(settings=settings, model="scripted") as session:
+            run = session.instruments.executor.run
+            for question, sql in golds:
+                try:
+                    before = run(sql, max_rows=MAX_ROWS).rows
+                except DecideSqlError:
+                    continue  # an alternative that does not run is not scored either
+                named = session.values.matches(question, limit=MAX_NAMED_VALUES)
+                done = rewrite(sql, session.schema, question, probe=session.probe, values=session.values, named_values=named)
+                if done.sql == sql:
+                    continue
+                rewritten += 1
+                try:
+                    after = run(done.sql, max_rows=MAX_ROWS).rows
+                except DecideSqlError as err:
+                    changed.append(f"{db}: {sql!r} -> {done.sql!r}: fails: {err.message}")
+                    continue
+                if not results_match(before, after, ordered=is_ordered(sql)):
+                    changed.append(f"{db}: {sql!r} -> {done.sql!r} ({'; '.join(done.sql_fixes + [str(f) for f in done.value_fixes])})")
+    print(f"{rewritten} gold statements rewritten, {len(changed)} with another result")
+    assert not changed, "\n".join(changed)
