@@ -19,6 +19,7 @@ from engine.cli.output import OutputFormat, emit, guard, progress
 from engine.cli.ask import ask_command
 from engine.cli.db import db_app
 from engine.cli.evaluate import eval_command
+from engine.cli.mcp import mcp_command
 
 app = typer.Typer(
     name="decide-sql",
@@ -106,6 +107,7 @@ def schema(
 app.command("ask")(ask_command)
 app.add_typer(db_app, name="db", help="Manage the embedded demo database.")
 app.command("eval")(eval_command)
+app.command("mcp")(mcp_command)
 
 
 def main() -> None:

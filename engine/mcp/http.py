@@ -11,10 +11,12 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
-
-from starlette.types import ASGIApp, Receive, Scope, Send
+from typing import TYPE_CHECKING
 
 from engine.errors import BadInput
+
+if TYPE_CHECKING:  # types only: importing the CLI must not pull in the ASGI stack
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost", "ip6-loopback"}
 UNAUTHORIZED = {

@@ -33,7 +33,11 @@ from programs.context import MAX_QUESTION_CHARS
 
 MAX_SQL_ARG_CHARS = 100_000  # the validator refuses statements over 20,000 characters itself, with its own code
 MAX_NAME_CHARS = 200
-MAX_CONVERSATION_ID_CHARS = 200
+MAX_CONVERSATION_ID_CHARS = 64
+FOLLOW_UP = (
+    "The conversation_id of an earlier answer: the question is then read as a follow-up of that conversation "
+    "('and in 2024?', 'only the top 3'). Omit it for a new question; the answer carries a new conversation_id."
+)
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 log = logging.getLogger("decide_sql.mcp")
 
@@ -62,12 +66,12 @@ def error_result(code: str, message: str, *, status: str = "error") -> CallToolR
     return CallToolResult(content=_text({"status": status, "error": ErrorInfo(code=code, message=message).model_dump()}), is_error=True)
 
 
-def guarded(tool: str, fn: Callable[[], CallToolResult]) -> CallToolResult:
+def guarded(tool: str, fn: Callable[[], CallToolResult], scrub: Callable[[str], str]) -> CallToolResult:
     """Run one tool body: typed errors become tool errors; a bug becomes one stderr line, never a traceback."""
     try:
         return fn()
     except DecideSqlError as err:
-        return error_result(err.code, err.message, status="refused" if err.exit_code == ExitCode.REFUSED else "error")
+        return error_result(err.code, scrub(err.message), status="refused" if err.exit_code == ExitCode.REFUSED else "error")
     except Exception as exc:  # noqa: BLE001 - the server must keep running
         log.error("internal error in %s: %s (rerun with DECIDE_SQL_DEBUG=1 and report it)", tool, type(exc).__name__)
         return error_result("internal_error", f"internal error in {tool} ({type(exc).__name__}); this is a bug, please report it")
@@ -122,29 +126,24 @@ def _warm(tools: McpTools) -> None:
 
 
 def _add_tools(server: MCPServer, tools: McpTools) -> None:
-    follow_ups = (
-        "an id from an earlier answer's conversation_id: the question is read as a follow-up of that conversation"
-        if tools.follow_ups
-        else "reserved for follow-up questions (upcoming): today every question is answered on its own"
-    )
-
     @server.tool(name="ask", title="Ask the database", annotations=READ_ONLY)
     def ask(
         question: Annotated[str, Field(description="A question about the data, in plain language.", min_length=1, max_length=MAX_QUESTION_CHARS)],
-        conversation_id: Annotated[str | None, Field(description=follow_ups.capitalize() + ".", max_length=MAX_CONVERSATION_ID_CHARS)] = None,
+        conversation_id: Annotated[str | None, Field(description=FOLLOW_UP, max_length=MAX_CONVERSATION_ID_CHARS)] = None,
     ) -> Annotated[CallToolResult, Answer]:
         """Answer a question about the database with validated, read-only SQL.
 
         Returns status (ok, clarify, refused, error), flow, tables, the SQL that ran, columns, rows
         (capped; `truncated` says when more existed; `row_count` counts what the query returned),
-        an explanation, a clarifying question or refusal reason, and token usage.
+        an explanation, a clarifying question or refusal reason, token usage, and the conversation_id
+        to pass back with a follow-up question.
         """
 
         def run() -> CallToolResult:
             answer = tools.ask(question, conversation_id)
             return ok_result(answer, is_error=answer.status == "error")
 
-        return guarded("ask", run)
+        return guarded("ask", run, tools.scrub)
 
     @server.tool(name="run_sql", title="Run a read-only SQL query", annotations=READ_ONLY)
     def run_sql(
@@ -161,19 +160,19 @@ def _add_tools(server: MCPServer, tools: McpTools) -> None:
             result = tools.run_sql(sql)
             return ok_result(result, is_error=result.status != "ok")
 
-        return guarded("run_sql", run)
+        return guarded("run_sql", run, tools.scrub)
 
     @server.tool(name="list_tables", title="List the tables", annotations=READ_ONLY)
     def list_tables() -> Annotated[CallToolResult, TableList]:
         """Every table and view that questions and SQL may read: name, kind, column count, row estimate, comment."""
-        return guarded("list_tables", lambda: ok_result(tools.list_tables()))
+        return guarded("list_tables", lambda: ok_result(tools.list_tables()), tools.scrub)
 
     @server.tool(name="describe_table", title="Describe a table", annotations=READ_ONLY)
     def describe_table(
         name: Annotated[str, Field(description="A table name from list_tables (bare for public tables, else schema.table).", min_length=1, max_length=MAX_NAME_CHARS)],
     ) -> Annotated[CallToolResult, Table]:
         """One table's columns (types, nullability, comments, sample values), primary key, foreign keys both ways and row estimate."""
-        return guarded("describe_table", lambda: ok_result(tools.describe_table(name)))
+        return guarded("describe_table", lambda: ok_result(tools.describe_table(name)), tools.scrub)
 
 
 def _add_resources(server: MCPServer, tools: McpTools) -> None:

@@ -14,26 +14,20 @@ import threading
 from typing import Any
 
 from engine.answer import Answer, ErrorInfo
-from engine.errors import BadInput, DatabaseError, DecideSqlError, SqlRefused
+from engine.database.urls import password_of, scrub
+from engine.conversation import ConversationStore
+from engine.errors import BadInput, DatabaseError, SqlRefused
 from engine.mcp.compact import cap_reached, cap_rows, compact_answer, cut_text
 from engine.mcp.results import SqlResult, TableList, TableSummary
 from engine.mcp.settings import McpSettings
 from engine.schema import Table
 
-CONVERSATIONS = {"max_conversations": 100, "max_age_s": 3600.0}
+MAX_CONVERSATIONS = 100  # one assistant rarely keeps more threads; least recently used go first
+MAX_CONVERSATION_AGE_S = 3600.0
 
 
 class UnknownTable(BadInput):
     code = "unknown_table"
-
-
-def conversation_store() -> Any | None:
-    """The follow-up store of ``engine.conversation`` when that module exists, else None."""
-    try:
-        from engine.conversation import ConversationStore  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return ConversationStore(**CONVERSATIONS)
 
 
 class McpTools:
@@ -43,12 +37,12 @@ class McpTools:
         self.session = session  # engine.Session
         self.settings = settings
         self.lock = threading.Lock()
-        self.conversations = conversation_store()
+        self.conversations = ConversationStore(max_conversations=MAX_CONVERSATIONS, max_age_s=MAX_CONVERSATION_AGE_S)
 
-    @property
-    def follow_ups(self) -> bool:
-        """True when ``conversation_id`` resolves follow-ups (engine.conversation is installed)."""
-        return self.conversations is not None
+    def scrub(self, text: str) -> str:
+        """``text`` without the database password or the API key (a last line of defence: messages are built masked)."""
+        key = self.session.settings.openai_api_key
+        return scrub(text, password_of(self.session.instruments.url), password_of(self.session.settings.database_url or ""), key.get_secret_value() if key else None)
 
     def warm_up(self) -> None:
         """Load the model now, so the first question does not pay for it."""
@@ -57,12 +51,14 @@ class McpTools:
 
     # -- ask -------------------------------------------------------------------
     def ask(self, question: str, conversation_id: str | None = None) -> Answer:
-        """The whole decision engine for one question; the Answer compacted for a model's context."""
+        """The whole decision engine for one question, a follow-up of ``conversation_id`` when given; compacted."""
         with self.lock:
-            if self.conversations is not None:
-                answer = self.conversations.ask(self.session, question, conversation_id=conversation_id)
-            else:  # follow-ups are upcoming: every question is answered on its own
-                answer = self.session.ask(question)
+            answer = self.conversations.ask(self.session, question, conversation_id=conversation_id)
+        if answer.error is not None:
+            answer.error.message = self.scrub(answer.error.message)
+        for attempt in answer.attempts:
+            if attempt.error is not None:
+                attempt.error.message = self.scrub(attempt.error.message)
         return compact_answer(
             answer,
             max_rows=self.settings.max_rows,
@@ -82,7 +78,7 @@ class McpTools:
                 result = inst.run(checked.sql)
         except (SqlRefused, DatabaseError) as err:
             status = "refused" if isinstance(err, SqlRefused) else "error"
-            return SqlResult(status=status, error=ErrorInfo(**err.to_dict()))
+            return SqlResult(status=status, error=ErrorInfo(code=err.code, message=self.scrub(err.message)))
         rows, cut = cap_rows(result.rows, self.settings.max_rows, self.settings.max_cell_chars)
         return SqlResult(
             status="ok",
@@ -123,6 +119,3 @@ class McpTools:
             raise UnknownTable(f"unknown table {cut_text(name, 100)[0]!r}; {hint}")
         return table
 
-
-def error_info(err: DecideSqlError) -> ErrorInfo:
-    return ErrorInfo(**err.to_dict())
