@@ -108,6 +108,8 @@ app.command("ask")(ask_command)
 app.add_typer(db_app, name="db", help="Manage the embedded demo database.")
 app.command("eval")(eval_command)
 app.command("mcp")(mcp_command)
+app.command("serve")(__import__("engine.cli.serve", fromlist=["serve_command"]).serve_command)
+app.command("chat")(__import__("engine.cli.chat", fromlist=["chat_command"]).chat_command)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ joins the worker threads and closes every database connection.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -35,7 +36,11 @@ def uvicorn_config(app: Any, host: str, port: int, *, access_log: bool = True) -
 
 def serve_forever(app: Any, host: str, port: int) -> None:
     server = uvicorn.Server(uvicorn_config(app, host, port))
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown: stopping is the normal end
+        sys.stderr.write("decide-sql serve: stopped\n")
+        return
     if not server.started:
         from engine.errors import DecideSqlError
 

@@ -37,7 +37,13 @@ class ServerState:
 
     # -- lifetime --------------------------------------------------------------
     def open(self) -> None:
-        """Blocking: sessions, model, value index, connections. Raises DecideSqlError with the fix on failure."""
+        """Blocking: sessions, model, value index, connections. Raises DecideSqlError with the fix on failure.
+
+        Idempotent: ``decide-sql serve`` opens the state before uvicorn starts (so a failure is the CLI's
+        one-line error, not a lifespan traceback), and the lifespan's call is then a no-op.
+        """
+        if self.ask_pool is not None:
+            return
         spec = self._model if isinstance(self._model, str) else getattr(self._model, "spec", None) or self.settings.model
         kind = getattr(self._model, "kind", None) or str(spec).partition(":")[0]
         slots = self.config.concurrency if kind in REMOTE_KINDS else 1
