@@ -20,7 +20,8 @@ from engine.answer import Answer, Attempt, Clarification, Decision, ErrorInfo, U
 from engine.values.doubts import Shares, database_shares, doubts
 from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, SqlRefused
 from engine.instruments import Instruments
-from engine.rewrites.pipeline import rewrite
+from engine.rewrites.context import RewriteContext
+from engine.rewrites.pipeline import parse_steps, rewrite
 from engine.settings import Settings
 from engine.values.index import MAX_HINTS, ValueIndex, ValueMatch, database_occurs, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
@@ -54,6 +55,7 @@ class Session:
         if database_url:
             self.settings = self.settings.model_copy(update={"database_url": database_url})
         self._progress = progress
+        self.rewrite_steps = parse_steps(self.settings.rewrites)  # None: every step
         self._model = model
         self._stack = ExitStack()
         started = time.perf_counter()
@@ -261,10 +263,11 @@ class _Run:
         inst = self.session.instruments
         self.answer.sql, self.answer.explanation = plan.sql, plan.explanation
         started = time.perf_counter()
-        done = rewrite(plan.sql, inst.schema, self.answer.question, probe=self.session.probe, values=self.session.values, named_values=self.named_values)
+        ctx = RewriteContext(schema=inst.schema, question=self.answer.question, sql=plan.sql, probe=self.session.probe, values=self.session.values, named_values=self.named_values)
+        done = rewrite(plan.sql, ctx, steps=self.session.rewrite_steps)
         sql = done.sql
-        self.answer.value_fixes += [ValueFix(column=f"{f.table}.{f.column}", before=f.before, after=f.after) for f in done.value_fixes]
-        self.answer.sql_fixes += done.sql_fixes
+        self.answer.value_fixes += [ValueFix(column=f.column or "", before=f.before, after=f.after) for f in done.value_fixes]
+        self.answer.sql_fixes += [str(f) for f in done.sql_fixes]
         self.timed("values", started)
         started = time.perf_counter()
         try:

@@ -32,6 +32,7 @@ ENV_VARS: dict[str, str] = {
     "data_dir": "DECIDE_SQL_DATA_DIR",
     "cache_dir": "DECIDE_SQL_CACHE_DIR",
     "allow_system_catalogs": "DECIDE_SQL_ALLOW_SYSTEM_CATALOGS",
+    "rewrites": "DECIDE_SQL_REWRITES",
 }
 
 
@@ -53,6 +54,7 @@ class Settings(BaseModel):
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("decide-sql")))
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("decide-sql")))
     allow_system_catalogs: bool = False
+    rewrites: str = "all"  # rewrite steps to apply: all, none, or a comma-separated list (engine/rewrites/pipeline.py STEPS)
 
     @classmethod
     def load(cls, env_file: str | Path | None = ".env", **overrides: object) -> "Settings":

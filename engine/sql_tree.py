@@ -70,3 +70,18 @@ def on_text(sql_text: str, step: Callable[[exp.Expression], list[Fix]]) -> tuple
         return sql_text, []
     fixes = step(tree)
     return (render(tree) if fixes else sql_text), fixes
+
+
+def compared_literals(tree: exp.Expression) -> list[tuple[exp.Column, exp.Literal]]:
+    """Every (column, string literal) pair of ``=``, ``<>`` (either side) and ``IN``."""
+    pairs: list[tuple[exp.Column, exp.Literal]] = []
+    for node in tree.find_all(exp.EQ, exp.NEQ):
+        left, right = node.this, node.expression
+        if isinstance(left, exp.Column) and isinstance(right, exp.Literal) and right.is_string:
+            pairs.append((left, right))
+        elif isinstance(right, exp.Column) and isinstance(left, exp.Literal) and left.is_string:
+            pairs.append((right, left))
+    for node in tree.find_all(exp.In):
+        if isinstance(node.this, exp.Column):
+            pairs += [(node.this, item) for item in node.expressions if isinstance(item, exp.Literal) and item.is_string]
+    return pairs

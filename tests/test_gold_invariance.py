@@ -20,6 +20,7 @@ from engine.evaluation.dumps import database_url, ensure_dump
 from engine.evaluation.gold import gold_alternatives, is_ordered
 from engine.evaluation.questions import load_questions
 from engine.evaluation.scoring import results_match
+from engine.rewrites.context import RewriteContext
 from engine.rewrites.pipeline import rewrite
 from engine.session import MAX_NAMED_VALUES, Session
 from engine.settings import Settings
@@ -52,7 +53,8 @@ def test_rewrites_keep_every_gold_result(admin_url: str, tmp_path: Path) -> None
                 except DecideSqlError:
                     continue  # an alternative that does not run is not scored either
                 named = session.values.matches(question, limit=MAX_NAMED_VALUES)
-                done = rewrite(sql, session.schema, question, probe=session.probe, values=session.values, named_values=named)
+                ctx = RewriteContext(schema=session.schema, question=question, sql=sql, probe=session.probe, values=session.values, named_values=named)
+                done = rewrite(sql, ctx)
                 if done.sql == sql:
                     continue
                 rewritten += 1
@@ -62,6 +64,6 @@ def test_rewrites_keep_every_gold_result(admin_url: str, tmp_path: Path) -> None
                     changed.append(f"{db}: {sql!r} -> {done.sql!r}: fails: {err.message}")
                     continue
                 if not results_match(before, after, ordered=is_ordered(sql)):
-                    changed.append(f"{db}: {sql!r} -> {done.sql!r} ({'; '.join(done.sql_fixes + [str(f) for f in done.value_fixes])})")
+                    changed.append(f"{db}: {sql!r} -> {done.sql!r} ({'; '.join(f'{f.kind}: {f}' for f in done.fixes)})")
     print(f"{rewritten} gold statements rewritten, {len(changed)} with another result")
     assert not changed, "\n".join(changed)

@@ -27,19 +27,21 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from engine.rewrites.fix import Fix
 from engine.schema import Schema, Table
 from engine.sql_tree import conjuncts, on_text, orders_by_selected, projects_only
-from engine.values.index import compared_literals, resolve_column, tables_by_alias
+from engine.scope import resolve_column, tables_by_alias
+from engine.sql_tree import compared_literals
 
 Ref = tuple[str, str]  # (alias, column)
 
 
-def once_per_answer(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
+def once_per_answer(sql_text: str, schema: Schema) -> tuple[str, list[Fix]]:
     """The rewrite described above; returns the SQL and what changed."""
     return on_text(sql_text, lambda tree: once_per_answer_in(tree, schema))
 
 
-def once_per_answer_in(tree: exp.Expression, schema: Schema) -> list[str]:
+def once_per_answer_in(tree: exp.Expression, schema: Schema) -> list[Fix]:
     """``once_per_answer`` on a parsed statement (the outermost query), edited in place."""
     if not isinstance(tree, exp.Select) or not tree.args.get("joins") or tree.args.get("distinct") or not projects_only(tree):
         return []
@@ -58,7 +60,7 @@ def once_per_answer_in(tree: exp.Expression, schema: Schema) -> list[str]:
     for alias, table in aliases.items():
         if _only_filters(alias, selected, equal) and _fans_out(alias, table, equal) and alias not in several:
             tree.set("distinct", exp.Distinct())
-            return [f"each answer listed once (DISTINCT): the join with {table.display_name} repeats it once per matching {table.display_name} row"]
+            return [Fix(before="SELECT", after="SELECT DISTINCT", reason=f"the join with {table.display_name} repeats each answer once per matching {table.display_name} row")]
     return []
 
 

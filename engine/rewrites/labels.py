@@ -25,20 +25,22 @@ from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import build_scope
 
 from engine.rewrites.names import pin_bare_columns, real_sources, resolve
+from engine.rewrites.fix import Fix
 from engine.schema import ForeignKey, Schema, Table
 from engine.sql_tree import ident, on_text, table_node
 from engine.policy.validator import NUMBER_TEXT
-from engine.values.index import compared_literals, resolve_column, tables_by_alias
+from engine.scope import resolve_column, tables_by_alias
+from engine.sql_tree import compared_literals
 
 ASKS_FOR_IDS = re.compile(r"\b(ids?|identifiers?|keys?|codes?)\b", re.I)
 
 
-def show_labels(sql_text: str, schema: Schema, question: str) -> tuple[str, list[str]]:
+def show_labels(sql_text: str, schema: Schema, question: str) -> tuple[str, list[Fix]]:
     """Replace selected lookup-table ids by their labels; returns the SQL and what changed."""
     return on_text(sql_text, lambda tree: show_labels_in(tree, schema, question))
 
 
-def show_labels_in(tree: exp.Expression, schema: Schema, question: str) -> list[str]:
+def show_labels_in(tree: exp.Expression, schema: Schema, question: str) -> list[Fix]:
     """``show_labels`` on a parsed statement, edited in place."""
     if ASKS_FOR_IDS.search(question) or not isinstance(tree, exp.Select):
         return []
@@ -50,7 +52,7 @@ def show_labels_in(tree: exp.Expression, schema: Schema, question: str) -> list[
     if not sources:  # no FROM, or a CTE or subquery in it: leave the query as written
         return []
     taken = {name.lower() for name in sources} | {t.name.lower() for t in tree.find_all(exp.Table)}
-    fixes: list[str] = []
+    fixes: list[Fix] = []
     for projection in list(tree.expressions):
         column = projection.this if isinstance(projection, exp.Alias) else projection
         if not isinstance(column, exp.Column):
@@ -75,19 +77,19 @@ def show_labels_in(tree: exp.Expression, schema: Schema, question: str) -> list[
         if tree.args.get("group"):
             tree.group_by(shown.copy(), copy=False)
         projection.replace(exp.alias_(shown, projection.args["alias"].copy() if isinstance(projection, exp.Alias) else ident(alias)))
-        fixes.append(f"{column.sql(dialect='postgres')} shown as {target.display_name}.{label} (the label it stands for)")
+        fixes.append(Fix(before=column.sql(dialect="postgres"), after=f"{target.display_name}.{label}", reason="the label it stands for"))
     return fixes
 
 
-def compare_labels(sql_text: str, schema: Schema) -> tuple[str, list[str]]:
+def compare_labels(sql_text: str, schema: Schema) -> tuple[str, list[Fix]]:
     """Compare lookup ids with a label through their lookup table; returns the SQL and what changed."""
     return on_text(sql_text, lambda tree: compare_labels_in(tree, schema))
 
 
-def compare_labels_in(tree: exp.Expression, schema: Schema) -> list[str]:
+def compare_labels_in(tree: exp.Expression, schema: Schema) -> list[Fix]:
     """``compare_labels`` on a parsed statement, edited in place (``=`` and ``<>`` with a text literal)."""
     aliases = tables_by_alias(tree, schema)
-    fixes: list[str] = []
+    fixes: list[Fix] = []
     for column, literal in compared_literals(tree):
         node = column.parent
         if not isinstance(node, (exp.EQ, exp.NEQ)) or NUMBER_TEXT.match(literal.this):  # a number in quotes is an id
@@ -100,7 +102,7 @@ def compare_labels_in(tree: exp.Expression, schema: Schema) -> list[str]:
         ids = exp.select(ident(fk.to_columns[0])).from_(table_node(target)).where(exp.column(ident(label)).eq(literal.copy()))
         found: exp.Expression = exp.In(this=column.copy(), query=exp.Subquery(this=ids))
         node.replace(found if isinstance(node, exp.EQ) else exp.Not(this=found))
-        fixes.append(f"{column.sql(dialect='postgres')} compared with '{literal.this}' through {target.display_name}.{label} (an id, not its label)")
+        fixes.append(Fix(before=node.sql(dialect="postgres"), after=f"{column.sql(dialect='postgres')} compared with '{literal.this}' through {target.display_name}.{label}", reason="an id, not its label"))
     return fixes
 
 

@@ -39,12 +39,13 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
+from engine.rewrites.fix import Fix
 from engine.schema import ForeignKey, Schema, Table
 from engine.sql_tree import ident, on_text, table_node
 from engine.words import words
 
 
-def fix_names(sql_text: str, schema: Schema, question: str = "") -> tuple[str, list[str]]:
+def fix_names(sql_text: str, schema: Schema, question: str = "") -> tuple[str, list[Fix]]:
     """Requalify swapped aliases and join missing foreign-key neighbours; returns the SQL and what changed.
 
     ``question`` breaks ties between foreign keys to the same table: of
@@ -53,14 +54,14 @@ def fix_names(sql_text: str, schema: Schema, question: str = "") -> tuple[str, l
     return on_text(sql_text, lambda tree: fix_names_in(tree, schema, question))
 
 
-def fix_names_in(tree: exp.Expression, schema: Schema, question: str = "") -> list[str]:
+def fix_names_in(tree: exp.Expression, schema: Schema, question: str = "") -> list[Fix]:
     """``fix_names`` on a parsed statement, edited in place."""
     stems = words(question)
     try:
         scopes = traverse_scope(tree)
     except (OptimizeError, RecursionError):  # a tree sqlglot cannot scope: the validator refuses it
         return []
-    fixes: list[str] = []
+    fixes: list[Fix] = []
     for scope in scopes:
         if isinstance(scope.expression, exp.Select):
             fixes += _fix_derived_columns(scope) + _fix_scope(scope, schema, stems)
@@ -78,7 +79,7 @@ class Source:
         return self.name.copy()
 
 
-def _fix_scope(scope: Scope, schema: Schema, stems: set[str]) -> list[str]:
+def _fix_scope(scope: Scope, schema: Schema, stems: set[str]) -> list[Fix]:
     sources = real_sources(scope, schema)
     if sources is None:  # a CTE or subquery among the sources: its columns are not known here
         return []
@@ -95,7 +96,7 @@ def _fix_scope(scope: Scope, schema: Schema, stems: set[str]) -> list[str]:
         elif qualifier and qualifier.lower() not in visible and (named := schema.table(qualifier)) is not None:
             aliased = [key for key, s in sources.items() if s.table.key == named.key]
             if len(aliased) == 1:  # FROM customers c ... customers.email: PostgreSQL knows the table only as c
-                fixes.append(f"{column.sql(dialect='postgres')} -> {aliased[0]}.{name} ({named.display_name} is {aliased[0]} here)")
+                fixes.append(Fix(before=column.sql(dialect="postgres"), after=f"{aliased[0]}.{name}", reason=f"{named.display_name} is {aliased[0]} here"))
                 column.set("table", sources[aliased[0]].ref())
             elif not aliased:
                 fixes += _join_for(column, scope, sources, schema, named, stems)
@@ -104,7 +105,7 @@ def _fix_scope(scope: Scope, schema: Schema, stems: set[str]) -> list[str]:
     return fixes
 
 
-def _fix_from_table(scope: Scope, sources: dict[str, Source], schema: Schema, outputs: set[str]) -> list[str]:
+def _fix_from_table(scope: Scope, sources: dict[str, Source], schema: Schema, outputs: set[str]) -> list[Fix]:
     """``SELECT site_name FROM sightings ORDER BY altitude`` -> ``FROM sites``: the one table with every column named.
 
     Only for a query over one table with no join, when that table lacks a
@@ -134,15 +135,15 @@ def _fix_from_table(scope: Scope, sources: dict[str, Source], schema: Schema, ou
         for column in columns:
             if column.table:
                 column.set("table", ident(holders[0].name))
-    return [f"FROM {source.table.display_name} -> FROM {holders[0].display_name} (the one table with {', '.join(sorted(names))})"]
+    return [Fix(before=f"FROM {source.table.display_name}", after=f"FROM {holders[0].display_name}", reason=f"the one table with {', '.join(sorted(names))}")]
 
 
-def _fix_derived_columns(scope: Scope) -> list[str]:
+def _fix_derived_columns(scope: Scope) -> list[Fix]:
     """Point a column a subquery or CTE does not output at the one output it must mean."""
     derived = {name: src for name, src in scope.sources.items() if isinstance(src, Scope)}
     if not derived:
         return []
-    fixes: list[str] = []
+    fixes: list[Fix] = []
     aliases = {e.alias.lower() for e in scope.expression.expressions if e.alias}
     for column in own_columns(scope):
         name = column.name.lower()
@@ -158,10 +159,10 @@ def _fix_derived_columns(scope: Scope) -> list[str]:
             continue
         where = f"subquery {label}"
         if meant.output_name:
-            fixes.append(f"{column.name} is not an output of {where}; used {meant.output_name}")
+            fixes.append(Fix(before=column.name, after=meant.output_name, reason=f"{column.name} is not an output of {where}"))
             column.set("this", ident(meant.output_name))
         else:
-            fixes.append(f"the unnamed output {meant.sql(dialect='postgres')} of {where} is named {column.name}")
+            fixes.append(Fix(before=meant.sql(dialect="postgres"), after=f"{meant.sql(dialect='postgres')} AS {column.name}", reason=f"the query reads {column.name}, the one unnamed output of {where}"))
             meant.replace(exp.alias_(meant.copy(), column.this.copy()))
     return fixes
 
@@ -176,13 +177,13 @@ def _meant_output(name: str, outputs: list[exp.Expression]) -> exp.Expression | 
     return unnamed[0] if len(unnamed) == 1 else None
 
 
-def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schema, stems: set[str]) -> list[str]:
+def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schema, stems: set[str]) -> list[Fix]:
     """``JOIN t ON <keys of different tables>`` -> ``ON`` the one foreign key from t to a table before it."""
     select = scope.expression
     first = select.args.get("from_")
     joins = select.args.get("joins") or []
     order = [first.this.alias_or_name] if first is not None and isinstance(first.this, exp.Table) else []
-    fixes: list[str] = []
+    fixes: list[Fix] = []
     for join in joins:
         joined = join.this.alias_or_name if isinstance(join.this, exp.Table) else ""
         on = join.args.get("on")
@@ -193,7 +194,7 @@ def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schem
             if links:
                 key, fk = links[0]
                 condition = _condition(fk, sources[key], target.ref())
-                fixes.append(f"JOIN {target.table.display_name} ON {on.sql(dialect='postgres')} -> ON {condition.sql(dialect='postgres')} (its foreign key)")
+                fixes.append(Fix(before=f"JOIN {target.table.display_name} ON {on.sql(dialect='postgres')}", after=f"ON {condition.sql(dialect='postgres')}", reason="its foreign key"))
                 join.set("on", condition)
         order.append(joined)
     return fixes
@@ -235,17 +236,17 @@ def resolve(node: exp.Expression, sources: dict[str, Source]) -> tuple[Source, s
     return (owners[0], node.name) if len(owners) == 1 else None
 
 
-def _swap_alias(column: exp.Column, sources: dict[str, Source]) -> list[str]:
+def _swap_alias(column: exp.Column, sources: dict[str, Source]) -> list[Fix]:
     """``T2.street_name`` -> ``T1.street_name`` when T1 is the one other source that has the column."""
     others = [key for key, s in sources.items() if key != column.table and s.table.column(column.name) is not None]
     if len(others) != 1:
         return []
     before = column.sql(dialect="postgres")
     column.set("table", sources[others[0]].ref())
-    return [f"{before} -> {column.sql(dialect='postgres')} ({column.name} is in {sources[others[0]].table.display_name})"]
+    return [Fix(before=before, after=column.sql(dialect="postgres"), reason=f"{column.name} is in {sources[others[0]].table.display_name}")]
 
 
-def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], schema: Schema, target: Table | None, stems: set[str]) -> list[str]:
+def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], schema: Schema, target: Table | None, stems: set[str]) -> list[Fix]:
     """Join the one foreign-key neighbour that has the column (``target`` when the column names it)."""
     links = [
         (key, other, fk)
@@ -261,17 +262,17 @@ def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], sche
     key, other, fk = links[0]
     if other.name in sources:  # the name is taken by another source's alias
         return []
-    fixes: list[str] = []
+    fixes: list[Fix] = []
     if not _already_joined(scope, other):
         pin_bare_columns(scope, sources, other)
         condition = _condition(fk, sources[key], ident(other.name))
         scope.expression.join(table_node(other), on=condition, copy=False)
-        fixes.append(f"joined {other.display_name} on {condition.sql(dialect='postgres')} for {column.sql(dialect='postgres')}")
+        fixes.append(Fix(before=f"{column.sql(dialect='postgres')} without {other.display_name}", after=f"joined {other.display_name} on {condition.sql(dialect='postgres')}", reason="its foreign key"))
     column.set("table", ident(other.name))
     return fixes
 
 
-def _join_path_for(column: exp.Column, scope: Scope, sources: dict[str, Source], schema: Schema, target: Table | None) -> list[str]:
+def _join_path_for(column: exp.Column, scope: Scope, sources: dict[str, Source], schema: Schema, target: Table | None) -> list[Fix]:
     """Join the one table two foreign keys away that has the column, through the table between them.
 
     ``SELECT o.order_id FROM orders o WHERE category = 'toys'``: products is
@@ -303,7 +304,11 @@ def _join_path_for(column: exp.Column, scope: Scope, sources: dict[str, Source],
     to_goal = _condition(path[1], Source(bridge, ident(bridge.name)), ident(goal.name))
     scope.expression.join(table_node(bridge), on=to_bridge, copy=False)
     scope.expression.join(table_node(goal), on=to_goal, copy=False)
-    fix = f"joined {bridge.display_name} on {to_bridge.sql(dialect='postgres')} and {goal.display_name} on {to_goal.sql(dialect='postgres')} for {column.sql(dialect='postgres')}"
+    fix = Fix(
+        before=f"{column.sql(dialect='postgres')} without {goal.display_name}",
+        after=f"joined {bridge.display_name} on {to_bridge.sql(dialect='postgres')} and {goal.display_name} on {to_goal.sql(dialect='postgres')}",
+        reason="the one route of two foreign keys",
+    )
     column.set("table", ident(goal.name))
     return [fix]
 

@@ -1,32 +1,75 @@
-"""Every deterministic rewrite a planned query goes through before validation, in order.
+"""Every deterministic rewrite a planned query goes through before validation, as data.
 
 No model call: each step fixes one kind of slip the query itself shows how to
-fix, and reports what it changed (``Answer.value_fixes`` for literals,
-``Answer.sql_fixes`` for the rest). The validator then checks the result like
-any other SQL.
+fix, and returns what it changed as ``Fix`` records (a ``Fix`` with a
+``column`` is a literal replaced by the stored value it denotes:
+``Answer.value_fixes``; the rest are ``Answer.sql_fixes``). The validator then
+checks the result like any other SQL. A rewrite must never change the result
+of a correct query: tests/test_gold_invariance.py runs every step over every
+development gold query.
 
-1. names in the wrong place (engine/rewrites/names.py), lookup ids compared with
-   labels (engine/rewrites/labels.py)
-2. literals grounded to stored values, moved to the column of their table that
-   holds them, and replaced by the values the question names (engine/values/index.py)
-3. dates compared as text, superlatives ranked by their measure and keeping
-   their ties (engine/rewrites/sql_fixes.py)
-4. selected lookup ids shown as their labels (engine/rewrites/labels.py)
-5. answers a filtering join repeats, listed once (engine/rewrites/fanout.py)
+``STEPS`` is the order. Each is ``step(tree, ctx) -> list[Fix]``, edits the
+tree in place, and can be turned off by name (``--rewrites``,
+``DECIDE_SQL_REWRITES``; ``decide-sql eval --ablate`` turns each off in turn).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from engine.database.executor import Executor
-from engine.rewrites.fanout import once_per_answer_in
-from engine.rewrites.labels import compare_labels_in, show_labels_in
-from engine.rewrites.names import fix_names_in
-from engine.schema import Schema
-from engine.rewrites.sql_fixes import cast_dates_in, keep_ties_in, order_by_measure_in, written_nulls
+from sqlglot import exp
+
+from engine.rewrites import dates, fanout, labels, names, nulls
+from engine.rewrites.context import RewriteContext
+from engine.rewrites.fix import Fix
 from engine.sql_tree import parse, render
-from engine.values.index import LiteralFix, ValueIndex, ValueMatch, database_lookup, database_occurs, ground_literals_in, literals_from_question_in
+from engine.values import index as values
+
+Step = Callable[[exp.Expression, RewriteContext], list[Fix]]
+
+
+def _names(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
+    return names.fix_names_in(tree, ctx.schema, ctx.question)
+
+
+def _lookup_comparisons(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
+    return labels.compare_labels_in(tree, ctx.schema)
+
+
+def _grounding(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
+    return values.ground_literals_in(tree, ctx.schema, values.database_lookup(ctx.probe))
+
+
+def _literal_columns(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
+    return ctx.values.move_literals_in(tree, ctx.schema, values.database_occurs(ctx.probe))
+
+
+def _question_literals(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
+    return values.literals_from_question_in(tree, ctx.schema, ctx.question, ctx.named_values)
+
+
+def _labels(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
+    return labels.show_labels_in(tree, ctx.schema, ctx.question)
+
+
+def _fanout(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
+    return fanout.once_per_answer_in(tree, ctx.schema)
+
+
+# (name, step), in the order they run. Names are the public switches: keep them stable.
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("names", _names),  # misplaced names: swapped aliases, tables not joined, joins on the wrong keys, subquery outputs
+    ("lookup_comparisons", _lookup_comparisons),  # a lookup id compared with a label, through its lookup table
+    ("grounding", _grounding),  # a literal -> the stored value it denotes
+    ("literal_columns", _literal_columns),  # a literal in the wrong column of its table -> the column that stores it
+    ("question_literals", _question_literals),  # a literal the question never mentions -> the value it names
+    ("date_like", dates.cast_dates_for_like),  # a date compared with LIKE, as text
+    ("nulls_last", nulls.skip_nulls_in_top_rows),  # ORDER BY ... DESC under a LIMIT skips NULLs
+    ("labels", _labels),  # a selected lookup id shown as its label
+    ("fanout", _fanout),  # an answer a filtering join repeats, listed once
+)
+STEP_NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 
 
 @dataclass
@@ -34,30 +77,48 @@ class Rewritten:
     """The SQL to validate, and what the rewrites changed on the way."""
 
     sql: str
-    value_fixes: list[LiteralFix] = field(default_factory=list)
-    sql_fixes: list[str] = field(default_factory=list)
+    fixes: list[Fix] = field(default_factory=list)
+
+    @property
+    def value_fixes(self) -> list[Fix]:
+        return [f for f in self.fixes if f.column is not None]
+
+    @property
+    def sql_fixes(self) -> list[Fix]:
+        return [f for f in self.fixes if f.column is None]
 
 
-def rewrite(sql: str, schema: Schema, question: str, *, probe: Executor, values: ValueIndex, named_values: list[ValueMatch]) -> Rewritten:
-    """Apply every rewrite to ``sql``: one parse, each step edits the tree, one render if anything changed.
+def rewrite(sql: str, ctx: RewriteContext, *, steps: Collection[str] | None = None) -> Rewritten:
+    """Apply the steps (all, or those named in ``steps``) to ``sql``: one parse, each step edits the tree, one render.
 
-    ``probe`` asks the database about literals (read-only, short timeout),
-    ``values`` is the session's value index and ``named_values`` its matches
-    for this question. SQL that does not parse is returned as it is.
+    SQL that does not parse is returned as it is (the validator says why).
     """
     tree = parse(sql)
     if tree is None:
         return Rewritten(sql=sql)
-    names = fix_names_in(tree, schema, question) + compare_labels_in(tree, schema)
-    grounded = ground_literals_in(tree, schema, database_lookup(probe))
-    moved = values.move_literals_in(tree, schema, database_occurs(probe))
-    swapped = literals_from_question_in(tree, schema, question, named_values)
-    dates = cast_dates_in(tree, schema)
-    measures = order_by_measure_in(tree, schema)
-    ties = keep_ties_in(tree, schema, nulls_written=written_nulls(sql))
-    labels = show_labels_in(tree, schema, question)
-    once = once_per_answer_in(tree, schema)
-    done = Rewritten(sql=sql, value_fixes=grounded + swapped, sql_fixes=names + moved + dates + measures + ties + labels + once)
-    if done.value_fixes or done.sql_fixes:
+    done = Rewritten(sql=sql)
+    for name, step in STEPS:
+        if steps is not None and name not in steps:
+            continue
+        fixes = step(tree, ctx)
+        if fixes:
+            ctx.changed()
+            done.fixes += [f.model_copy(update={"kind": name}) for f in fixes]
+    if done.fixes:
         done.sql = render(tree)
     return done
+
+
+def parse_steps(spec: str | None) -> frozenset[str] | None:
+    """``all`` (or empty) -> None (every step), ``none`` -> no step, ``a,b`` -> those; a one-line error for an unknown name."""
+    from engine.errors import BadInput
+
+    text = (spec or "all").strip().lower()
+    if text == "all":
+        return None
+    if text == "none":
+        return frozenset()
+    chosen = frozenset(n.strip() for n in text.split(",") if n.strip())
+    if unknown := sorted(chosen - set(STEP_NAMES)):
+        raise BadInput(f"unknown rewrite step {', '.join(unknown)}; use all, none, or a comma-separated list of: {', '.join(STEP_NAMES)}")
+    return chosen

@@ -27,7 +27,8 @@ from engine.errors import DatabaseError
 from engine.database.executor import Executor
 from engine.schema import Column, Schema, Table
 from engine.sql_tree import parse
-from engine.values.index import SCAN_ROWS, Occurs, ValueIndex, resolve_column, tables_by_alias
+from engine.scope import resolve_column, tables_by_alias
+from engine.values.index import SCAN_ROWS, Occurs, ValueIndex
 
 MIN_SHARED = 0.25  # a join whose columns share less than this (either way round) is doubtful
 ALTERNATIVE_SHARED = 0.5  # a column pair offered instead shares at least this much (sampled values)

@@ -39,9 +39,11 @@ from engine.errors import DatabaseError
 from engine.database.executor import Executor
 from engine.schema.render import clean_text
 from engine.schema import Column, Schema, Table
+from engine.rewrites.fix import Fix
 from engine.settings import Settings
 from engine.words import STOPWORDS, normalize
-from engine.sql_tree import ident, on_text, parse
+from engine.scope import resolve_column, tables_by_alias
+from engine.sql_tree import compared_literals, ident, on_text, parse
 
 SCAN_ROWS = 20_000  # rows read per column when sampling (a bounded scan, not the whole table)
 VALUES_PER_COLUMN = 2_000
@@ -160,7 +162,7 @@ class ValueIndex:
                 notes.append(f"'{value}' is stored in {places}")
         return list(dict.fromkeys(notes))[:limit]
 
-    def move_literals(self, sql_text: str, schema: Schema, occurs: Occurs) -> tuple[str, list[str]]:
+    def move_literals(self, sql_text: str, schema: Schema, occurs: Occurs) -> tuple[str, list[Fix]]:
         """``channel = 'cancelled'`` -> ``status = 'cancelled'`` when the literal is not in its column but in one other column of that table.
 
         The model picked the wrong column of the right table; the query would
@@ -178,10 +180,10 @@ class ValueIndex:
         """
         return on_text(sql_text, lambda tree: self.move_literals_in(tree, schema, occurs))
 
-    def move_literals_in(self, tree: exp.Expression, schema: Schema, occurs: Occurs) -> list[str]:
+    def move_literals_in(self, tree: exp.Expression, schema: Schema, occurs: Occurs) -> list[Fix]:
         """``move_literals`` on a parsed statement, edited in place."""
         aliases = tables_by_alias(tree, schema)
-        fixes: list[str] = []
+        fixes: list[Fix] = []
         for column_node, literal in compared_literals(tree):
             resolved = resolve_column(column_node, aliases)
             if resolved is None or len(literal.this) < MIN_GROUND_CHARS or not isinstance(literal.parent, exp.EQ):  # IN: the column is shared
@@ -204,7 +206,7 @@ class ValueIndex:
             why = f"the query selects only {column.name}, which the condition fixes to '{literal.this}'" if held else f"'{stored}' is stored in {table.display_name}.{home}"
             column_node.set("this", ident(home))
             literal.set("this", stored)
-            fixes.append(f"{before} -> {column_node.sql(dialect='postgres')} = '{stored}' ({why})")
+            fixes.append(Fix(before=before, after=f"{column_node.sql(dialect='postgres')} = '{stored}'", reason=why))
         return fixes
 
     def matches(self, question: str, *, limit: int = MAX_HINTS) -> list[ValueMatch]:
@@ -229,7 +231,7 @@ class ValueIndex:
 
 def _move_to_joined_table(
     column_node: exp.Column, literal: exp.Literal, table: Table, column: Column, homes: list[tuple[str, str, str]], aliases: dict[str, Table], occurs: Occurs
-) -> str | None:
+) -> Fix | None:
     """Retarget ``column = 'literal'`` to the one column of another table of its SELECT that stores the literal (see ``move_literals``)."""
     select = column_node.find_ancestor(exp.Select)
     if select is None or not column_node.table or any(t == table.display_name for t, _, _ in homes):
@@ -246,7 +248,7 @@ def _move_to_joined_table(
     column_node.set("table", ident(alias))
     column_node.set("this", ident(home))
     literal.set("this", stored)
-    return f"{before} -> {column_node.sql(dialect='postgres')} = '{stored}' ('{stored}' is stored in {joined[alias].display_name}.{home})"
+    return Fix(before=before, after=f"{column_node.sql(dialect='postgres')} = '{stored}'", reason=f"'{stored}' is stored in {joined[alias].display_name}.{home}")
 
 
 def taken_columns(column_node: exp.Column, literal: exp.Literal, table: Table, aliases: dict[str, Table]) -> set[str]:
@@ -295,19 +297,11 @@ def _sample(executor: Executor, table: Table, column: Column) -> list[str]:
 
 # -- grounding literals -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class LiteralFix:
-    table: str
-    column: str
-    before: str
-    after: str
-
-
 Lookup = Callable[[Table, Column, str], str | None]
 Occurs = Callable[[Table, Column, str], bool]
 
 
-def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str, list[LiteralFix]]:
+def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str, list[Fix]]:
     """Replace string literals compared with a text column by the stored value they denote.
 
     ``lookup(table, column, literal)`` returns the stored value to use, or
@@ -317,10 +311,10 @@ def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str,
     return on_text(sql_text, lambda tree: ground_literals_in(tree, schema, lookup))
 
 
-def ground_literals_in(tree: exp.Expression, schema: Schema, lookup: Lookup) -> list[LiteralFix]:
+def ground_literals_in(tree: exp.Expression, schema: Schema, lookup: Lookup) -> list[Fix]:
     """``ground_literals`` on a parsed statement, edited in place."""
     aliases = tables_by_alias(tree, schema)
-    fixes: list[LiteralFix] = []
+    fixes: list[Fix] = []
     for column_node, literal in compared_literals(tree):
         resolved = resolve_column(column_node, aliases)
         if resolved is None:
@@ -332,11 +326,11 @@ def ground_literals_in(tree: exp.Expression, schema: Schema, lookup: Lookup) -> 
         after = lookup(table, column, before)
         if after is not None and after != before:
             literal.set("this", after)
-            fixes.append(LiteralFix(table=table.display_name, column=column.name, before=before, after=after))
+            fixes.append(Fix(before=before, after=after, column=f"{table.display_name}.{column.name}"))
     return fixes
 
 
-def literals_from_question(sql_text: str, schema: Schema, question: str, named: list[ValueMatch]) -> tuple[str, list[LiteralFix]]:
+def literals_from_question(sql_text: str, schema: Schema, question: str, named: list[ValueMatch]) -> tuple[str, list[Fix]]:
     """Replace a literal the question never mentions by the value of the same column the question does name.
 
     ``status = 'delivered'`` for "how many orders were cancelled": both values
@@ -351,13 +345,13 @@ def literals_from_question(sql_text: str, schema: Schema, question: str, named: 
     return on_text(sql_text, lambda tree: literals_from_question_in(tree, schema, question, named))
 
 
-def literals_from_question_in(tree: exp.Expression, schema: Schema, question: str, named: list[ValueMatch]) -> list[LiteralFix]:
+def literals_from_question_in(tree: exp.Expression, schema: Schema, question: str, named: list[ValueMatch]) -> list[Fix]:
     """``literals_from_question`` on a parsed statement, edited in place."""
     asked = f" {normalize(question)} "
     aliases = tables_by_alias(tree, schema)
     pairs = compared_literals(tree)
     used = {normalize(literal.this) for _, literal in pairs}
-    fixes: list[LiteralFix] = []
+    fixes: list[Fix] = []
     for column_node, literal in pairs:
         resolved = resolve_column(column_node, aliases)
         if resolved is None or f" {normalize(literal.this)} " in asked:
@@ -365,11 +359,11 @@ def literals_from_question_in(tree: exp.Expression, schema: Schema, question: st
         table, column = resolved
         values = {m.value for m in named if (m.table, m.column) == (table.display_name, column.name) and len(m.value) < MAX_VALUE_CHARS}
         if len(values) == 1 and normalize(value := values.pop()) not in used:
-            fixes.append(LiteralFix(table=table.display_name, column=column.name, before=literal.this, after=value))
+            fixes.append(Fix(before=literal.this, after=value, column=f"{table.display_name}.{column.name}"))
             literal.set("this", value)
             used.add(normalize(value))
         elif not values and isinstance(literal.parent, exp.EQ) and (part := _named_part(literal.this, table, column, named, used)):
-            fixes.append(LiteralFix(table=table.display_name, column=part.column, before=literal.this, after=part.value))
+            fixes.append(Fix(before=literal.this, after=part.value, column=f"{table.display_name}.{part.column}"))
             column_node.set("this", ident(part.column))
             literal.set("this", part.value)
             used.add(normalize(part.value))
@@ -390,48 +384,6 @@ def _named_part(literal: str, table: Table, column: Column, named: list[ValueMat
         and normalize(m.value) not in used and len(m.value) < MAX_VALUE_CHARS
     }
     return next(iter(parts.values())) if len(parts) == 1 else None
-
-
-def tables_by_alias(tree: exp.Expression, schema: Schema) -> dict[str, Table]:
-    """Alias (or bare name) -> table, over the whole statement; names used twice for different tables are dropped."""
-    out: dict[str, Table | None] = {}
-    for node in tree.find_all(exp.Table):
-        name = f"{node.db}.{node.name}" if node.db else node.name
-        table = schema.table(name)
-        if table is None:
-            continue
-        for key in {node.alias_or_name, node.name}:
-            out[key] = table if out.get(key, table) is table else None
-    return {k: v for k, v in out.items() if v is not None}
-
-
-def compared_literals(tree: exp.Expression) -> list[tuple[exp.Column, exp.Literal]]:
-    """Every (column, string literal) pair of ``=``, ``<>`` (either side) and ``IN``."""
-    pairs: list[tuple[exp.Column, exp.Literal]] = []
-    for node in tree.find_all(exp.EQ, exp.NEQ):
-        left, right = node.this, node.expression
-        if isinstance(left, exp.Column) and isinstance(right, exp.Literal) and right.is_string:
-            pairs.append((left, right))
-        elif isinstance(right, exp.Column) and isinstance(left, exp.Literal) and left.is_string:
-            pairs.append((right, left))
-    for node in tree.find_all(exp.In):
-        if isinstance(node.this, exp.Column):
-            pairs += [(node.this, item) for item in node.expressions if isinstance(item, exp.Literal) and item.is_string]
-    return pairs
-
-
-def resolve_column(column_node: exp.Column, aliases: dict[str, Table]) -> tuple[Table, Column] | None:
-    """The table and column a column reference means, when the statement's tables make it unambiguous."""
-    name = column_node.name
-    if column_node.table:
-        table = aliases.get(column_node.table)
-        column = table.column(name) if table else None
-        return (table, column) if table and column else None
-    owners = {id(t): t for t in aliases.values() if t.column(name) is not None}
-    if len(owners) != 1:
-        return None
-    table = next(iter(owners.values()))
-    return table, table.column(name)  # type: ignore[return-value]
 
 
 def probe_rows(executor: Executor, template: str, table: Table, column: Column, literal: str) -> list[object]:
