@@ -268,13 +268,9 @@ def test_every_attack_of_the_corpus_is_refused_through_run_sql(env: dict[str, st
     results = run(main)
     assert checksum(demo_url) == before
     assert len(results) == len(corpus) >= 300
-    same_code = 0
     for attack, result in zip(corpus, results):
         body = error_of(result)
-        assert body["status"] == "refused", (attack.id, body)
-        same_code += body["error"]["code"] in accepted_codes(attack)
-    # The corpus' codes are for its own schema; on the demo database nearly all must still agree.
-    assert same_code >= 0.95 * len(corpus), same_code
+        assert body["status"] == "refused" and body["error"]["code"] in accepted_codes(attack), (attack.id, body)
     protocol_lines(stdout_log)
 
 
