@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -426,6 +427,21 @@ def test_mcp_settings_from_env_and_dotenv(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("DECIDE_SQL_MCP_MAX_ROWS", "0")
     with pytest.raises(ConfigError, match="DECIDE_SQL_MCP_MAX_ROWS"):
         McpSettings.load(env_file=None)
+
+
+def test_nothing_reaches_stdout_while_the_session_opens(tmp_path: Path) -> None:
+    # What open_session runs under: Python prints and C-level writes to fd 1 (llama.cpp's logs) both land on stderr.
+    code = (
+        "import os, sys, warnings\n"
+        "from engine.mcp.run import stdout_to_stderr\n"
+        "with stdout_to_stderr():\n"
+        "    print('python print'); os.write(1, b'c-level write\\n'); warnings.warn('a warning')\n"
+        "print('after')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT, env=server_env({}))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "after\n"
+    assert "python print" in result.stderr and "c-level write" in result.stderr and "a warning" in result.stderr
 
 
 # -- the real local model ----------------------------------------------------------------------
