@@ -113,7 +113,7 @@ def test_initialize_and_list_tools_with_schemas_and_annotations(env: dict[str, s
     assert tools["ask"].output_schema == documented
     ask_args = tools["ask"].input_schema
     assert ask_args["required"] == ["question"] and ask_args["properties"]["question"]["type"] == "string"
-    assert ask_args["properties"]["question"]["minLength"] == 1 and "conversation_id" in ask_args["properties"]
+    assert ask_args["properties"]["question"]["minLength"] == 1 and set(ask_args["properties"]) == {"question", "conversation_id"}
     assert tools["run_sql"].input_schema["required"] == ["sql"]
     assert tools["describe_table"].input_schema["required"] == ["name"]
     assert tools["list_tables"].input_schema.get("required", []) == []
@@ -188,13 +188,18 @@ def test_ask_scripted_and_a_follow_up(env: dict[str, str], tmp_path: Path, demo_
 
     async def main() -> tuple[Any, ...]:
         async with client as c:
-            first = await c.call_tool("ask", {"question": "How many orders per status?"})
+            progress: list[str] = []
+
+            async def on_progress(done: float, total: float | None, message: str | None) -> None:
+                progress.append(message or "")
+
+            first = await c.call_tool("ask", {"question": "How many orders per status?"}, progress_callback=on_progress)
             answer = structured(first)
             follow = structured(await c.call_tool("ask", {"question": "and per status?", "conversation_id": answer["conversation_id"]}))
             unknown = await c.call_tool("ask", {"question": "and then?", "conversation_id": "no-such-conversation"})
-            return first, answer, follow, unknown
+            return first, answer, follow, unknown, progress
 
-    first, answer, follow, unknown = run(main)
+    first, answer, follow, unknown, progress = run(main)
     assert not first.is_error
     Answer.model_validate(answer)
     truth = db_rows(demo_url, "SELECT status, count(*) FROM orders GROUP BY status ORDER BY status")
@@ -206,8 +211,21 @@ def test_ask_scripted_and_a_follow_up(env: dict[str, str], tmp_path: Path, demo_
     assert follow["status"] == "ok" and follow["conversation_id"] == answer["conversation_id"]
     assert follow["question"] == "How many orders are there per status?"  # resolved by resolve_follow_up
     assert error_of(unknown)["error"]["code"] == "unknown_conversation"
+    # Progress notifications, one per decision and SQL attempt, in the order they happened.
+    decided = [m.split(" (")[0] for m in progress if m.startswith("decided ")]
+    assert decided == [f"decided {d['program']}" for d in _decisions_of_a_fresh_ask(demo_url, tmp_path)]
+    assert progress[-1] == "SQL ok"
     protocol_lines(stdout_log)
     assert "Traceback" not in stderr_log.read_text()
+
+
+def _decisions_of_a_fresh_ask(url: str, tmp_path: Path) -> list[dict[str, Any]]:
+    """The decisions the same question takes through Session.ask directly (the progress must report each)."""
+    from engine.models.scripted import scripted_model
+
+    settings = Settings(database_url=url, cache_dir=tmp_path / "direct-cache", data_dir=tmp_path / "direct-data")
+    with Session(settings=settings, model=scripted_model(SCRIPT)) as session:
+        return [d.model_dump() for d in session.ask("How many orders per status?").decisions]
 
 
 # -- bad input ---------------------------------------------------------------------------------

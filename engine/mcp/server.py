@@ -19,7 +19,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import MCPServer
+import anyio.from_thread
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
@@ -86,6 +87,32 @@ def bad_arguments(tool: str, exc: ValidationError) -> str:
     return f"bad arguments for {tool}: {'; '.join(problems)}; fix them to match the tool's input schema"
 
 
+def progress_reporter(ctx: Context | None) -> Callable[[str, dict], None] | None:
+    """Each decision and SQL attempt as a progress notification (a no-op unless the client sent a progress token).
+
+    A local model can take a while on a cold cache; progress tells the assistant the call is alive.
+    Called on the tool's worker thread, so it hops to the event loop with ``anyio.from_thread``.
+    """
+    if ctx is None:
+        return None
+    step = 0
+
+    def report(kind: str, data: dict) -> None:
+        nonlocal step
+        step += 1
+        if kind == "decision":
+            message = f"decided {data.get('program')} ({data.get('ms', 0):.0f} ms)"
+        else:
+            error = data.get("error") or {}
+            message = f"SQL {data.get('stage')}" + (f": {error.get('code')}" if error else "")
+        try:
+            anyio.from_thread.run(ctx.report_progress, step, None, message)
+        except Exception as exc:  # noqa: BLE001 - progress is best effort; the answer still comes
+            log.debug("progress not sent: %s", type(exc).__name__)
+
+    return report
+
+
 class DecideSqlServer(MCPServer):
     """MCPServer whose argument errors are one-line JSON errors like the CLI's."""
 
@@ -130,6 +157,7 @@ def _add_tools(server: MCPServer, tools: McpTools) -> None:
     def ask(
         question: Annotated[str, Field(description="A question about the data, in plain language.", min_length=1, max_length=MAX_QUESTION_CHARS)],
         conversation_id: Annotated[str | None, Field(description=FOLLOW_UP, max_length=MAX_CONVERSATION_ID_CHARS)] = None,
+        ctx: Context | None = None,
     ) -> Annotated[CallToolResult, Answer]:
         """Answer a question about the database with validated, read-only SQL.
 
@@ -140,7 +168,7 @@ def _add_tools(server: MCPServer, tools: McpTools) -> None:
         """
 
         def run() -> CallToolResult:
-            answer = tools.ask(question, conversation_id)
+            answer = tools.ask(question, conversation_id, on_event=progress_reporter(ctx))
             return ok_result(answer, is_error=answer.status == "error")
 
         return guarded("ask", run, tools.scrub)

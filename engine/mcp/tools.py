@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from engine.answer import Answer, ErrorInfo
@@ -50,10 +51,13 @@ class McpTools:
             _ = self.session.model
 
     # -- ask -------------------------------------------------------------------
-    def ask(self, question: str, conversation_id: str | None = None) -> Answer:
-        """The whole decision engine for one question, a follow-up of ``conversation_id`` when given; compacted."""
+    def ask(self, question: str, conversation_id: str | None = None, *, on_event: Callable[[str, dict], None] | None = None) -> Answer:
+        """The whole decision engine for one question, a follow-up of ``conversation_id`` when given; compacted.
+
+        ``on_event`` sees each decision and SQL attempt as it happens (the server's progress notifications).
+        """
         with self.lock:
-            answer = self.conversations.ask(self.session, question, conversation_id=conversation_id)
+            answer = self.conversations.ask(self.session, question, conversation_id=conversation_id, on_event=on_event)
         if answer.error is not None:
             answer.error.message = self.scrub(answer.error.message)
         for attempt in answer.attempts:
