@@ -13,6 +13,7 @@ No ``from __future__ import annotations`` here: the SDK reads the tools' annotat
 
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -74,7 +75,10 @@ def guarded(tool: str, fn: Callable[[], CallToolResult], scrub: Callable[[str], 
     except DecideSqlError as err:
         return error_result(err.code, scrub(err.message), status="refused" if err.exit_code == ExitCode.REFUSED else "error")
     except Exception as exc:  # noqa: BLE001 - the server must keep running
-        log.error("internal error in %s: %s (rerun with DECIDE_SQL_DEBUG=1 and report it)", tool, type(exc).__name__)
+        if os.environ.get("DECIDE_SQL_DEBUG"):
+            log.exception("internal error in %s", tool)
+        else:
+            log.error("internal error in %s: %s (rerun with DECIDE_SQL_DEBUG=1 for a traceback and report it)", tool, type(exc).__name__)
         return error_result("internal_error", f"internal error in {tool} ({type(exc).__name__}); this is a bug, please report it")
 
 
