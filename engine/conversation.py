@@ -15,13 +15,16 @@ request queue, the MCP server's lock).
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from engine.answer import Answer, Decision, ErrorInfo
@@ -71,12 +74,12 @@ class ConversationStore:
             conv = self._conversations.get(conversation_id)
             return list(conv.turns) if conv else []
 
-    def start(self) -> str:
-        """A new, empty conversation; its id."""
+    def start(self, turns: list[Turn] | None = None) -> str:
+        """A new conversation (empty, or holding ``turns`` asked elsewhere, e.g. ``ask --after``); its id."""
         with self._lock:
             self._expire()
             cid = uuid.uuid4().hex
-            self._conversations[cid] = _Conversation(last_used=self._clock())
+            self._conversations[cid] = _Conversation(turns=list(turns or [])[-MAX_TURNS_KEPT:], last_used=self._clock())
             self._bound()
             return cid
 
@@ -152,6 +155,33 @@ class ConversationStore:
     def _bound(self) -> None:
         while len(self._conversations) > self.max_conversations:
             self._conversations.popitem(last=False)  # least recently used
+
+
+def turns_from_file(path: Path) -> list[Turn]:
+    """The turns of earlier answers saved by ``decide-sql ask`` (one JSON object, or JSON Lines), for ``ask --after``."""
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read --after {path}: {getattr(exc, 'strerror', None) or exc}; pass a file written by decide-sql ask") from None
+    turns = []
+    for line in [text] if text.lstrip().startswith("{") and "\n{" not in text.strip() else text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            answer = Answer.model_validate(data)
+        except ValueError:
+            raise BadInput(f"--after {path} is not an answer of decide-sql ask (JSON, or JSON Lines from --file); save one with decide-sql ask \"...\" > answer.json") from None
+        turns.append(Turn(question=answer.question, standalone=answer.question, sql=answer.sql, status=answer.status))
+    if not turns:
+        raise BadInput(f"--after {path} holds no answer; save one with decide-sql ask \"...\" > answer.json")
+    return turns
+
+
+def ask_after(session: Any, path: Path, question: str, **ask_kwargs: Any) -> Answer:
+    """Answer ``question`` as a follow-up of the answers saved in ``path`` (``decide-sql ask --after``)."""
+    store = ConversationStore(max_conversations=1)
+    return store.ask(session, question, conversation_id=store.start(turns_from_file(path)), **ask_kwargs)
 
 
 def _record(answer: Answer, resolved: Any) -> None:

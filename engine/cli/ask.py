@@ -17,6 +17,7 @@ from engine.cli.output import OutputFormat, dumps, emit, guard, progress
 def ask_command(
     question: Annotated[Optional[str], typer.Argument(help="The question, in plain language.")] = None,
     file: Annotated[Optional[Path], typer.Option("--file", help="Answer one question per line (- reads stdin); prints JSON Lines.")] = None,
+    after: Annotated[Optional[Path], typer.Option("--after", help="Ask a follow-up of the answer saved in this file (decide-sql ask ... > answer.json).")] = None,
     database_url: DatabaseUrlOpt = None,
     model: ModelOpt = None,
     fmt: FormatOpt = None,
@@ -31,10 +32,17 @@ def ask_command(
     out = fmt_or_default(fmt)
     with guard(out):
         questions = _questions(question, file)
+        if after is not None and file is not None:
+            raise BadInput("--after takes one question, not --file; ask the follow-up as the QUESTION argument")
         settings = settings_from(database_url, max_rows, model)
         with Session(settings=settings, progress=progress) as session:
             if file is None:
-                answer = session.ask(questions[0], execute=not no_execute, trace=trace, max_attempts=max_attempts)
+                if after is None:
+                    answer = session.ask(questions[0], execute=not no_execute, trace=trace, max_attempts=max_attempts)
+                else:  # a follow-up of the saved answer (engine/conversation.py)
+                    from engine.conversation import ask_after
+
+                    answer = ask_after(session, after, questions[0], execute=not no_execute, trace=trace, max_attempts=max_attempts)
                 _emit_answer(answer, out)
                 raise typer.Exit(exit_code_of(answer))
             first_failure = 0
