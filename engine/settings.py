@@ -32,6 +32,7 @@ ENV_VARS: dict[str, str] = {
     "data_dir": "DECIDE_SQL_DATA_DIR",
     "cache_dir": "DECIDE_SQL_CACHE_DIR",
     "allow_system_catalogs": "DECIDE_SQL_ALLOW_SYSTEM_CATALOGS",
+    "prefix_cache_mb": "DECIDE_SQL_PREFIX_CACHE_MB",
     "rewrites": "DECIDE_SQL_REWRITES",
 }
 
@@ -54,6 +55,7 @@ class Settings(BaseModel):
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("decide-sql")))
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("decide-sql")))
     allow_system_catalogs: bool = False
+    prefix_cache_mb: int = Field(1024, ge=0, le=1_000_000)  # disk for saved schema-prefix KV states (LRU); 0: off
     rewrites: str = "all"  # rewrite steps to apply: all, none, or a comma-separated list (engine/rewrites/pipeline.py STEPS)
 
     @classmethod

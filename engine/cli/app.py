@@ -110,6 +110,7 @@ app.command("eval")(eval_command)
 app.command("mcp")(mcp_command)
 app.command("serve")(__import__("engine.cli.serve", fromlist=["serve_command"]).serve_command)
 app.command("chat")(__import__("engine.cli.chat", fromlist=["chat_command"]).chat_command)
+app.add_typer(__import__("engine.cli.cache", fromlist=["cache_app"]).cache_app, name="cache", help="Show or clear saved prefix states and schema caches.")
 
 
 def main() -> None:

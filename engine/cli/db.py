@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from engine.cli.options import DatabaseUrlOpt, FormatOpt, fmt_or_default, settings_from
+from engine.cli.options import DatabaseUrlOpt, FormatOpt, ModelOpt, fmt_or_default, settings_from
 from engine.demo.data import DEFAULT_SEED, MAX_SCALE, MIN_SCALE
 from engine.cli.output import emit, guard, progress
 from engine.database.urls import mask_url
@@ -89,3 +89,47 @@ def grant_readonly_command(
         if apply:
             apply_statements(url, statements)
         emit({"status": "ok", "role": role, "applied": apply, "statements": statements}, out)
+
+
+WARM_QUESTION = "How many rows are there?"  # any question: only the shared prefix before it is saved
+
+
+@db_app.command("warm")
+def warm_command(database_url: DatabaseUrlOpt = None, model: ModelOpt = None, fmt: FormatOpt = None) -> None:
+    """Prefill the schema prompt of the current database and model and save its KV state, so a new process skips it."""
+    from engine.errors import BadInput
+    from engine.session import Session
+    from programs import choose_flow
+    from programs.context import QuestionContext, schema_budget
+
+    out = fmt_or_default(fmt)
+    with guard(out):
+        started = time.perf_counter()
+        settings = settings_from(database_url, model=model)
+        with Session(settings=settings, progress=progress) as session:
+            handle = session.model
+            engine = getattr(getattr(handle.lm, "_interpreter", None), "engine", None)
+            store = getattr(engine, "prefix_store", None)
+            if handle.kind != "local" or store is None:
+                raise BadInput(f"db warm saves the prompt state of a local model; {handle.spec} is not one (use --model local or local:1.5b)")
+            if not store.enabled:
+                raise BadInput("saved prefix states are off (DECIDE_SQL_PREFIX_CACHE_MB=0); set it above 0 to use db warm")
+            ctx = QuestionContext.build(session.schema, WARM_QUESTION, max_schema_tokens=schema_budget(handle))
+            engine.last_prefix = None
+            choose_flow(handle, session.schema, ctx.question, context=ctx)
+            done = engine.last_prefix or {"event": "none"}
+            whole = len(ctx.table_names) == len(session.schema.tables)
+            emit(
+                {
+                    "status": "ok",
+                    "model": handle.name,
+                    "state": done["event"],  # saved: prefilled now; restored: was already on disk; none: prompt too short to save
+                    "file": done.get("file"),
+                    "bytes": done.get("bytes"),
+                    "prefix_tokens": done.get("n_tokens"),
+                    "tables_in_prompt": len(ctx.table_names),
+                    "whole_schema": whole,  # False: the prompt shows the tables a question ranks first, so it varies by question
+                    "seconds": round(time.perf_counter() - started, 2),
+                },
+                out,
+            )

@@ -24,6 +24,7 @@ from typing import Any
 from engine.errors import ConfigError, ModelError
 from engine.models.handle import LOCAL_CONTEXT, ModelHandle
 from engine.models.files import MODEL_FILES, ensure_model_file, is_assembled, stderr_bar
+from engine.models.prefix_state import store_for
 from engine.settings import Settings
 from engine.database.urls import mask_url
 
@@ -84,6 +85,8 @@ def _local(spec: str, rest: str, settings: Settings, progress: Callable[[str], N
         if progress:
             progress(f"loading {name} ({path.stat().st_size / 1e6:,.0f} MB)")
         _loaded[key] = _load_llama(path, template)
+    engine = _loaded[key]._interpreter.engine
+    engine.prefix_store = store_for(settings)  # per call: a second Session may use another cache dir
     return ModelHandle(spec=spec, name=name, kind="local", lm=_loaded[key], grammar=True, context_window=LOCAL_CONTEXT)
 
 
