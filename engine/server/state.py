@@ -9,6 +9,7 @@ connection closed, worker threads joined).
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -20,6 +21,24 @@ from engine.server.config import REMOTE_KINDS, ServerConfig
 from engine.server.pool import Pool
 from engine.session import Session
 from engine.settings import Settings
+
+# psycopg2's wait callback (which lets Ctrl-C cancel a running query) is process-wide, and Executor.run sets it
+# and clears it around each statement: two statements running at once in two threads clear it under each
+# other ("lost the connection"). Until the executor counts its users, the server runs one statement at a
+# time; model work (the long part of a question) still runs concurrently. Statements are bounded by
+# statement_timeout, so the wait is too.
+_STATEMENTS = threading.Lock()
+
+
+def one_statement_at_a_time(executor: Executor) -> Executor:
+    run = executor.run
+
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _STATEMENTS:
+            return run(*args, **kwargs)
+
+    executor.run = locked  # type: ignore[method-assign]
+    return executor
 
 
 class ServerState:
@@ -53,12 +72,14 @@ class ServerState:
             for _ in range(slots - 1):  # each its own connection and model client: nothing shared between threads
                 self.sessions.append(Session(settings=self.settings, model=spec))
             for session in self.sessions:
+                one_statement_at_a_time(session.instruments.executor)
+                one_statement_at_a_time(session.probe)
                 _ = session.model  # load now: the first question must not pay for it
                 _ = session.values
                 session.instruments.executor.connection()
             url = first.instruments.url
             for _ in range(self.config.sql_pool):
-                executor = Executor(url, self.settings)
+                executor = one_statement_at_a_time(Executor(url, self.settings))
                 executor.connection()
                 self.sql_instruments.append(Instruments(self.settings, url, first.schema, executor))
         except BaseException:
