@@ -89,6 +89,11 @@ class LastLogitsLlamaCppEngine(LlamaCppEngine):
         self._cached_logits = logits
         return {"logits": logits, "n_tokens": len(token_ids), "n_cached": reused}
 
+    def forget(self) -> None:
+        """Empty the KV cache and what guidance knows of it: the next prompt starts as in a new process."""
+        llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(self.model_obj.ctx), -1, 0, -1)
+        self._cached_token_ids, self._cached_logits, self._prefix_len = [], None, 0
+
     def _decode(self, token_ids: list[int], begin: int, end: int) -> Any:
         """Decode ``token_ids[begin:end]`` after a KV cache holding ``token_ids[:begin]``; the last position's logits."""
         batch, n_batch, last = self._context.batch, self.model_obj.n_batch, end - 1
