@@ -164,9 +164,7 @@ class PrefixStateStore:
                     f.write(MAGIC)
                     f.write(len(head).to_bytes(8, "little"))
                     f.write(head)
-                    f.write(payload)
-                    f.flush()
-                    os.fsync(f.fileno())
+                    f.write(payload)  # no fsync: a file torn by a power cut fails its checksum and is rewritten
                 os.replace(tmp, path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
