@@ -39,7 +39,8 @@ MAX_REWRITE_TOKENS = 120
 REWRITE_REGEX = r'[^"\\\x00-\x1f]{1,' + str(MAX_REWRITE_CHARS) + "}"
 INSTRUCTION = """Earlier in this conversation:
 {turns}
-If the question only makes sense with the earlier questions (it says "and", "those", "them", "only", "instead", "what about", or leaves out what it is about), rewrite it as one standalone question that keeps every condition it takes from them. Otherwise it is standalone.
+If the question only makes sense with the earlier questions (it says "and", "those", "them", "only", "instead", "what about", or leaves out what it is about), it is a follow_up: write the new standalone question it asks, which takes from the earlier question what the question leaves out and changes what the question changes. Otherwise it is standalone.
+Question: {question}
 Reply with JSON: {{"kind": "standalone"}} or {{"kind": "follow_up", "question": "..."}}."""
 
 JSON_SCHEMA = {
@@ -89,7 +90,7 @@ def resolve_follow_up(
     if not previous_turns:
         return StandaloneQuestion(question=asked, asked=asked, method="none")
     ctx = context or QuestionContext.build(schema or Schema(database=""), asked)
-    instruction = INSTRUCTION.format(turns=render_turns(previous_turns))
+    instruction = INSTRUCTION.format(turns=render_turns(previous_turns), question=asked)
     if model.grammar:
         rewrite = 'follow_up", "question": "' + gen(name="question", regex=REWRITE_REGEX, max_tokens=MAX_REWRITE_TOKENS)
         grammar = '{"kind": "' + select(["standalone", rewrite], name="kind") + '"}'

@@ -288,3 +288,30 @@ def _wait_for(condition, timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.05)
+
+
+# -- the real local model (few: slow) --------------------------------------------------
+@pytest.fixture(scope="module")
+def local_server(demo_url: str, tmp_path_factory: pytest.TempPathFactory):
+    from engine.server import create_app, server_in_thread
+
+    # default cache dir: the assembled model file is reused across runs
+    settings = Settings(database_url=demo_url, data_dir=tmp_path_factory.mktemp("data"))
+    app = create_app(ServerConfig(port=0), settings, model="local")
+    with server_in_thread(app, timeout_s=900) as base:
+        yield base, settings
+
+
+@pytest.mark.model
+def test_real_model_answers_through_the_api_and_resolves_a_follow_up(local_server) -> None:
+    base, settings = local_server
+    status, _, first = call(base, "POST", "/api/ask", {"question": "How many orders were cancelled?"}, timeout=600)
+    assert status == 200 and first["status"] == "ok", first.get("error")
+    assert first["rows"] == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
+    _, _, text = call(base, "POST", "/api/ask/stream", {"question": "and how many were returned?", "conversation_id": first["conversation_id"]}, timeout=600)
+    found = events(text)
+    assert [n for n, _ in found][:2] == ["started", "decision"] and found[1][1]["program"] == "resolve_follow_up"
+    second = found[-1][1]
+    assert second["decisions"][0]["output"]["follow_up"] is True, second["decisions"][0]
+    assert "return" in second["question"].lower() and "order" in second["question"].lower()
+    assert second["status"] == "ok" and second["rows"] == truth(settings, "SELECT count(*) FROM orders WHERE status = 'returned'"), (second["question"], second["sql"])
