@@ -258,3 +258,44 @@ def _key_of(path: Path) -> StateKey:
     header = _header_only(path.read_bytes()[:1_000_000])
     assert header is not None
     return header.key
+
+
+# --- the commands ------------------------------------------------------------------------------------
+
+
+def cli(args: list[str], cache: Path, **env: str) -> tuple[int, dict]:
+    import json
+    import subprocess
+    import sys
+
+    full_env = {**os.environ, "DECIDE_SQL_CACHE_DIR": str(cache), **env}
+    proc = subprocess.run([sys.executable, "-m", "engine.cli.app", *args], env=full_env, capture_output=True, text=True, timeout=120)
+    assert proc.stdout.count("\n") == 1, (proc.stdout, proc.stderr)
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def test_cache_info_and_clear(tmp_path: Path) -> None:
+    store = PrefixStateStore(tmp_path / "prefix-state", 10**9)
+    store.save(key_for(), TOKENS, os.urandom(20_000))
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "m.gguf").write_bytes(b"weights")
+    code, info = cli(["cache", "info"], tmp_path)
+    assert code == 0 and info["prefix_states"]["files"] == 1 and info["prefix_states"]["entries"][0]["n_tokens"] == len(TOKENS)
+    assert info["prefix_states"]["entries"][0]["valid"] is True and info["prefix_states"]["bytes"] > 20_000
+    code, cleared = cli(["cache", "clear"], tmp_path)
+    assert code == 0 and cleared["prefix_states_removed"] == 1
+    assert cli(["cache", "info"], tmp_path)[1]["prefix_states"]["files"] == 0
+    assert (tmp_path / "models" / "m.gguf").exists()  # model files stay
+
+
+def test_db_warm_needs_a_local_model(tmp_path: Path, make_db) -> None:
+    url = make_db("CREATE TABLE t (id integer PRIMARY KEY)")
+    code, out = cli(["db", "warm", "--database-url", url, "--model", "openai:gpt-4o-mini"], tmp_path, OPENAI_API_KEY="sk-test-not-used")
+    assert code == 2 and out["status"] == "error" and "local model" in out["error"]["message"]
+    assert "sk-test" not in json_text(out)
+
+
+def json_text(obj: dict) -> str:
+    import json
+
+    return json.dumps(obj)
