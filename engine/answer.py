@@ -30,6 +30,7 @@ class Attempt(BaseModel):
     sql: str
     stage: Literal["validate", "execute", "ok", "skipped"]
     error: ErrorInfo | None = None
+    planned_sql: str | None = None  # the SQL as the model wrote it, before the rewrites (``decide-sql eval --ablate`` replays it)
 
 
 class Decision(BaseModel):

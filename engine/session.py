@@ -274,12 +274,12 @@ class _Run:
             checked = inst.validate(sql, max_rows=max_rows)
         except SqlRefused as err:
             self.timed("validate", started)
-            self.attempted(Attempt(sql=sql, stage="validate", error=ErrorInfo(**err.to_dict())))
+            self.attempted(Attempt(sql=sql, stage="validate", error=ErrorInfo(**err.to_dict()), planned_sql=plan.sql))
             return err
         self.timed("validate", started)
         self.answer.sql, self.answer.tables = checked.sql, checked.tables
         if not execute:
-            self.attempted(Attempt(sql=checked.sql, stage="skipped"))
+            self.attempted(Attempt(sql=checked.sql, stage="skipped", planned_sql=plan.sql))
             self.answer.status = "ok"
             return None
         started = time.perf_counter()
@@ -287,10 +287,10 @@ class _Run:
             result = inst.run(checked.sql)
         except DatabaseError as err:
             self.timed("execute", started)
-            self.attempted(Attempt(sql=checked.sql, stage="execute", error=ErrorInfo(**err.to_dict())))
+            self.attempted(Attempt(sql=checked.sql, stage="execute", error=ErrorInfo(**err.to_dict()), planned_sql=plan.sql))
             return err
         self.timed("execute", started)
-        self.attempted(Attempt(sql=checked.sql, stage="ok"))
+        self.attempted(Attempt(sql=checked.sql, stage="ok", planned_sql=plan.sql))
         self.answer.columns, self.answer.rows = result.columns, result.rows
         self.answer.row_count, self.answer.truncated = result.row_count, result.truncated
         self.answer.status = "ok"

@@ -16,6 +16,10 @@ from typing import Any
 from engine.evaluation.runner import QuestionResult
 
 
+NON_ANSWERS = ("refused", "error")  # no rows at all: what a user meets as "no answer"
+SYSTEMS = ("engine", "baseline")
+
+
 def share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -60,6 +64,8 @@ def summarize_system(rs: list[QuestionResult]) -> dict[str, Any]:
         "refused": sum(r.status == "refused" for r in rs),
         "clarify": sum(r.status == "clarify" for r in rs),
         "errors": sum(r.status == "error" for r in rs),
+        "non_answers": sum(r.status in NON_ANSWERS for r in rs),
+        "non_answer_share": share(sum(r.status in NON_ANSWERS for r in rs), n),
         "executed_unvalidated": sum(r.executed_unvalidated for r in rs),
         "undefined_name_runtime_errors": sum(r.undefined_name_errors for r in rs),
         "gold_errors": sum(r.gold_error is not None for r in rs),
@@ -77,12 +83,44 @@ def summarize_system(rs: list[QuestionResult]) -> dict[str, Any]:
 def summarize(results: list[QuestionResult]) -> dict[str, Any]:
     """``{"engine": {...}, "baseline": {...}, "peak_rss_mb": ...}`` (baseline only when it ran)."""
     out: dict[str, Any] = {}
-    for system in ("engine", "baseline"):
+    for system in SYSTEMS:
         rs = [r for r in results if r.system == system]
         if rs:
             out[system] = summarize_system(rs)
+    out["by_db"] = by_db(results)
+    out["leave_one_out"] = leave_one_out(results)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
+
+
+def _figures(rs: list[QuestionResult]) -> dict[str, Any]:
+    """EX, the engine-minus-baseline difference and non-answers of one group of results."""
+    row: dict[str, Any] = {"questions": len({r.id for r in rs})}
+    for system in SYSTEMS:
+        mine = [r for r in rs if r.system == system]
+        row[f"{system}_correct"] = sum(r.correct for r in mine) if mine else None
+        row[f"{system}_ex"] = share(sum(r.correct for r in mine), len(mine)) if mine else None
+        row[f"{system}_non_answers"] = sum(r.status in NON_ANSWERS for r in mine) if mine else None
+    engine, baseline = row["engine_ex"], row["baseline_ex"]
+    row["difference"] = round(engine - baseline, 4) if engine is not None and baseline is not None else None
+    return row
+
+
+def by_db(results: list[QuestionResult]) -> list[dict[str, Any]]:
+    """One row per database: EX of each system, the difference (engine - baseline), non-answers (refused + error)."""
+    dbs = sorted({r.db for r in results})
+    return [{"db": db, **_figures([r for r in results if r.db == db])} for db in dbs]
+
+
+def leave_one_out(results: list[QuestionResult]) -> list[dict[str, Any]]:
+    """For each database, the figures of all the others: what a change built on the rest shows on the whole minus one.
+
+    A gain that vanishes when one database is held out was that database's gain. Empty with fewer than two databases.
+    """
+    dbs = sorted({r.db for r in results})
+    if len(dbs) < 2:
+        return []
+    return [{"held_out": db, **_figures([r for r in results if r.db != db])} for db in dbs]
 
 
 ROWS = [
@@ -90,6 +128,7 @@ ROWS = [
     ("passed validation first time", "validated_first_time"), ("repairs tried", "repairs_tried"), ("repair success", "repair_success"),
     ("answers with doubts", "doubted"), ("doubted answers correct", "doubted_correct"),
     ("ok", "ok"), ("refused", "refused"), ("clarify", "clarify"), ("errors", "errors"),
+    ("non-answers (refused + error)", "non_answers"), ("non-answer share", "non_answer_share"),
     ("executed SQL the validator refuses", "executed_unvalidated"), ("runtime errors: unknown table/column", "undefined_name_runtime_errors"),
     ("gold errors", "gold_errors"), ("truncated comparisons", "truncated"),
     ("latency median ms", "latency_ms_median"), ("latency p90 ms", "latency_ms_p90"), ("LLM calls / question", "llm_calls_per_question"),
@@ -107,3 +146,26 @@ def summary_table(summary: dict[str, Any]) -> dict[str, Any]:
         rows += [[f"{label} {name}"] + [summary[s][group].get(name) for s in systems] for name in names]
     rows.append(["peak RSS MB (process)"] + [summary["peak_rss_mb"]] * len(systems))
     return {"columns": ["metric", *systems], "rows": rows}
+
+
+_DB_COLUMNS = ["questions", "engine_ex", "baseline_ex", "difference", "engine_non_answers", "baseline_non_answers"]
+_DB_LABELS = ["n", "engine EX", "baseline EX", "diff", "engine no answer", "baseline no answer"]  # short: 80 columns
+
+
+def db_table(summary: dict[str, Any]) -> dict[str, Any]:
+    """Per database: EX engine and baseline, the difference, non-answers; a last row for all databases."""
+    rows = [[r["db"], *(r[c] for c in _DB_COLUMNS)] for r in summary["by_db"]]
+    total = {s: summary.get(s, {}) for s in SYSTEMS}
+    engine, baseline = total["engine"].get("ex"), total["baseline"].get("ex")
+    rows.append([
+        "all", (total["engine"] or total["baseline"]).get("questions"), engine, baseline,
+        round(engine - baseline, 4) if engine is not None and baseline is not None else None,
+        total["engine"].get("non_answers"), total["baseline"].get("non_answers"),
+    ])
+    return {"columns": ["db", *_DB_LABELS], "rows": rows}
+
+
+def leave_one_out_table(summary: dict[str, Any]) -> dict[str, Any]:
+    """Per database held out: the same figures over all the other databases."""
+    rows = [[r["held_out"], *(r[c] for c in _DB_COLUMNS)] for r in summary["leave_one_out"]]
+    return {"columns": ["held out", "others n", *_DB_LABELS[1:]], "rows": rows}

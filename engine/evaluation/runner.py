@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from engine.answer import Answer
+from engine.answer import Answer, Attempt
 from engine.errors import DecideSqlError, SqlRefused
 from engine.evaluation.gold import gold_alternatives, is_ordered
 from engine.evaluation.questions import EvalQuestion
@@ -40,6 +40,7 @@ class QuestionResult(BaseModel):
     status: str  # ok | clarify | refused | error
     flow: str | None = None
     sql: str | None = None
+    planned_sql: str | None = None  # engine: the final attempt's SQL as the model wrote it, before the rewrites (for --ablate)
     correct: bool = False
     error_code: str | None = None
     error: str | None = None
@@ -102,12 +103,19 @@ def _undefined_name(message: str | None) -> bool:
     return bool(message) and any(state in message for state in UNDEFINED_NAME_STATES)
 
 
+def final_attempt(answer: Answer) -> Attempt | None:
+    """The attempt whose SQL the answer shows (a second look that did no better is undone), else the last one."""
+    return next((a for a in reversed(answer.attempts) if a.sql == answer.sql), answer.attempts[-1] if answer.attempts else None)
+
+
 def score_engine(session: Session, q: EvalQuestion, gold: Gold) -> QuestionResult:
     answer: Answer = session.ask(q.question)
     executed = [a for a in answer.attempts if a.stage in ("execute", "ok")]
     u = answer.usage
+    final = final_attempt(answer)
     return QuestionResult(
         id=q.id, db=q.db, category=q.category, system="engine", status=answer.status, flow=answer.flow, sql=answer.sql,
+        planned_sql=final.planned_sql if final else None,
         correct=answer.status == "ok" and gold.matches(answer.rows),
         error_code=answer.error.code if answer.error else None,
         error=answer.error.message if answer.error else None,
