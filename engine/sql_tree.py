@@ -1,24 +1,18 @@
 """One parse per planned query, shared by every rewrite step (and how the steps write names).
 
 ``engine/rewrites/pipeline.py`` parses the SQL once and each step edits that tree in
-place. Each step also has a text form (SQL in; SQL and what changed out), via
-``on_text``, for callers and tests that hold a single query. SQL that sqlglot
+place (tests run one step through ``rewrite(sql, ctx, steps={name})``). SQL that sqlglot
 cannot parse, or that nests too deep for it, is left as it is: the validator
 refuses it and says why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 import sqlglot
 from sqlglot import exp
 
 from engine.schema.render import quote_ident
 from engine.schema import Table
-
-Fix = TypeVar("Fix")
 
 
 def parse(sql_text: str) -> exp.Expression | None:
@@ -61,15 +55,6 @@ def conjuncts(condition: exp.Expression) -> list[exp.Expression]:
 
 def render(tree: exp.Expression) -> str:
     return tree.sql(dialect="postgres")
-
-
-def on_text(sql_text: str, step: Callable[[exp.Expression], list[Fix]]) -> tuple[str, list[Fix]]:
-    """Run a tree step on SQL text: the rewritten SQL (the original text when nothing changed) and the fixes."""
-    tree = parse(sql_text)
-    if tree is None:
-        return sql_text, []
-    fixes = step(tree)
-    return (render(tree) if fixes else sql_text), fixes
 
 
 def compared_literals(tree: exp.Expression) -> list[tuple[exp.Column, exp.Literal]]:

@@ -1,4 +1,4 @@
-"""Answers a filtering join repeats, listed once (engine/rewrites/fanout.py), checked on real data."""
+"""Answers a filtering join repeats, listed once: the ``fanout`` step (engine/rewrites/fanout.py), run through ``rewrite`` on real data."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from engine.database.executor import Executor
-from engine.rewrites.fanout import once_per_answer
 from engine.settings import Settings
 from engine.values.index import probe_executor
+from tests.rewrite_steps import fields, run_step, unchanged
 
 SETUP = """
 CREATE TABLE customers (id int PRIMARY KEY, name text, city text);
@@ -19,7 +19,7 @@ INSERT INTO customers VALUES (1, 'ann', 'oslo'), (2, 'bo', 'rome'), (3, 'cy', 'o
 INSERT INTO orders VALUES (10, 1, 'lamp', 5), (11, 1, 'lamp', 7), (12, 2, 'lamp', 9), (13, 3, 'desk', 4);
 INSERT INTO visits VALUES (1, '2026-01-01'), (1, '2026-01-02');
 """
-FIX = "each answer listed once (DISTINCT): the join with orders repeats it once per matching orders row"
+FIX = [("fanout", "SELECT", "SELECT DISTINCT")]
 
 
 @pytest.fixture(scope="module")
@@ -37,25 +37,25 @@ def test_a_join_that_only_filters_lists_each_answer_once(db) -> None:
     schema, probe = db
     sql = "SELECT c.id, c.name FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.item = 'lamp'"
     assert sorted(rows(probe, sql)) == [[1, "ann"], [1, "ann"], [2, "bo"]]  # ann once per lamp order
-    fixed, fixes = once_per_answer(sql, schema)
-    assert fixes == [FIX]
-    assert sorted(rows(probe, fixed)) == [[1, "ann"], [2, "bo"]]
+    done = run_step("fanout", sql, schema)
+    assert fields(done) == FIX and "orders" in done.fixes[0].reason
+    assert sorted(rows(probe, done.sql)) == [[1, "ann"], [2, "bo"]]
 
 
 def test_a_key_read_through_the_joined_table_counts_as_the_parents(db) -> None:
     """``o.customer_id`` equals ``c.id``: the customer is the answer, the orders only filter."""
     schema, probe = db
     sql = "SELECT o.customer_id FROM customers c JOIN orders o ON c.id = o.customer_id WHERE c.city = 'oslo'"
-    fixed, fixes = once_per_answer(sql, schema)
-    assert fixes == [FIX]
-    assert sorted(rows(probe, fixed)) == [[1], [3]]
+    done = run_step("fanout", sql, schema)
+    assert fields(done) == FIX
+    assert sorted(rows(probe, done.sql)) == [[1], [3]]
 
 
 def test_a_join_in_where_and_an_order_over_selected_columns(db) -> None:
     schema, probe = db
-    fixed, fixes = once_per_answer("SELECT customers.id, name FROM customers, orders WHERE customers.id = orders.customer_id ORDER BY name", schema)
-    assert fixes == [FIX]
-    assert rows(probe, fixed) == [[1, "ann"], [2, "bo"], [3, "cy"]]
+    done = run_step("fanout", "SELECT customers.id, name FROM customers, orders WHERE customers.id = orders.customer_id ORDER BY name", schema)
+    assert fields(done) == FIX
+    assert rows(probe, done.sql) == [[1, "ann"], [2, "bo"], [3, "cy"]]
 
 
 @pytest.mark.parametrize(
@@ -90,4 +90,4 @@ def test_a_join_in_where_and_an_order_over_selected_columns(db) -> None:
 def test_left_alone(db, sql: str) -> None:
     schema, probe = db
     rows(probe, sql)  # each case is valid SQL on this data
-    assert once_per_answer(sql, schema) == (sql, [])
+    assert unchanged(run_step("fanout", sql, schema), sql)

@@ -1,4 +1,5 @@
-"""Selected lookup ids are shown as their labels (engine/rewrites/labels.py), against a real database."""
+"""An answer that is an entity's id also shows the entity's label, and ids compared with a label go through their
+lookup table (engine/rewrites/labels.py: the ``labels`` and ``lookup_comparisons`` steps), on real databases."""
 
 from __future__ import annotations
 
@@ -6,17 +7,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.errors import DatabaseError, SqlRefused
 from engine.database.executor import Executor
-from engine.rewrites.labels import compare_labels, show_labels
-from engine.settings import Settings
+from engine.errors import DatabaseError, SqlRefused
+from engine.evaluation.scoring import results_match
 from engine.policy.validator import validate
+from engine.rewrites.labels import label_columns
+from engine.settings import Settings
+from tests.rewrite_steps import fields, run_step, unchanged
 
-SETUP = """
+HEROES = """
 CREATE TABLE colour (id int PRIMARY KEY, colour text);
 CREATE TABLE gender (id int PRIMARY KEY, gender text);
-CREATE TABLE team (code text PRIMARY KEY, motto text);  -- a natural key: the code is the name
-CREATE TABLE city (id int PRIMARY KEY, name text, country text);  -- two descriptive columns: not a lookup
+CREATE TABLE team (code text PRIMARY KEY, motto text);  -- a natural key and no label column
+CREATE TABLE city (id int PRIMARY KEY, name text, country text);
 CREATE TABLE hero (
   id int PRIMARY KEY, name text, gender_id int REFERENCES gender, eye_colour_id int REFERENCES colour,
   hair_colour_id int REFERENCES colour, team_code text REFERENCES team, city_id int REFERENCES city);
@@ -27,10 +30,30 @@ INSERT INTO city VALUES (1, 'Gotham', 'US');
 INSERT INTO hero VALUES (1, 'Ann', 2, 1, 2, 'XM', 1), (2, 'Bob', 1, 2, 2, 'AV', 1), (3, 'Cy', NULL, 1, NULL, 'AV', NULL);
 """
 
+# An unrelated schema: a shop's staff and sales (people by first and last name, a self-reference, titles, a product_name).
+SHOP = """
+CREATE TABLE department (dept_no int PRIMARY KEY, title text, budget int);
+CREATE TABLE staff (staff_no int PRIMARY KEY, first_name text, last_name text, dept_no int REFERENCES department,
+                    manager_no int REFERENCES staff);
+CREATE TABLE products (product_id int PRIMARY KEY, name text, product_name text, price int);
+CREATE TABLE sale (sale_id int PRIMARY KEY, product_id int REFERENCES products, staff_no int REFERENCES staff, qty int);
+INSERT INTO department VALUES (10, 'Sales', 500), (20, 'Stock', 300);
+INSERT INTO staff VALUES (1, 'Ada', 'Byron', 10, NULL), (2, 'Alan', 'Turing', 10, 1), (3, 'Grace', 'Hopper', 20, 1);
+INSERT INTO products VALUES (7, 'x-7', 'Lamp', 20), (8, 'x-8', 'Desk', 90);
+INSERT INTO sale VALUES (100, 7, 2, 3), (101, 7, 3, 1), (102, 8, 2, 2), (103, 8, NULL, 5);
+"""
+
 
 @pytest.fixture(scope="module")
-def db(make_schema_db) -> Iterator[tuple[object, Executor]]:
-    url, schema = make_schema_db(SETUP)
+def heroes(make_schema_db) -> Iterator[tuple[object, Executor]]:
+    url, schema = make_schema_db(HEROES)
+    with Executor(url, Settings()) as executor:
+        yield schema, executor
+
+
+@pytest.fixture(scope="module")
+def shop(make_schema_db) -> Iterator[tuple[object, Executor]]:
+    url, schema = make_schema_db(SHOP)
     with Executor(url, Settings()) as executor:
         yield schema, executor
 
@@ -40,59 +63,133 @@ def run(db, sql: str) -> list[list]:
     return executor.run(validate(sql, schema).sql).rows
 
 
-@pytest.mark.parametrize(
-    ("question", "sql", "truth", "fixes"),
-    [
-        (
-            "What is the gender of Ann?",
-            "SELECT h.gender_id FROM hero h WHERE h.name = 'Ann'",
-            "SELECT g.gender FROM hero h JOIN gender g ON g.id = h.gender_id WHERE h.name = 'Ann'",
-            ["h.gender_id shown as gender.gender (the label it stands for)"],
-        ),
-        (  # two keys to the same lookup table, and a hero without a gender keeps its row
-            "eye and hair colour of every hero",
-            "SELECT name, eye_colour_id, hair_colour_id FROM hero WHERE id > 0 ORDER BY id",
-            "SELECT h.name, e.colour, c.colour FROM hero h LEFT JOIN colour e ON e.id = h.eye_colour_id "
-            "LEFT JOIN colour c ON c.id = h.hair_colour_id ORDER BY h.id",
-            ["eye_colour_id shown as colour.colour (the label it stands for)", "hair_colour_id shown as colour.colour (the label it stands for)"],
-        ),
-        (  # grouped by the id: grouped by its label too
-            "how many heroes have each eye colour?",
-            "SELECT eye_colour_id, COUNT(*) FROM hero GROUP BY eye_colour_id",
-            "SELECT c.colour, COUNT(*) FROM hero h JOIN colour c ON c.id = h.eye_colour_id GROUP BY c.colour",
-            ["eye_colour_id shown as colour.colour (the label it stands for)"],
-        ),
-    ],
-)
-def test_a_selected_lookup_id_is_shown_as_its_label(db, question: str, sql: str, truth: str, fixes: list[str]) -> None:
-    out, done = show_labels(sql, db[0], question)
-    assert done == fixes
-    assert sorted(run(db, out), key=str) == sorted(run(db, truth), key=str)
+def labelled(db, sql: str, question: str = "") -> tuple[list[list], list[tuple[str, str, str]]]:
+    """The rows of ``sql`` after the labels step, its fixes; and a check that the original answer is still all there."""
+    done = run_step("labels", sql, db[0], question=question)
+    before, after = run(db, sql), run(db, done.sql)
+    assert results_match(before, after, ordered="ORDER BY" in sql.upper())  # extra columns beside the original ones only
+    return after, fields(done)
 
 
-@pytest.mark.parametrize(
-    ("question", "sql"),
-    [
-        ("Which gender ids do heroes have?", "SELECT gender_id FROM hero"),  # the question asks for ids
-        ("Which teams are there?", "SELECT team_code FROM hero"),  # a natural key is already the name
-        ("Where do heroes live?", "SELECT city_id FROM hero"),  # city has more than one descriptive column
-        ("heroes by gender", "SELECT COUNT(*) FROM hero GROUP BY gender_id"),  # not selected
-        ("genders", "SELECT gender_id FROM hero GROUP BY id"),  # grouped by the key it depends on: the label would not be grouped
-        ("genders", "SELECT gender_id FROM (SELECT gender_id FROM hero) s"),  # a subquery's output
-        ("genders", "SELECT gender_id FROM hero UNION SELECT id FROM gender"),  # a set operation
-    ],
-)
-def test_ids_that_are_asked_for_or_not_lookups_are_left_alone(db, question: str, sql: str) -> None:
-    assert show_labels(sql, db[0], question) == (sql, [])
+def test_a_selected_foreign_key_gets_its_label_beside_it(heroes) -> None:
+    rows, fixes = labelled(heroes, "SELECT h.gender_id FROM hero h WHERE h.name = 'Ann'")
+    assert rows == [[2, "Female"]]
+    assert fixes == [("labels", "h.gender_id", "h.gender_id, (SELECT lbl.gender FROM gender AS lbl WHERE lbl.id = h.gender_id) AS gender")]
 
 
-def test_a_bare_name_the_lookup_table_shares_stays_bound_to_its_table(db) -> None:
-    out, done = show_labels("SELECT gender_id FROM hero WHERE id = 1", db[0], "gender of the first hero")
-    assert done and run(db, out) == [["Female"]]  # "id" would be ambiguous next to gender.id
-    # a subquery's own bare "id" is its table's, not the outer query's
+def test_two_keys_to_one_lookup_table_each_get_theirs_and_a_row_without_one_stays(heroes) -> None:
+    rows, fixes = labelled(heroes, "SELECT name, eye_colour_id, hair_colour_id FROM hero WHERE id > 0 ORDER BY id")
+    assert rows == [["Ann", 1, "Blue", 2, "Black"], ["Bob", 2, "Black", 2, "Black"], ["Cy", 1, "Blue", None, None]]
+    assert [f[1] for f in fixes] == ["eye_colour_id", "hair_colour_id"]
+    assert "AS eye_colour" in fixes[0][2] and "AS hair_colour" in fixes[1][2]
+
+
+def test_a_grouped_id_gets_its_label_and_the_counts_stay(heroes) -> None:
+    rows, _ = labelled(heroes, "SELECT eye_colour_id, COUNT(*) FROM hero GROUP BY eye_colour_id ORDER BY eye_colour_id")
+    assert rows == [[1, "Blue", 2], [2, "Black", 1]]
+
+
+def test_a_primary_key_gets_its_own_rows_label_and_a_named_entity_is_not_only_a_lookup(heroes) -> None:
+    rows, fixes = labelled(heroes, "SELECT id FROM hero WHERE id < 3 ORDER BY id")
+    assert rows == [[1, "Ann"], [2, "Bob"]] and fixes == [("labels", "id", "id, hero.name")]
+    rows, _ = labelled(heroes, "SELECT DISTINCT city_id FROM hero WHERE city_id IS NOT NULL")  # city has a name and a country
+    assert rows == [[1, "Gotham"]]
+
+
+def test_the_question_does_not_decide(heroes) -> None:
+    sql = "SELECT gender_id FROM hero WHERE id = 1"
+    asked_for_ids = run_step("labels", sql, heroes[0], question="Which gender ids do heroes have?")
+    assert asked_for_ids.sql == run_step("labels", sql, heroes[0], question="What is the gender of the first hero?").sql != sql
+
+
+def test_bare_names_stay_bound_to_their_tables(heroes) -> None:
+    rows, _ = labelled(heroes, "SELECT gender_id FROM hero WHERE id = 1")  # the outer key is qualified inside the lookup
+    assert rows == [[2, "Female"]]
     sql = "SELECT h.gender_id FROM hero h WHERE h.eye_colour_id = (SELECT id FROM colour WHERE colour = 'Black')"
-    out, done = show_labels(sql, db[0], "gender of the heroes with black eyes")
-    assert "(SELECT id FROM colour" in out and run(db, out) == [["Male"]]
+    rows, _ = labelled(heroes, sql)  # a subquery's own bare "id" is its table's
+    assert rows == [[1, "Male"]]
+
+
+def test_a_limit_keeps_the_rows_it_kept(heroes) -> None:
+    """The label is looked up per answer row: the query's FROM (and which tied rows a LIMIT keeps) is untouched."""
+    sql = "SELECT h.id, h.eye_colour_id FROM hero h ORDER BY h.eye_colour_id LIMIT 2"
+    done = run_step("labels", sql, heroes[0])
+    assert " FROM hero AS h ORDER BY h.eye_colour_id LIMIT 2" in done.sql and "JOIN" not in done.sql
+    assert [[r[0], r[2]] for r in run(heroes, done.sql)] == run(heroes, sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT team_code FROM hero",  # team has no label column: the code is all there is
+        "SELECT h.id, h.name FROM hero h",  # the label is shown already
+        "SELECT h.city_id, c.name FROM hero h JOIN city c ON c.id = h.city_id",  # ... through a join
+        "SELECT COUNT(*) FROM hero GROUP BY gender_id",  # not selected
+        "SELECT MAX(gender_id) FROM hero",  # an aggregate's result
+        "SELECT gender_id + 0 FROM hero",  # an expression, not the id
+        "SELECT gender_id FROM hero GROUP BY id",  # grouped by the key it depends on, not by itself
+        "SELECT gender_id FROM (SELECT gender_id FROM hero) s",  # a subquery's output
+        "WITH t AS (SELECT gender_id FROM hero) SELECT gender_id FROM t",  # a CTE's
+        "SELECT gender_id FROM hero UNION SELECT id FROM gender",  # a set operation
+        "SELECT DISTINCT ON (gender_id) gender_id, name FROM hero ORDER BY gender_id, name",
+        "SELECT name FROM hero WHERE gender_id = 1",  # an id in a condition only
+    ],
+)
+def test_left_alone(heroes, sql: str) -> None:
+    run(heroes, sql)  # each case is valid SQL on this data
+    assert unchanged(run_step("labels", sql, heroes[0]), sql)
+
+
+def test_label_columns_come_from_the_schema(heroes, shop) -> None:
+    tables = {t.name: t for t in [*heroes[0].tables, *shop[0].tables]}
+    assert {name: label_columns(t) for name, t in tables.items()} == {
+        "colour": ["colour"],  # named like its table
+        "gender": ["gender"],
+        "team": [],
+        "city": ["name"],
+        "hero": ["name"],
+        "department": ["title"],
+        "staff": ["first_name", "last_name"],
+        "products": ["product_name"],  # named like its table, before a plain name
+        "sale": [],
+    }
+
+
+def test_sales_per_product_show_the_product_name(shop) -> None:
+    rows, fixes = labelled(shop, "SELECT s.product_id, SUM(s.qty) AS sold FROM sale s GROUP BY s.product_id ORDER BY sold DESC")
+    assert rows == [[8, "Desk", 7], [7, "Lamp", 4]]
+    assert fixes == [("labels", "s.product_id", "s.product_id, (SELECT lbl.product_name FROM products AS lbl WHERE lbl.product_id = s.product_id) AS product_name")]
+
+
+def test_a_person_is_shown_by_first_and_last_name_and_a_sale_without_one_stays(shop) -> None:
+    rows, _ = labelled(shop, "SELECT sale_id, staff_no FROM sale ORDER BY sale_id")
+    assert rows == [[100, 2, "Alan", "Turing"], [101, 3, "Grace", "Hopper"], [102, 2, "Alan", "Turing"], [103, None, None, None]]
+
+
+def test_a_key_to_its_own_table_reads_the_other_row(shop) -> None:
+    rows, _ = labelled(shop, "SELECT staff_no, manager_no FROM staff WHERE staff_no > 1 ORDER BY staff_no")
+    assert rows == [[2, "Alan", "Turing", 1, "Ada", "Byron"], [3, "Grace", "Hopper", 1, "Ada", "Byron"]]
+
+
+def test_a_grouped_primary_key_and_a_distinct_key_keep_their_rows(shop) -> None:
+    rows, _ = labelled(shop, "SELECT d.dept_no, COUNT(*) FROM department d JOIN staff s ON s.dept_no = d.dept_no GROUP BY d.dept_no ORDER BY d.dept_no")
+    assert rows == [[10, "Sales", 2], [20, "Stock", 1]]
+    rows, _ = labelled(shop, "SELECT DISTINCT s.dept_no FROM staff s ORDER BY s.dept_no")
+    assert rows == [[10, "Sales"], [20, "Stock"]]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT sale_id, qty FROM sale",  # a sale has no label column
+        "SELECT COUNT(DISTINCT product_id) FROM sale",
+        "SELECT budget FROM department",
+        "SELECT product_id, AVG(qty) FROM sale GROUP BY ROLLUP (product_id)",  # grouping sets: not a plain GROUP BY key
+    ],
+)
+def test_left_alone_in_the_shop(shop, sql: str) -> None:
+    run(shop, sql)
+    assert unchanged(run_step("labels", sql, shop[0]), sql)
 
 
 @pytest.mark.parametrize(
@@ -101,25 +198,25 @@ def test_a_bare_name_the_lookup_table_shares_stays_bound_to_its_table(db) -> Non
         (
             "SELECT name FROM hero WHERE eye_colour_id = 'Blue'",
             "SELECT h.name FROM hero h JOIN colour c ON c.id = h.eye_colour_id WHERE c.colour = 'Blue'",
-            ["eye_colour_id compared with 'Blue' through colour.colour (an id, not its label)"],
+            [("eye_colour_id = 'Blue'", "eye_colour_id IN (SELECT id FROM colour WHERE colour = 'Blue')")],
         ),
         (  # written the other way round, qualified, and negated; a hero without a hair colour matches neither way
             "SELECT h.name FROM hero h WHERE 'Blue' <> h.hair_colour_id AND h.gender_id = 'Female'",
             "SELECT h.name FROM hero h JOIN colour c ON c.id = h.hair_colour_id JOIN gender g ON g.id = h.gender_id "
             "WHERE c.colour <> 'Blue' AND g.gender = 'Female'",
             [
-                "h.hair_colour_id compared with 'Blue' through colour.colour (an id, not its label)",
-                "h.gender_id compared with 'Female' through gender.gender (an id, not its label)",
+                ("'Blue' <> h.hair_colour_id", "NOT h.hair_colour_id IN (SELECT id FROM colour WHERE colour = 'Blue')"),
+                ("h.gender_id = 'Female'", "h.gender_id IN (SELECT id FROM gender WHERE gender = 'Female')"),
             ],
         ),
     ],
 )
-def test_a_lookup_id_compared_with_a_label_is_compared_through_its_lookup_table(db, sql: str, truth: str, fixes: list[str]) -> None:
+def test_a_lookup_id_compared_with_a_label_is_compared_through_its_lookup_table(heroes, sql: str, truth: str, fixes: list[tuple[str, str]]) -> None:
     with pytest.raises((SqlRefused, DatabaseError)):  # as written, the validator (or PostgreSQL) refuses it
-        run(db, sql)
-    out, done = compare_labels(sql, db[0])
-    assert done == fixes
-    assert sorted(run(db, out), key=str) == sorted(run(db, truth), key=str) != []
+        run(heroes, sql)
+    done = run_step("lookup_comparisons", sql, heroes[0])
+    assert fields(done) == [("lookup_comparisons", before, after) for before, after in fixes]
+    assert sorted(run(heroes, done.sql), key=str) == sorted(run(heroes, truth), key=str) != []
 
 
 @pytest.mark.parametrize(
@@ -132,5 +229,5 @@ def test_a_lookup_id_compared_with_a_label_is_compared_through_its_lookup_table(
         "SELECT name FROM hero WHERE name = 'Blue'",
     ],
 )
-def test_other_comparisons_are_left_alone(db, sql: str) -> None:
-    assert compare_labels(sql, db[0]) == (sql, [])
+def test_other_comparisons_are_left_alone(heroes, sql: str) -> None:
+    assert unchanged(run_step("lookup_comparisons", sql, heroes[0]), sql)

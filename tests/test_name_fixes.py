@@ -1,12 +1,12 @@
-"""Names a model put in the wrong place, fixed before validation (engine/rewrites/names.py)."""
+"""Names a model put in the wrong place, fixed before validation: the ``names`` step (engine/rewrites/names.py), run through ``rewrite``."""
 
 from __future__ import annotations
 
 import pytest
 
-from engine.rewrites.names import fix_names
 from engine.schema import Column, ForeignKey, Schema, Table
 from engine.policy.validator import validate
+from tests.rewrite_steps import fields, run_step, unchanged
 from tests.validator_corpus import retail_schema
 
 SCHEMA = retail_schema()
@@ -18,73 +18,74 @@ SCHEMA = retail_schema()
         (  # positional aliases swapped: only o has status
             "SELECT c.status FROM orders o JOIN customers c ON o.customer_id = c.customer_id",
             "SELECT o.status FROM orders AS o JOIN customers AS c ON o.customer_id = c.customer_id",
-            ["c.status -> o.status (status is in orders)"],
+            [("c.status", "o.status")],
         ),
         (  # a table named but not joined: the one foreign key to it is used
             "SELECT customers.email, o.total_amount FROM orders o",
             "SELECT customers.email, o.total_amount FROM orders AS o JOIN customers ON o.customer_id = customers.customer_id",
-            ["joined customers on o.customer_id = customers.customer_id for customers.email"],
+            [("customers.email", "JOIN customers ON o.customer_id = customers.customer_id")],
         ),
         (  # a bare column of a neighbour; bare columns of the FROM table stay bound to it
             "SELECT email, COUNT(order_id) FROM orders WHERE status = 'paid' GROUP BY email",
             "SELECT customers.email, COUNT(order_id) FROM orders JOIN customers ON orders.customer_id = customers.customer_id "
             "WHERE status = 'paid' GROUP BY customers.email",
-            ["joined customers on orders.customer_id = customers.customer_id for email"],
+            [("email", "JOIN customers ON orders.customer_id = customers.customer_id")],
         ),
         (  # joined once for two references
             "SELECT addresses.city, addresses.country FROM customers c",
             "SELECT addresses.city, addresses.country FROM customers AS c JOIN addresses ON c.address_id = addresses.address_id",
-            ["joined addresses on c.address_id = addresses.address_id for addresses.city"],
+            [("addresses.city", "JOIN addresses ON c.address_id = addresses.address_id")],
         ),
         (  # the other direction of a foreign key (one customer, many orders), pinning the shared column
             "SELECT customer_id, COUNT(orders.order_id) FROM customers GROUP BY customer_id",
             "SELECT customers.customer_id, COUNT(orders.order_id) FROM customers JOIN orders ON customers.customer_id = orders.customer_id "
             "GROUP BY customers.customer_id",
-            ["joined orders on customers.customer_id = orders.customer_id for orders.order_id"],
+            [("orders.order_id", "JOIN orders ON customers.customer_id = orders.customer_id")],
         ),
         (  # a table of the query named by its name where the query gives it an alias
             "SELECT customers.email FROM orders o JOIN customers c ON c.customer_id = o.customer_id",
             "SELECT c.email FROM orders AS o JOIN customers AS c ON c.customer_id = o.customer_id",
-            ["customers.email -> c.email (customers is c here)"],
+            [("customers.email", "c.email")],
         ),
         (  # a table two keys away: joined through the bridge between them
             "SELECT p.name FROM products p WHERE orders.status = 'paid'",
             "SELECT p.name FROM products AS p JOIN order_items ON p.product_id = order_items.product_id "
             "JOIN orders ON order_items.order_id = orders.order_id WHERE orders.status = 'paid'",
-            ["joined order_items on p.product_id = order_items.product_id and orders on order_items.order_id = orders.order_id for orders.status"],
+            [("orders.status", "JOIN order_items ON p.product_id = order_items.product_id JOIN orders ON order_items.order_id = orders.order_id")],
         ),
         (  # ... also for a bare name, once for two references
             "SELECT order_id, price FROM orders WHERE price > 2",
             "SELECT orders.order_id, products.price FROM orders JOIN order_items ON orders.order_id = order_items.order_id "
             "JOIN products ON order_items.product_id = products.product_id WHERE products.price > 2",
-            ["joined order_items on orders.order_id = order_items.order_id and products on order_items.product_id = products.product_id for price"],
+            [("price", "JOIN order_items ON orders.order_id = order_items.order_id JOIN products ON order_items.product_id = products.product_id")],
         ),
         (  # a join on keys of different tables: the one foreign key to a table joined before it
             "SELECT c.email FROM order_items oi JOIN orders o ON oi.order_id = o.order_id JOIN customers c ON o.order_id = c.customer_id",
             "SELECT c.email FROM order_items AS oi JOIN orders AS o ON oi.order_id = o.order_id JOIN customers AS c ON o.customer_id = c.customer_id",
-            ["JOIN customers ON o.order_id = c.customer_id -> ON o.customer_id = c.customer_id (its foreign key)"],
+            [("JOIN customers ON o.order_id = c.customer_id", "ON o.customer_id = c.customer_id")],
         ),
         (  # a column the subquery does not output: the one output sharing a word with it
             "SELECT top_customer FROM (SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id) s",
             "SELECT customer_id FROM (SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id) AS s",
-            ["top_customer is not an output of subquery s; used customer_id"],
+            [("top_customer", "customer_id")],
         ),
         (  # ... or else the one unnamed output, which gets the name the outer query uses
             "SELECT s.total FROM (SELECT COUNT(*) FROM orders) s",
             "SELECT s.total FROM (SELECT COUNT(*) AS total FROM orders) AS s",
-            ["the unnamed output COUNT(*) of subquery s is named total"],
+            [("COUNT(*)", "COUNT(*) AS total")],
         ),
         (  # the same for a CTE step
             "WITH step1 AS (SELECT status, SUM(total_amount) FROM orders GROUP BY status) SELECT status, revenue FROM step1",
             "WITH step1 AS (SELECT status, SUM(total_amount) AS revenue FROM orders GROUP BY status) SELECT status, revenue FROM step1",
-            ["the unnamed output SUM(total_amount) of subquery step1 is named revenue"],
+            [("SUM(total_amount)", "SUM(total_amount) AS revenue")],
         ),
     ],
 )
-def test_a_misplaced_name_is_fixed_and_the_fix_validates(sql: str, expected: str, fixes: list[str]) -> None:
-    out, done = fix_names(sql, SCHEMA)
-    assert (out, done) == (expected, fixes)
-    assert validate(out, SCHEMA).sql
+def test_a_misplaced_name_is_fixed_and_the_fix_validates(sql: str, expected: str, fixes: list[tuple[str, str]]) -> None:
+    done = run_step("names", sql, SCHEMA)
+    assert done.sql == expected
+    assert fields(done) == [("names", before, after) for before, after in fixes]
+    assert done.value_fixes == [] and validate(done.sql, SCHEMA).sql
 
 
 @pytest.mark.parametrize(
@@ -111,7 +112,7 @@ def test_a_misplaced_name_is_fixed_and_the_fix_validates(sql: str, expected: str
     ],
 )
 def test_names_without_one_clear_fix_are_left_alone(sql: str) -> None:
-    assert fix_names(sql, SCHEMA) == (sql, [])
+    assert unchanged(run_step("names", sql, SCHEMA), sql)
 
 
 def keys(from_table: str, columns: list[str], to_table: str, to_column: str) -> list[ForeignKey]:
@@ -130,9 +131,9 @@ def test_of_two_keys_between_the_same_tables_the_one_whose_columns_share_a_name_
     friendship = Table(schema_name="public", name="friendship", columns=[Column(name=c, type="text") for c in ("person_id", "person_id2", "since")],
                        foreign_keys=two)
     schema = Schema(database="social", tables=[person, friendship])
-    out, done = fix_names("SELECT nickname FROM person WHERE since = '2020'", schema)
-    assert out == "SELECT nickname FROM person JOIN friendship ON person.person_id = friendship.person_id WHERE friendship.since = '2020'"
-    assert done == ["joined friendship on person.person_id = friendship.person_id for since"]
+    done = run_step("names", "SELECT nickname FROM person WHERE since = '2020'", schema)
+    assert done.sql == "SELECT nickname FROM person JOIN friendship ON person.person_id = friendship.person_id WHERE friendship.since = '2020'"
+    assert fields(done) == [("names", "since", "JOIN friendship ON person.person_id = friendship.person_id")]
 
 
 def test_of_keys_to_the_same_lookup_table_the_one_the_question_names_is_joined() -> None:
@@ -143,12 +144,12 @@ def test_of_keys_to_the_same_lookup_table_the_one_the_question_names_is_joined()
                  primary_key=["name"], foreign_keys=two)
     schema = Schema(database="heroes", tables=[colour, hero])
     sql = "SELECT name FROM hero WHERE colour.colour = 'Blue'"
-    out, done = fix_names(sql, schema, "Which heroes have blue eyes?")
-    assert out == "SELECT name FROM hero JOIN colour ON hero.eye_colour_id = colour.id WHERE colour.colour = 'Blue'"
-    assert done == ["joined colour on hero.eye_colour_id = colour.id for colour.colour"]
-    assert validate(out, schema).sql
-    assert fix_names(sql, schema, "Which heroes are blue?") == (sql, [])  # names neither key: the validator says how to join
-    assert fix_names(sql, schema, "Blue eyes or blue hair?") == (sql, [])  # names both
+    done = run_step("names", sql, schema, question="Which heroes have blue eyes?")
+    assert done.sql == "SELECT name FROM hero JOIN colour ON hero.eye_colour_id = colour.id WHERE colour.colour = 'Blue'"
+    assert fields(done) == [("names", "colour.colour", "JOIN colour ON hero.eye_colour_id = colour.id")]
+    assert validate(done.sql, schema).sql
+    assert unchanged(run_step("names", sql, schema, question="Which heroes are blue?"), sql)  # names neither key: the validator says how to join
+    assert unchanged(run_step("names", sql, schema, question="Blue eyes or blue hair?"), sql)  # names both
 
 
 # Two tables and no foreign keys: which table a column lives in is all there is to go on.
@@ -171,9 +172,9 @@ SITES = Schema(
     ],
 )
 def test_a_query_over_the_wrong_table_reads_the_one_table_with_every_column_it_names(sql: str, expected: str) -> None:
-    out, done = fix_names(sql, SITES)
-    assert (out, done) == (expected, ["FROM sightings -> FROM sites (the one table with altitude, site_name)"])
-    assert validate(out, SITES).sql
+    done = run_step("names", sql, SITES)
+    assert done.sql == expected and fields(done) == [("names", "FROM sightings", "FROM sites")]
+    assert validate(done.sql, SITES).sql
 
 
 @pytest.mark.parametrize(
@@ -186,4 +187,4 @@ def test_a_query_over_the_wrong_table_reads_the_one_table_with_every_column_it_n
     ],
 )
 def test_a_query_without_one_table_for_all_its_columns_is_left_alone(sql: str) -> None:
-    assert fix_names(sql, SITES) == (sql, [])
+    assert unchanged(run_step("names", sql, SITES), sql)

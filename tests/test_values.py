@@ -1,4 +1,5 @@
-"""Value linking against a real database: question n-grams found among stored values, literals grounded."""
+"""Value linking against a real database: question n-grams found among stored values, and the value steps
+(``grounding``, ``question_literals``, ``literal_columns``) run through ``rewrite``."""
 
 from __future__ import annotations
 
@@ -12,13 +13,10 @@ from engine.values.index import (
     MAX_HINT_COLUMNS,
     ValueIndex,
     ValueMatch,
-    database_lookup,
-    database_occurs,
-    ground_literals,
-    literals_from_question,
     probe_executor,
     value_hints,
 )
+from tests.rewrite_steps import fields, run_step
 
 SETUP = """
 CREATE TABLE region (region_name text, capital text, area int);
@@ -85,18 +83,18 @@ def test_common_words_and_short_words_are_not_value_evidence(db) -> None:
 )
 def test_grounding_replaces_only_literals_that_denote_one_stored_value(db, sql: str, expected: str, fixed: bool) -> None:
     schema, probe = db
-    grounded, fixes = ground_literals(sql, schema, database_lookup(probe))
-    assert expected in grounded
-    assert bool(fixes) == fixed
+    done = run_step("grounding", sql, schema, probe=probe)
+    assert expected in done.sql
+    assert bool(done.fixes) == fixed and done.fixes == done.value_fixes  # every grounding is a value fix: it names its column
     if not fixed:
-        assert grounded == sql
+        assert done.sql == sql
 
 
 def test_grounded_query_returns_the_rows_the_literal_meant(db) -> None:
     schema, probe = db
-    grounded, fixes = ground_literals("SELECT s.stream_name FROM stream s WHERE s.region_name = 'North Dale'", schema, database_lookup(probe))
-    assert [(f.column, f.before, f.after) for f in fixes] == [("region_name", "North Dale", "north dale")]
-    assert probe.run(grounded).rows == [["silver"]]
+    done = run_step("grounding", "SELECT s.stream_name FROM stream s WHERE s.region_name = 'North Dale'", schema, probe=probe)
+    assert [(f.kind, f.column, f.before, f.after) for f in done.fixes] == [("grounding", "stream.region_name", "North Dale", "north dale")]
+    assert probe.run(done.sql).rows == [["silver"]]
 
 
 @pytest.mark.parametrize(
@@ -148,11 +146,11 @@ def test_a_repair_learns_where_a_misplaced_literal_is_stored(db, sql: str, notes
 def test_a_literal_the_question_never_mentions_becomes_the_value_it_names(db, question: str, sql: str, expected: str | None) -> None:
     schema, probe = db
     named = ValueIndex.build(schema, probe).matches(question)
-    out, fixes = literals_from_question(sql, schema, question, named)
-    assert out == (expected or sql)
-    assert len(fixes) == (1 if expected else 0)
+    done = run_step("question_literals", sql, schema, question=question, named_values=named)
+    assert done.sql == (expected or sql)
+    assert [f.kind for f in done.value_fixes] == (["question_literals"] if expected else []) and done.sql_fixes == []
     if expected:
-        assert probe.run(out).rows == [[3]]
+        assert probe.run(done.sql).rows == [[3]]
 
 
 @pytest.mark.parametrize(
@@ -161,32 +159,32 @@ def test_a_literal_the_question_never_mentions_becomes_the_value_it_names(db, qu
         (  # the right table, the wrong column: the literal is in another column of the same table
             "SELECT area FROM region WHERE capital = 'north dale'",
             "SELECT area FROM region WHERE region_name = 'north dale'",
-            ["capital = 'north dale' -> region_name = 'north dale' ('north dale' is stored in region.region_name)"],
+            [("capital = 'north dale'", "region_name = 'north dale'")],
         ),
         (
             "SELECT s.length FROM stream s WHERE s.stream_name = 'Westmark'",
             "SELECT s.length FROM stream AS s WHERE s.region_name = 'westmark'",
-            ["s.stream_name = 'Westmark' -> s.region_name = 'westmark' ('westmark' is stored in stream.region_name)"],
+            [("s.stream_name = 'Westmark'", "s.region_name = 'westmark'")],
         ),
         (  # its column holds it, but it is all the query selects: the answer would be the literal itself
             "SELECT DISTINCT port FROM ferry WHERE port = 'kellport'",
             "SELECT DISTINCT port FROM ferry WHERE ferry_name = 'kellport'",
-            ["port = 'kellport' -> ferry_name = 'kellport' (the query selects only port, which the condition fixes to 'kellport')"],
+            [("port = 'kellport'", "ferry_name = 'kellport'")],
         ),
         (  # ... or the count of its distinct values, which can only be 1
             "SELECT COUNT(DISTINCT port) FROM ferry WHERE port = 'kellport'",
             "SELECT COUNT(DISTINCT port) FROM ferry WHERE ferry_name = 'kellport'",
-            ["port = 'kellport' -> ferry_name = 'kellport' (the query selects only port, which the condition fixes to 'kellport')"],
+            [("port = 'kellport'", "ferry_name = 'kellport'")],
         ),
         (  # two columns of the table hold it; the query already selects one of them
             "SELECT hamlet_name FROM hamlet WHERE founder = 'ashby'",
             "SELECT hamlet_name FROM hamlet WHERE county = 'ashby'",
-            ["founder = 'ashby' -> county = 'ashby' ('ashby' is stored in hamlet.county)"],
+            [("founder = 'ashby'", "county = 'ashby'")],
         ),
         (  # ... or pins one of them to another value
             "SELECT size FROM hamlet WHERE hamlet_name = 'brook' AND founder = 'ashby'",
             "SELECT size FROM hamlet WHERE hamlet_name = 'brook' AND county = 'ashby'",
-            ["founder = 'ashby' -> county = 'ashby' ('ashby' is stored in hamlet.county)"],
+            [("founder = 'ashby'", "county = 'ashby'")],
         ),
         ("SELECT COUNT(*) FROM hamlet WHERE founder = 'ashby'", None, []),  # two columns hold it: which one is not clear
         ("SELECT area FROM region WHERE region_name = 'westmark'", None, []),  # its column holds it
@@ -196,7 +194,7 @@ def test_a_literal_the_question_never_mentions_becomes_the_value_it_names(db, qu
         (  # a table the query joins holds it
             "SELECT r.area FROM region r JOIN stream s ON r.region_name = s.region_name WHERE r.capital = 'silver'",
             "SELECT r.area FROM region AS r JOIN stream AS s ON r.region_name = s.region_name WHERE s.stream_name = 'silver'",
-            ["r.capital = 'silver' -> s.stream_name = 'silver' ('silver' is stored in stream.stream_name)"],
+            [("r.capital = 'silver'", "s.stream_name = 'silver'")],
         ),
         # ... but the query selects that column: the answer would be the literal itself
         ("SELECT s.stream_name FROM region r JOIN stream s ON r.region_name = s.region_name WHERE r.capital = 'silver'", None, []),
@@ -206,9 +204,10 @@ def test_a_literal_the_question_never_mentions_becomes_the_value_it_names(db, qu
         ("SELECT area FROM region WHERE capital IN ('north dale', 'oakton')", None, []),  # one column for the whole list
     ],
 )
-def test_a_literal_moves_to_the_one_column_of_its_table_that_holds_it(db, sql: str, expected: str | None, fixes: list[str]) -> None:
+def test_a_literal_moves_to_the_one_column_of_its_table_that_holds_it(db, sql: str, expected: str | None, fixes: list[tuple[str, str]]) -> None:
     schema, probe = db
-    out, done = ValueIndex.build(schema, probe).move_literals(sql, schema, database_occurs(probe))
-    assert (out, done) == (expected or sql, fixes)
+    done = run_step("literal_columns", sql, schema, probe=probe, values=ValueIndex.build(schema, probe))
+    assert done.sql == (expected or sql)
+    assert fields(done) == [("literal_columns", before, after) for before, after in fixes]
     if expected:
-        assert probe.run(out).rows
+        assert probe.run(done.sql).rows

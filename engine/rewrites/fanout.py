@@ -4,7 +4,7 @@
 JOIN orders o ON o.customer_id = c.id WHERE o.item = 'lamp'`` lists a customer
 once per lamp order. The question asks for customers; the join with
 ``orders`` only filters them, and it fans out: several orders name one
-customer. ``once_per_answer`` makes it ``SELECT DISTINCT``.
+customer. ``once_per_answer_in`` (the ``fanout`` step) makes it ``SELECT DISTINCT``.
 
 It applies only when the keys prove the repetition, and only when the answer
 shows the declared key of each table it is read from: equal rows are then the
@@ -29,20 +29,15 @@ from sqlglot import exp
 
 from engine.rewrites.fix import Fix
 from engine.schema import Schema, Table
-from engine.sql_tree import conjuncts, on_text, orders_by_selected, projects_only
+from engine.sql_tree import conjuncts, orders_by_selected, projects_only
 from engine.scope import resolve_column, tables_by_alias
 from engine.sql_tree import compared_literals
 
 Ref = tuple[str, str]  # (alias, column)
 
 
-def once_per_answer(sql_text: str, schema: Schema) -> tuple[str, list[Fix]]:
-    """The rewrite described above; returns the SQL and what changed."""
-    return on_text(sql_text, lambda tree: once_per_answer_in(tree, schema))
-
-
 def once_per_answer_in(tree: exp.Expression, schema: Schema) -> list[Fix]:
-    """``once_per_answer`` on a parsed statement (the outermost query), edited in place."""
+    """The rewrite described above, on the outermost query, edited in place; what changed."""
     if not isinstance(tree, exp.Select) or not tree.args.get("joins") or tree.args.get("distinct") or not projects_only(tree):
         return []
     if tree.find(exp.Window) or any(j.side or j.kind.upper() in ("CROSS", "OUTER") for j in tree.args["joins"]):

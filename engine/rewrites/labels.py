@@ -1,48 +1,65 @@
-"""Answers show what a lookup id stands for, not the id.
+"""Answers that are an entity's id also show what the id stands for; ids compared with a label go through their lookup table.
 
-"Which department is Ann in?" answered with ``employees.department_id`` gives
-the user ``3``; the value they asked for is ``departments.name`` (``Sales``).
-When the outermost query selects a foreign key to a *lookup table* (a numeric
-surrogate key plus exactly one text column: a department, a status, a colour) and the
-question does not ask for ids, ``show_labels`` selects that text instead,
-through a LEFT JOIN so that no row is lost or repeated. Natural keys
-(``country_code = 'FR'``) and tables with more than one descriptive column
-(customers) are left alone.
+"Which customer ordered most?" answered with ``o.customer_id`` gives the user
+``42``; what they asked for is the customer, whose name is in
+``customers.name``. When the outermost query selects an entity's id, the
+label column(s) of that entity are added *beside* it (the id stays, so a
+correct query keeps every column it had, in place):
 
-The other direction, ``compare_labels``: ``eye_colour_id = 'Blue'`` compares
-an id with a label (PostgreSQL refuses it, and a repair often writes it again);
-it becomes ``eye_colour_id IN (SELECT id FROM colour WHERE colour = 'Blue')``.
+- a selected column that is its table's single-column primary key
+  (``SELECT c.customer_id ...``): the label columns of that same table,
+  read from the same row (``c.name``);
+- a selected single-column foreign key to another table's single-column
+  primary key (``SELECT o.customer_id ...``): that table's label columns, each
+  read by a scalar subquery on the key (``(SELECT l.name FROM customers AS l
+  WHERE l.customer_id = o.customer_id) AS customer_name``).
+
+The scalar subquery, rather than a LEFT JOIN, gives the same guarantee (at
+most one label per row, NULL when none: no row is lost or repeated) and
+leaves the query's own FROM untouched, so its plan, and with it which of
+several tied rows a LIMIT keeps, stays the same.
+
+Which columns are labels is read from the schema, never from the question's
+words (``label_columns``): a text column named like the table
+(``product_name`` or ``productname`` for ``products``, ``colour`` for
+``colour``), else ``name``, ``title`` or ``full_name``, else ``first_name`` and
+``last_name`` together, else the one text column of a lookup table (a numeric
+key and nothing else). Left alone: a table with none of these; a label the
+answer already shows; aggregates and every other expression (only plain
+selected columns get a label); a grouped query's columns it does not group
+by; queries over a CTE or subquery, set operations and ``SELECT DISTINCT ON``.
+
+The other direction, ``compare_labels_in``: ``eye_colour_id = 'Blue'``
+compares an id with a label (PostgreSQL refuses it, and a repair often
+writes it again); it becomes ``eye_colour_id IN (SELECT id FROM colour WHERE
+colour = 'Blue')``.
 
 Applied before validation; every rewrite is reported in ``Answer.sql_fixes``.
 """
 
 from __future__ import annotations
 
-import re
-
 from sqlglot import exp
 from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.scope import build_scope
 
-from engine.rewrites.names import pin_bare_columns, real_sources, resolve
-from engine.rewrites.fix import Fix
-from engine.schema import ForeignKey, Schema, Table
-from engine.sql_tree import ident, on_text, table_node
 from engine.policy.validator import NUMBER_TEXT
+from engine.rewrites.fix import Fix
+from engine.rewrites.names import Source, real_sources, resolve
+from engine.schema import ForeignKey, Schema, Table
 from engine.scope import resolve_column, tables_by_alias
-from engine.sql_tree import compared_literals
+from engine.sql_tree import compared_literals, ident, projects_only, table_node
 
-ASKS_FOR_IDS = re.compile(r"\b(ids?|identifiers?|keys?|codes?)\b", re.I)
-
-
-def show_labels(sql_text: str, schema: Schema, question: str) -> tuple[str, list[Fix]]:
-    """Replace selected lookup-table ids by their labels; returns the SQL and what changed."""
-    return on_text(sql_text, lambda tree: show_labels_in(tree, schema, question))
+NAME_COLUMNS = ("name", "title", "full_name", "fullname")  # an entity's label when no column is named like its table
+PERSON_NAMES = (("first_name", "last_name"), ("firstname", "lastname"))  # shown together, in this order
 
 
-def show_labels_in(tree: exp.Expression, schema: Schema, question: str) -> list[Fix]:
-    """``show_labels`` on a parsed statement, edited in place."""
-    if ASKS_FOR_IDS.search(question) or not isinstance(tree, exp.Select):
+def show_labels_in(tree: exp.Expression, schema: Schema) -> list[Fix]:
+    """Add the label column(s) beside every selected entity id of the outermost query, edited in place; what changed."""
+    if not isinstance(tree, exp.Select) or _distinct_on(tree):
+        return []
+    group = tree.args.get("group")
+    if group is None and not projects_only(tree):  # an aggregate over the whole query: its one row has no ids
         return []
     try:
         scope = build_scope(tree)
@@ -51,43 +68,131 @@ def show_labels_in(tree: exp.Expression, schema: Schema, question: str) -> list[
     sources = real_sources(scope, schema) if scope is not None else None
     if not sources:  # no FROM, or a CTE or subquery in it: leave the query as written
         return []
-    taken = {name.lower() for name in sources} | {t.name.lower() for t in tree.find_all(exp.Table)}
+    owned = [(p, resolve(p.unalias(), sources)) for p in tree.expressions]
+    shown = {(id(owner[0]), owner[1]) for _, owner in owned if owner is not None}  # (source, column) the answer shows already
+    outputs = {p.alias_or_name.lower() for p in tree.expressions}
+    taken = {name.lower() for name in sources} | {t.alias_or_name.lower() for t in tree.find_all(exp.Table)} | {t.name.lower() for t in tree.find_all(exp.Table)}
     fixes: list[Fix] = []
-    for projection in list(tree.expressions):
-        column = projection.this if isinstance(projection, exp.Alias) else projection
-        if not isinstance(column, exp.Column):
+    for projection, owner in owned:
+        column = projection.unalias()
+        if owner is None or not isinstance(column, exp.Column) or (group is not None and not any(e == column for e in group.expressions)):
             continue
-        owner = resolve(column, sources)
-        lookup = _lookup_of(owner[0].table, column.name, schema) if owner else None
-        if lookup is None or not _groupable(tree, column):
+        source, name = owner
+        entity = _entity(source.table, name, schema)
+        if entity is None:
             continue
-        fk, target, label = lookup
-        alias = _free_alias(column.name.removesuffix("_id") or target.name, taken)
-        taken.add(alias)
-        pin_bare_columns(scope, sources, target)  # the joined table's id and label must not make a bare name ambiguous
-        key = fk.to_columns[0]
-        tree.join(
-            table_node(target),
-            on=exp.EQ(this=exp.Column(this=ident(key), table=ident(alias)), expression=exp.Column(this=ident(column.name), table=owner[0].ref())),
-            join_type="left",
-            join_alias=alias,
-            copy=False,
-        )
-        shown = exp.Column(this=ident(label), table=ident(alias))
-        if tree.args.get("group"):
-            tree.group_by(shown.copy(), copy=False)
-        projection.replace(exp.alias_(shown, projection.args["alias"].copy() if isinstance(projection, exp.Alias) else ident(alias)))
-        fixes.append(Fix(before=column.sql(dialect="postgres"), after=f"{target.display_name}.{label}", reason="the label it stands for"))
+        target, key, own = entity
+        labels = label_columns(target)
+        rows = [source] if own else _joined_on(tree, sources, target, key, column)  # where the answer may already read the label
+        if not labels or name in labels or any(all((id(row), label) in shown for label in labels) for row in rows):
+            continue
+        if own:
+            added = [_own_label(source, label, outputs) for label in labels]
+        else:
+            inner = _free_alias("lbl", taken)
+            taken.add(inner)
+            added = [_looked_up(target, key, label, column, source, inner, _free_alias(_output_name(name, target, label), outputs)) for label in labels]
+        outputs |= {a.alias_or_name.lower() for a in added}
+        position = tree.expressions.index(projection) + 1
+        tree.set("expressions", tree.expressions[:position] + added + tree.expressions[position:])
+        before = column.sql(dialect="postgres")
+        fixes.append(Fix(before=before, after=", ".join([before, *(a.sql(dialect="postgres") for a in added)]), reason=f"the label of the {target.display_name} row it identifies"))
     return fixes
 
 
-def compare_labels(sql_text: str, schema: Schema) -> tuple[str, list[Fix]]:
-    """Compare lookup ids with a label through their lookup table; returns the SQL and what changed."""
-    return on_text(sql_text, lambda tree: compare_labels_in(tree, schema))
+def label_columns(table: Table) -> list[str]:
+    """The column(s) that name a row of ``table`` for a person reading the answer, from the schema alone; empty when none does."""
+    text = {c.name.lower(): c.name for c in table.columns if c.type_class == "text" and c.name not in table.primary_key}
+    for stem in _stems(table.name):
+        for form in (f"{stem}_name", f"{stem}name", stem, f"{stem}_title"):
+            if form in text:
+                return [text[form]]
+    for form in NAME_COLUMNS:
+        if form in text:
+            return [text[form]]
+    for first, last in PERSON_NAMES:
+        if first in text and last in text:
+            return [text[first], text[last]]
+    rest = [c for c in table.columns if c.name not in table.primary_key]
+    key = table.column(table.primary_key[0]) if len(table.primary_key) == 1 else None
+    if key is not None and key.type_class == "number" and len(rest) == 1 and rest[0].type_class == "text":
+        return [rest[0].name]  # a lookup table: a numeric key and one text column (colour, status)
+    return []
+
+
+def _stems(name: str) -> list[str]:
+    """``products`` -> [products, product]; ``categories`` -> [categories, category]; ``boxes`` -> [boxes, boxe, box]."""
+    low = name.lower()
+    out = [low]
+    if low.endswith("ies"):
+        out.append(low[:-3] + "y")
+    if low.endswith("s"):
+        out.append(low[:-1])
+    if low.endswith("es"):
+        out.append(low[:-2])
+    return out
+
+
+def _entity(table: Table, column: str, schema: Schema) -> tuple[Table, str, bool] | None:
+    """The table whose row ``column`` identifies, its key column, and whether that is ``table`` itself."""
+    if table.primary_key == [column] and label_columns(table):
+        return table, column, True
+    for fk in table.foreign_keys:
+        target = schema.table(f"{fk.to_schema}.{fk.to_table}")
+        if fk.from_columns == [column] and target is not None and len(target.primary_key) == 1 and target.primary_key == fk.to_columns:
+            return target, fk.to_columns[0], False
+    return None
+
+
+def _joined_on(tree: exp.Select, sources: dict[str, Source], target: Table, key: str, column: exp.Column) -> list[Source]:
+    """Sources of ``target`` the query equates by ``key`` with the selected foreign key (``c.customer_id = o.customer_id``)."""
+    found: list[Source] = []
+    for eq in tree.find_all(exp.EQ):
+        if eq.find_ancestor(exp.Select) is not tree:
+            continue
+        sides = [resolve(side, sources) for side in (eq.this, eq.expression)]
+        for mine, other in (sides, sides[::-1]):
+            if mine and other and mine[0].table.key == target.key and mine[1] == key and other == resolve(column, sources):
+                found.append(mine[0])
+    return found
+
+
+def _own_label(source: Source, label: str, outputs: set[str]) -> exp.Expression:
+    """``c.name`` read from the row the selected key belongs to (aliased only when its name is taken)."""
+    shown = exp.Column(this=ident(label), table=source.ref())
+    return shown if label.lower() not in outputs else exp.alias_(shown, ident(_free_alias(label, outputs)))
+
+
+def _looked_up(target: Table, key: str, label: str, column: exp.Column, source: Source, inner: str, alias: str) -> exp.Expression:
+    """``(SELECT lbl.name FROM customers AS lbl WHERE lbl.customer_id = o.customer_id) AS customer_name``."""
+    outer = exp.Column(this=column.this.copy(), table=source.ref())
+    lookup = (
+        exp.select(exp.Column(this=ident(label), table=ident(inner)))
+        .from_(table_node(target).as_(inner, copy=False))
+        .where(exp.EQ(this=exp.Column(this=ident(key), table=ident(inner)), expression=outer))
+    )
+    return exp.alias_(exp.Subquery(this=lookup), ident(alias))
+
+
+def _output_name(column: str, target: Table, label: str) -> str:
+    """``customer_id`` + ``name`` -> ``customer_name``; ``product_id`` + ``product_name`` -> ``product_name``; ``eye_colour_id`` + ``colour`` -> ``eye_colour``."""
+    low, lab = column.lower(), label.lower()
+    base = low.removesuffix("_id") if low.endswith("_id") else low.removesuffix("id")
+    base = base or target.name.lower()
+    if lab.startswith(base):
+        return lab
+    if base.endswith(lab):
+        return base
+    return f"{base}_{lab}"
+
+
+def _distinct_on(tree: exp.Select) -> bool:
+    distinct = tree.args.get("distinct")
+    return distinct is not None and distinct.args.get("on") is not None
 
 
 def compare_labels_in(tree: exp.Expression, schema: Schema) -> list[Fix]:
-    """``compare_labels`` on a parsed statement, edited in place (``=`` and ``<>`` with a text literal)."""
+    """Compare lookup ids with a text literal (``=``, ``<>``) through their lookup table, edited in place; what changed."""
     aliases = tables_by_alias(tree, schema)
     fixes: list[Fix] = []
     for column, literal in compared_literals(tree):
@@ -101,8 +206,10 @@ def compare_labels_in(tree: exp.Expression, schema: Schema) -> list[Fix]:
         fk, target, label = lookup
         ids = exp.select(ident(fk.to_columns[0])).from_(table_node(target)).where(exp.column(ident(label)).eq(literal.copy()))
         found: exp.Expression = exp.In(this=column.copy(), query=exp.Subquery(this=ids))
-        node.replace(found if isinstance(node, exp.EQ) else exp.Not(this=found))
-        fixes.append(Fix(before=node.sql(dialect="postgres"), after=f"{column.sql(dialect='postgres')} compared with '{literal.this}' through {target.display_name}.{label}", reason="an id, not its label"))
+        found = found if isinstance(node, exp.EQ) else exp.Not(this=found)
+        before = node.sql(dialect="postgres")
+        node.replace(found)
+        fixes.append(Fix(before=before, after=found.sql(dialect="postgres"), reason=f"an id, not its label: compared through {target.display_name}.{label}"))
     return fixes
 
 
@@ -117,12 +224,6 @@ def _lookup_of(table: Table, column: str, schema: Schema) -> tuple[ForeignKey, T
         if key is not None and key.type_class == "number" and len(rest) == 1 and rest[0].type_class == "text":
             return fk, target, rest[0].name
     return None
-
-
-def _groupable(tree: exp.Select, column: exp.Column) -> bool:
-    """Without GROUP BY any projection may change; with it, only one the query groups by."""
-    group = tree.args.get("group")
-    return group is None or any(e == column for e in group.expressions)
 
 
 def _free_alias(base: str, taken: set[str]) -> str:

@@ -41,21 +41,16 @@ from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from engine.rewrites.fix import Fix
 from engine.schema import ForeignKey, Schema, Table
-from engine.sql_tree import ident, on_text, table_node
+from engine.sql_tree import ident, table_node
 from engine.words import words
 
 
-def fix_names(sql_text: str, schema: Schema, question: str = "") -> tuple[str, list[Fix]]:
-    """Requalify swapped aliases and join missing foreign-key neighbours; returns the SQL and what changed.
+def fix_names_in(tree: exp.Expression, schema: Schema, question: str = "") -> list[Fix]:
+    """Requalify swapped aliases and join missing foreign-key neighbours, editing the tree in place; what changed.
 
     ``question`` breaks ties between foreign keys to the same table: of
     ``eye_colour_id`` and ``hair_colour_id``, the one whose own words it names.
     """
-    return on_text(sql_text, lambda tree: fix_names_in(tree, schema, question))
-
-
-def fix_names_in(tree: exp.Expression, schema: Schema, question: str = "") -> list[Fix]:
-    """``fix_names`` on a parsed statement, edited in place."""
     stems = words(question)
     try:
         scopes = traverse_scope(tree)
@@ -267,7 +262,7 @@ def _join_for(column: exp.Column, scope: Scope, sources: dict[str, Source], sche
         pin_bare_columns(scope, sources, other)
         condition = _condition(fk, sources[key], ident(other.name))
         scope.expression.join(table_node(other), on=condition, copy=False)
-        fixes.append(Fix(before=f"{column.sql(dialect='postgres')} without {other.display_name}", after=f"joined {other.display_name} on {condition.sql(dialect='postgres')}", reason="its foreign key"))
+        fixes.append(Fix(before=column.sql(dialect="postgres"), after=f"JOIN {other.display_name} ON {condition.sql(dialect='postgres')}", reason=f"{other.display_name} was not joined: its foreign key"))
     column.set("table", ident(other.name))
     return fixes
 
@@ -305,9 +300,9 @@ def _join_path_for(column: exp.Column, scope: Scope, sources: dict[str, Source],
     scope.expression.join(table_node(bridge), on=to_bridge, copy=False)
     scope.expression.join(table_node(goal), on=to_goal, copy=False)
     fix = Fix(
-        before=f"{column.sql(dialect='postgres')} without {goal.display_name}",
-        after=f"joined {bridge.display_name} on {to_bridge.sql(dialect='postgres')} and {goal.display_name} on {to_goal.sql(dialect='postgres')}",
-        reason="the one route of two foreign keys",
+        before=column.sql(dialect="postgres"),
+        after=f"JOIN {bridge.display_name} ON {to_bridge.sql(dialect='postgres')} JOIN {goal.display_name} ON {to_goal.sql(dialect='postgres')}",
+        reason=f"{goal.display_name} was not joined: the one route of two foreign keys",
     )
     column.set("table", ident(goal.name))
     return [fix]

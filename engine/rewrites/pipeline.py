@@ -50,7 +50,7 @@ def _question_literals(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
 
 
 def _labels(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
-    return labels.show_labels_in(tree, ctx.schema, ctx.question)
+    return labels.show_labels_in(tree, ctx.schema)
 
 
 def _fanout(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
@@ -66,7 +66,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("question_literals", _question_literals),  # a literal the question never mentions -> the value it names
     ("date_like", dates.cast_dates_for_like),  # a date compared with LIKE, as text
     ("nulls_last", nulls.skip_nulls_in_top_rows),  # ORDER BY ... DESC under a LIMIT skips NULLs
-    ("labels", _labels),  # a selected lookup id shown as its label
+    ("labels", _labels),  # a selected entity id gets its label column(s) beside it
     ("fanout", _fanout),  # an answer a filtering join repeats, listed once
 )
 STEP_NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)

@@ -10,15 +10,15 @@ which one holds "silver". These instruments address this without another model c
   n-grams among them: hints such as ``'silver' (stream.stream_name)``, reported in
   the answer (not shown to the model: the 0.5B model copied every hinted
   column into its WHERE clause, measured on spider-dev).
-- ``ground_literals`` checks each ``column = 'literal'`` (and ``IN``/``<>``)
+- ``ground_literals_in`` (step ``grounding``) checks each ``column = 'literal'`` (and ``IN``/``<>``)
   of a planned query against that column's data and replaces a literal that
   does not occur by the one stored value it denotes (same text ignoring case,
   or the one value contained in it / containing it).
-- ``ValueIndex.move_literals`` moves a literal its column does not hold to
+- ``ValueIndex.move_literals_in`` (step ``literal_columns``) moves a literal its column does not hold to
   the one other column of the same table that does (``channel = 'cancelled'``
   -> ``status = 'cancelled'``); of two such columns, the one the query does
   not already select or compare with another value.
-- ``literals_from_question`` replaces a literal the question never mentions
+- ``literals_from_question_in`` (step ``question_literals``) replaces a literal the question never mentions
   by the one value of the same column the question does name (the model
   wrote a neighbouring value: ``'delivered'`` for "how many orders were cancelled").
 
@@ -43,7 +43,7 @@ from engine.rewrites.fix import Fix
 from engine.settings import Settings
 from engine.words import STOPWORDS, normalize
 from engine.scope import resolve_column, tables_by_alias
-from engine.sql_tree import compared_literals, ident, on_text, parse
+from engine.sql_tree import compared_literals, ident, parse
 
 SCAN_ROWS = 20_000  # rows read per column when sampling (a bounded scan, not the whole table)
 VALUES_PER_COLUMN = 2_000
@@ -162,7 +162,7 @@ class ValueIndex:
                 notes.append(f"'{value}' is stored in {places}")
         return list(dict.fromkeys(notes))[:limit]
 
-    def move_literals(self, sql_text: str, schema: Schema, occurs: Occurs) -> tuple[str, list[Fix]]:
+    def move_literals_in(self, tree: exp.Expression, schema: Schema, occurs: Occurs) -> list[Fix]:
         """``channel = 'cancelled'`` -> ``status = 'cancelled'`` when the literal is not in its column but in one other column of that table.
 
         The model picked the wrong column of the right table; the query would
@@ -178,10 +178,6 @@ class ValueIndex:
         table the query does not join is not added (that changes the joins):
         a repair is told where the literal is (``misplaced_literals``).
         """
-        return on_text(sql_text, lambda tree: self.move_literals_in(tree, schema, occurs))
-
-    def move_literals_in(self, tree: exp.Expression, schema: Schema, occurs: Occurs) -> list[Fix]:
-        """``move_literals`` on a parsed statement, edited in place."""
         aliases = tables_by_alias(tree, schema)
         fixes: list[Fix] = []
         for column_node, literal in compared_literals(tree):
@@ -232,7 +228,7 @@ class ValueIndex:
 def _move_to_joined_table(
     column_node: exp.Column, literal: exp.Literal, table: Table, column: Column, homes: list[tuple[str, str, str]], aliases: dict[str, Table], occurs: Occurs
 ) -> Fix | None:
-    """Retarget ``column = 'literal'`` to the one column of another table of its SELECT that stores the literal (see ``move_literals``)."""
+    """Retarget ``column = 'literal'`` to the one column of another table of its SELECT that stores the literal (see ``move_literals_in``)."""
     select = column_node.find_ancestor(exp.Select)
     if select is None or not column_node.table or any(t == table.display_name for t, _, _ in homes):
         return None
@@ -301,18 +297,12 @@ Lookup = Callable[[Table, Column, str], str | None]
 Occurs = Callable[[Table, Column, str], bool]
 
 
-def ground_literals(sql_text: str, schema: Schema, lookup: Lookup) -> tuple[str, list[Fix]]:
+def ground_literals_in(tree: exp.Expression, schema: Schema, lookup: Lookup) -> list[Fix]:
     """Replace string literals compared with a text column by the stored value they denote.
 
     ``lookup(table, column, literal)`` returns the stored value to use, or
-    None to keep the literal. SQL that does not parse is returned unchanged
-    (the validator will say why).
+    None to keep the literal. Edited in place; what changed.
     """
-    return on_text(sql_text, lambda tree: ground_literals_in(tree, schema, lookup))
-
-
-def ground_literals_in(tree: exp.Expression, schema: Schema, lookup: Lookup) -> list[Fix]:
-    """``ground_literals`` on a parsed statement, edited in place."""
     aliases = tables_by_alias(tree, schema)
     fixes: list[Fix] = []
     for column_node, literal in compared_literals(tree):
@@ -330,7 +320,7 @@ def ground_literals_in(tree: exp.Expression, schema: Schema, lookup: Lookup) -> 
     return fixes
 
 
-def literals_from_question(sql_text: str, schema: Schema, question: str, named: list[ValueMatch]) -> tuple[str, list[Fix]]:
+def literals_from_question_in(tree: exp.Expression, schema: Schema, question: str, named: list[ValueMatch]) -> list[Fix]:
     """Replace a literal the question never mentions by the value of the same column the question does name.
 
     ``status = 'delivered'`` for "how many orders were cancelled": both values
@@ -342,11 +332,6 @@ def literals_from_question(sql_text: str, schema: Schema, question: str, named: 
     comparison moves to the one other column of the table that stores those
     words (``city_name = 'alameda'``); see ``_named_part``.
     """
-    return on_text(sql_text, lambda tree: literals_from_question_in(tree, schema, question, named))
-
-
-def literals_from_question_in(tree: exp.Expression, schema: Schema, question: str, named: list[ValueMatch]) -> list[Fix]:
-    """``literals_from_question`` on a parsed statement, edited in place."""
     asked = f" {normalize(question)} "
     aliases = tables_by_alias(tree, schema)
     pairs = compared_literals(tree)
