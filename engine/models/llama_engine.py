@@ -21,7 +21,8 @@ RSS (2,002 -> 1,412 MB; 0.5B: 708 -> 682 MB).
 
 The shared prefix of every decision (the system turn and the start of the
 user turn: rules + schema, ~3,200 tokens on the demo schema) is decoded as its
-own step, and its KV state is saved to ``prefix_store`` (engine/models/prefix_state.py);
+own step, and its KV state is saved to ``prefix_store`` (engine/models/prefix_state.py;
+the process's first prefix, or one that comes back: see ``_save_prefix``);
 a fresh process whose prompt starts with the same tokens restores it instead of
 prefilling, and sets guidance's ``_cached_token_ids`` to those tokens so the rest
 of the prompt continues from there. Decoding the prefix as its own step in both
@@ -59,6 +60,8 @@ class LastLogitsLlamaCppEngine(LlamaCppEngine):
     _prefix_len: int = 0  # tokens of the prefix now in the KV cache (0: none known)
     _marker: list[int] | None = None
     _model_sha: str | None = None
+    _saved_any: bool = False
+    _prefilled: frozenset[str] = frozenset()  # digests of the prefixes this process prefilled
 
     def get_logits(self, token_ids: list[int], include_all_uncached_tokens: bool = False) -> Any:
         if include_all_uncached_tokens or not token_ids:
@@ -93,6 +96,7 @@ class LastLogitsLlamaCppEngine(LlamaCppEngine):
         """Empty the KV cache and what guidance knows of it: the next prompt starts as in a new process."""
         llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(self.model_obj.ctx), -1, 0, -1)
         self._cached_token_ids, self._cached_logits, self._prefix_len = [], None, 0
+        self._saved_any, self._prefilled = False, frozenset()
 
     def _decode(self, token_ids: list[int], begin: int, end: int) -> Any:
         """Decode ``token_ids[begin:end]`` after a KV cache holding ``token_ids[:begin]``; the last position's logits."""
@@ -193,11 +197,24 @@ class LastLogitsLlamaCppEngine(LlamaCppEngine):
         return True
 
     def _save_prefix(self, prefix: list[int]) -> None:
+        """Save the prefix just prefilled: the process's first one, or one that came back.
+
+        A one-question process (``decide-sql ask``, ``db warm``) saves its prefix; a long
+        process (eval over many databases, a wide schema whose prompt shows the tables each
+        question ranks first) does not write a 40-90 MB file for every prefix it sees once.
+        """
         self._prefix_len = len(prefix)
         started = time.perf_counter()
+        digest = tokens_digest(prefix)
+        recurring = digest in self._prefilled
+        self._prefilled = self._prefilled | {digest}
+        if self._saved_any and not recurring:
+            self.last_prefix = {"event": "prefilled", "file": None, "bytes": 0, "n_tokens": len(prefix), "ms": 0.0}
+            return
         key = self._state_key(prefix)
         if key is None or self.prefix_store is None:
             return
+        self._saved_any = True
         size = llama_cpp.llama_state_seq_get_size(self.model_obj.ctx, 0)
         buf = (ctypes.c_uint8 * size)()
         got = llama_cpp.llama_state_seq_get_data(self.model_obj.ctx, buf, size, 0)
