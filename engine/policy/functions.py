@@ -41,7 +41,12 @@ array_to_string overlay normalize unistr quote_literal quote_nullable quote_iden
 DATETIME = """now current_date current_time current_timestamp localtime localtimestamp date_trunc date_part extract age
 to_char to_date to_timestamp to_number make_date make_time make_timestamp make_timestamptz make_interval justify_days
 justify_hours justify_interval isfinite clock_timestamp statement_timestamp transaction_timestamp timezone date_bin
-date_add date_subtract"""
+date_add date_subtract date"""
+
+# Full-text search: pure functions of their arguments (a text search configuration
+# names the catalog's parser and dictionaries; it cannot name a file or a setting).
+TEXT_SEARCH = """to_tsvector to_tsquery plainto_tsquery phraseto_tsquery websearch_to_tsquery ts_rank ts_rank_cd
+ts_headline numnode querytree setweight strip tsvector_to_array array_to_tsvector"""
 
 CONDITIONAL = "coalesce nullif cast num_nonnulls num_nulls row exists"
 
@@ -60,7 +65,14 @@ json_to_recordset jsonb_to_recordset json_populate_record jsonb_populate_record"
 OTHER = "gen_random_uuid"
 
 ALLOWED_FUNCTIONS: frozenset[str] = frozenset(
-    " ".join([AGGREGATES, WINDOW, MATH, STRING, DATETIME, CONDITIONAL, ARRAYS, JSON, OTHER]).split()
+    " ".join([AGGREGATES, WINDOW, MATH, STRING, DATETIME, TEXT_SEARCH, CONDITIONAL, ARRAYS, JSON, OTHER]).split()
+)
+
+# Table functions that return records and name their own columns; any other function
+# in FROM returns one value per row, and PostgreSQL names that column after the alias.
+RECORD_FUNCTIONS: frozenset[str] = frozenset(
+    """json_each jsonb_each json_each_text jsonb_each_text json_to_record jsonb_to_record json_to_recordset
+    jsonb_to_recordset json_populate_record jsonb_populate_record json_populate_recordset jsonb_populate_recordset""".split()
 )
 
 # Function schemas a call may name explicitly: built-ins live in pg_catalog. A call

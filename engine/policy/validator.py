@@ -48,7 +48,6 @@ import re
 
 from pydantic import BaseModel
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.qualify import qualify
@@ -57,7 +56,8 @@ from sqlglot.schema import MappingSchema
 from sqlglot.tokens import Token, TokenType
 
 from engine.policy import messages as messages
-from engine.errors import SqlRefused
+from engine.policy.dialect import READING, to_postgres
+from engine.errors import ErrorCode, ErrorDetails, SqlRefused
 from engine.schema import Schema, Table
 from engine.policy.functions import (
     ALLOWED_FUNCTION_SCHEMAS,
@@ -65,6 +65,7 @@ from engine.policy.functions import (
     ALLOWED_NODES,
     FORBIDDEN_NODES,
     FORBIDDEN_TYPE_PREFIX,
+    RECORD_FUNCTIONS,
     SERVER_STATE_KEYWORDS,
 )
 
@@ -76,7 +77,7 @@ MAX_TREE_DEPTH = 250
 SYSTEM_SCHEMAS = ("information_schema",)  # and every schema whose name starts with pg_
 QUERY_NODES = (exp.Select, exp.SetOperation, exp.Subquery)
 NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER)
-_DIALECT = Dialect.get_or_raise("postgres")
+_DIALECT = READING  # sqlglot's PostgreSQL with its misreadings corrected (engine/policy/dialect.py)
 _CALL = re.compile(r"^\s*([^\s(]+)\s*\(")
 
 
@@ -84,10 +85,21 @@ class ValidatedSql(BaseModel):
     sql: str  # normalized, limited: the exact text the executor runs
     tables: list[str]  # schema tables read (display names), each once; CTEs are not listed
     limit_applied: bool  # True when a LIMIT was injected or tightened
+    normalized_from: str | None = None  # "sqlite", "mysql" or "tsql": the input was written in that dialect and transpiled
 
 
-def validate(sql: str, schema: Schema, *, max_rows: int | None = 1000, allow_system_catalogs: bool = False) -> ValidatedSql:
-    """Prove ``sql`` is one bounded read over ``schema``; raise ``SqlRefused`` otherwise."""
+def validate(
+    sql: str, schema: Schema, *, max_rows: int | None = 1000, allow_system_catalogs: bool = False, normalize_dialect: bool = True
+) -> ValidatedSql:
+    """Prove ``sql`` is one bounded read over ``schema``; raise ``SqlRefused`` otherwise.
+
+    With ``normalize_dialect`` a statement PostgreSQL cannot read but SQLite, MySQL or
+    T-SQL can is first transpiled (engine/policy/dialect.py); every check below then
+    runs on the transpiled text, so the step can only turn a refusal into a checked read.
+    """
+    normalized = to_postgres(sql, schema) if normalize_dialect else None
+    if normalized is not None:
+        sql = normalized.sql
     try:
         tokens = _tokenize(sql)
         tree = _parse(tokens, sql)
@@ -98,13 +110,15 @@ def validate(sql: str, schema: Schema, *, max_rows: int | None = 1000, allow_sys
         if not system:  # system catalogs are not in the schema: the database resolves their columns
             _check_columns(tree, schema)
         limit_applied = _apply_limit(tree, max_rows) if max_rows else False
-        return ValidatedSql(sql=_render(tree, tokens), tables=tables, limit_applied=limit_applied)
+        return ValidatedSql(
+            sql=_render(tree, tokens), tables=tables, limit_applied=limit_applied, normalized_from=normalized.dialect if normalized else None
+        )
     except RecursionError:
         raise _refuse("too_complex", "statement is nested too deeply to check; simplify it") from None
 
 
-def _refuse(code: str, message: str) -> SqlRefused:
-    return SqlRefused(message, code=code)
+def _refuse(code: str, message: str, details: ErrorDetails | None = None) -> SqlRefused:
+    return SqlRefused(message, code=ErrorCode(code), details=details)
 
 
 def _tokenize(sql: str) -> list[Token]:
@@ -150,6 +164,9 @@ def _parse(tokens: list[Token], sql: str) -> exp.Expression:
     try:
         statements = [s for s in _DIALECT.parser().parse(tokens, sql) if s is not None]
     except ParseError as exc:
+        first = next((t for t in tokens if t.token_type != TokenType.L_PAREN), tokens[0])
+        if first.text.upper() in OTHER_COMMANDS:  # NOTIFY ..., COPY ... that sqlglot cannot read: a command, not a read
+            raise _refuse("write_statement", f"{first.text.upper()} statements are not allowed; only a single SELECT query may run") from None
         raise _refuse("parse_error", f"not valid PostgreSQL: {_first_error(exc)}") from None
     if len(statements) != 1:
         raise _refuse("multiple_statements", f"{len(statements)} statements given; exactly one SELECT query may run")
@@ -175,6 +192,15 @@ def _depth(node: exp.Expression) -> int:
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in current.iter_expressions())
     return deepest
+
+
+# The first words of PostgreSQL's SQL commands other than queries (the "SQL Commands" reference): a statement that
+# fails to parse and starts with one is refused as a command; any other unparseable text is a parse_error (a typo).
+OTHER_COMMANDS = frozenset(
+    "ABORT ALTER ANALYZE BEGIN CALL CHECKPOINT CLOSE CLUSTER COMMENT COMMIT COPY CREATE DEALLOCATE DECLARE DELETE DISCARD DO "
+    "DROP END EXECUTE EXPLAIN FETCH GRANT IMPORT INSERT LISTEN LOAD LOCK MERGE MOVE NOTIFY PREPARE REASSIGN REFRESH REINDEX "
+    "RELEASE RESET REVOKE ROLLBACK SAVEPOINT SECURITY SET SHOW START TRUNCATE UNLISTEN UPDATE VACUUM".split()
+)
 
 
 def _check_statement_kind(tree: exp.Expression, first_word: str) -> None:
@@ -267,7 +293,7 @@ def _check_tables(tree: exp.Expression, schema: Schema, allow_system: bool) -> t
             continue
         found = _lookup(schema, db or "public", name)
         if found is None:
-            raise _refuse("unknown_table", messages.unknown_table(spelled, schema))
+            raise _refuse(ErrorCode.UNKNOWN_TABLE, messages.unknown_table(spelled, schema), ErrorDetails(unknown_names=[spelled]))
         if found.display_name not in used:
             used.append(found.display_name)
     return used, system
@@ -301,12 +327,36 @@ def _check_columns(tree: exp.Expression, schema: Schema) -> None:
         scopes = []
     _check_qualifiers(scopes, tree, schema)
     try:
-        qualify(tree.copy(), schema=_mapping(schema), dialect="postgres", db="public", validate_qualify_columns=True,
-                quote_identifiers=False, identify=False, expand_stars=False)
+        qualify(_with_function_columns(tree.copy()), schema=_mapping(schema), dialect="postgres", db="public",
+                validate_qualify_columns=True, quote_identifiers=False, identify=False, expand_stars=True)
     except OptimizeError as exc:
         raise _column_refusal(str(exc).splitlines()[0], tree, schema) from None
     _check_literal_types(scopes, schema)
     _check_join_keys(scopes, schema)
+
+
+def _with_function_columns(tree: exp.Expression) -> exp.Expression:
+    """Name the column of each aliased table function the way PostgreSQL does, for sqlglot's qualify.
+
+    PostgreSQL names the one column of a function returning a single value after
+    the alias (``FROM unnest(tags) AS tag``: column ``tag``; ``WITH ORDINALITY``
+    adds ``ordinality``); sqlglot does not know it and refused ``SELECT tag``.
+    Functions returning records (jsonb_each ...) name their own columns and are left alone.
+    """
+    for node in list(tree.find_all(exp.Table, exp.Unnest, exp.Lateral)):
+        func = node if isinstance(node, exp.Unnest) else node.this
+        alias = node.args.get("alias")
+        if not isinstance(func, (exp.Func, exp.Unnest)) or not isinstance(alias, exp.TableAlias) or not alias.name or alias.columns:
+            continue
+        if isinstance(node, exp.Unnest) and (len(node.expressions) != 1 or not isinstance(node.parent, (exp.From, exp.Join))):
+            continue
+        if not isinstance(node, exp.Unnest) and _function_name(func)[0].lower() in RECORD_FUNCTIONS:
+            continue
+        columns = [alias.this.copy()]
+        if node.args.get("offset") or node.args.get("ordinality"):
+            columns.append(exp.to_identifier("ordinality"))
+        alias.set("columns", columns)
+    return tree
 
 
 def _check_qualifiers(scopes: list[Scope], tree: exp.Expression, schema: Schema) -> None:
@@ -383,7 +433,8 @@ def _check_join_keys(scopes: list[Scope], schema: Schema) -> None:
             if paths:
                 named = left_table.identifies(left.name), right_table.identifies(right.name)
                 names = [", ".join(sorted(k.removeprefix("public.") for k in keys)) for keys in named]
-                raise _refuse("join_mismatch", messages.join_mismatch(left.sql(dialect="postgres"), names[0], right.sql(dialect="postgres"), names[1], left_table, right_table, paths))
+                message, path = messages.join_mismatch(left.sql(dialect="postgres"), names[0], right.sql(dialect="postgres"), names[1], left_table, right_table, paths)
+                raise _refuse(ErrorCode.JOIN_MISMATCH, message, ErrorDetails(join_path=path))
 
 
 def _owner(node: exp.Expression, tables: dict[str, Table | None], derived: bool) -> tuple[Table, exp.Column] | None:
@@ -429,7 +480,8 @@ def _column_refusal(error: str, tree: exp.Expression, schema: Schema) -> SqlRefu
     target = scope.get(qualifier)
     if qualifier and target is None:
         return _refuse("unknown_column", f"column {qualifier}.{column} does not resolve: {qualifier} is not a table or alias in scope; use one of: {', '.join(scope) or 'none'}")
-    return _refuse("unknown_column", messages.unknown_column(column, target, list({t.key: t for t in scope.values()}.values()), schema, qualifier=qualifier, aliases=scope))
+    message, suggested = messages.unknown_column(column, target, list({t.key: t for t in scope.values()}.values()), schema, qualifier=qualifier, aliases=scope)
+    return _refuse(ErrorCode.UNKNOWN_COLUMN, message, ErrorDetails(unknown_names=[column], suggested=suggested))
 
 
 def _derived_outputs(tree: exp.Expression, column: str, qualifier: str, schema: Schema) -> dict[str, list[str]]:
@@ -482,20 +534,62 @@ def _int_literal(node: exp.Expression | None) -> int | None:
 
 
 def _render(tree: exp.Expression, tokens: list[Token]) -> str:
-    """The SQL to run, generated from the checked tree; refuse if it lost a name of the input."""
-    sql = tree.sql(dialect="postgres", comments=False)
+    """The SQL to run, generated from the checked tree; refuse if it lost a name of the input.
+
+    Words the tree holds as syntax and the output spells another way with the
+    same meaning are not names: ``ORDER BY x NULLS LAST`` ascending is written
+    ``ORDER BY x`` (PostgreSQL's default), ``INTERVAL '70' DAY`` is written
+    ``INTERVAL '70 DAY'``, ``TIMESTAMP WITH TIME ZONE`` is written ``TIMESTAMPTZ``.
+    Each is excused only as often as the tree holds that construct.
+    """
+    sql = tree.sql(dialect=_DIALECT, comments=False)
     kept = _names(_DIALECT.tokenize(sql))
-    lost = sorted(_names(tokens) - kept)
+    lost = sorted(_names(tokens, _respelled(tokens, tree)) - kept)
     if lost:
         raise _refuse("parse_error", f"part of the statement was not understood (lost: {', '.join(lost[:5])}); rewrite it as plain SELECT syntax")
     return sql
 
 
-def _names(tokens: list[Token]) -> set[str]:
+def _names(tokens: list[Token], skip: frozenset[int] = frozenset()) -> set[str]:
     """Identifiers that are not function names (sqlglot may rename functions: date_part -> EXTRACT)."""
     names = set()
     for i, t in enumerate(tokens):
         called = i + 1 < len(tokens) and tokens[i + 1].token_type == TokenType.L_PAREN
-        if t.token_type in NAME_TOKENS and not called:
+        if t.token_type in NAME_TOKENS and not called and i not in skip:
             names.add(t.text if t.token_type == TokenType.IDENTIFIER else t.text.lower())
     return names
+
+
+INTERVAL_FIELDS = {"year", "month", "day", "hour", "minute", "second"}  # PostgreSQL's interval qualifiers (plurals too)
+
+
+def _respelled(tokens: list[Token], tree: exp.Expression) -> frozenset[int]:
+    """Positions of syntax words (lexed as names) whose meaning the tree holds: see _render."""
+    words = [t.text.lower() if t.token_type != TokenType.STRING else "" for t in tokens]
+    kinds = [t.token_type for t in tokens]
+    orderings = sum(1 for _ in tree.find_all(exp.Ordered))
+    units: list[str] = []
+    for interval in tree.find_all(exp.Interval):
+        unit = interval.args.get("unit")
+        parts = (unit.this, unit.expression) if isinstance(unit, exp.IntervalSpan) else (unit,)
+        units += [part.name.lower().rstrip("s") for part in parts if part is not None]
+    zoned = sum(1 for d in tree.find_all(exp.DataType) if d.this in (exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMETZ, exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIME))
+    skip: set[int] = set()
+    for i, word in enumerate(words):
+        if word == "nulls" and i + 1 < len(words) and words[i + 1] in ("first", "last") and orderings > 0:
+            orderings -= 1
+            skip |= {i, i + 1}
+        elif word.rstrip("s") in INTERVAL_FIELDS and i > 0 and _after_interval_value(words, kinds, i) and word.rstrip("s") in units:
+            units.remove(word.rstrip("s"))
+            skip.add(i)
+        elif word == "zone" and i > 1 and words[i - 1] == "time" and words[i - 2] in ("with", "without") and zoned > 0:
+            zoned -= 1
+            skip.add(i)
+    return frozenset(skip)
+
+
+def _after_interval_value(words: list[str], kinds: list[TokenType], i: int) -> bool:
+    """True for the unit of ``INTERVAL '7' DAY`` and the end of ``... DAY TO SECOND``."""
+    if words[i - 1] == "to":
+        return i > 2 and words[i - 2].rstrip("s") in INTERVAL_FIELDS
+    return i > 1 and kinds[i - 1] in (TokenType.STRING, TokenType.NUMBER) and words[i - 2] == "interval"

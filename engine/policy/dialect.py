@@ -1,0 +1,211 @@
+"""Which SQL dialect a statement is written in, and its PostgreSQL spelling.
+
+Two jobs, both about sqlglot dialects:
+
+- ``READING``: PostgreSQL as the validator reads and writes it. sqlglot's
+  PostgreSQL dialect is corrected where it misreads PostgreSQL: ``f(x -> 'k')``
+  is JSON access, not a lambda (PostgreSQL has no lambdas), ``x > ALL (array)``
+  is the ALL predicate, not a call of a function named ALL, and ``CURRENT_TIME``
+  is written without parentheses (``CURRENT_TIME()`` is a syntax error).
+- ``to_postgres``: SQL written with SQLite, MySQL or T-SQL habits (strftime,
+  YEAR(), DATEDIFF, IFNULL, ``TOP n``, backticks, ``INTERVAL 7 DAY``, ``+`` on
+  strings ...) transpiled to PostgreSQL, but only when the PostgreSQL reading
+  fails (sqlglot cannot parse it, or it calls a function PostgreSQL lacks, or
+  adds two strings) and the text shows a habit of the other dialect. A correct
+  PostgreSQL statement is never changed: it parses and calls only functions
+  PostgreSQL has. The result is a proposal, not a pass: the validator checks the
+  transpiled statement like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import TokenType
+
+from engine.schema import Schema
+
+
+class PostgresReading(Postgres):
+    """sqlglot's PostgreSQL, read as PostgreSQL reads it."""
+
+    class Parser(Postgres.Parser):
+        # PostgreSQL has no lambdas: jsonb_typeof(prefs -> 'k') is JSON access; f(name => v) stays a named argument
+        LAMBDAS = {k: v for k, v in Postgres.Parser.LAMBDAS.items() if k != TokenType.ARROW}
+        NO_PAREN_FUNCTION_PARSERS = {
+            **Postgres.Parser.NO_PAREN_FUNCTION_PARSERS,
+            "ALL": lambda self: self.expression(exp.All(this=self._parse_bitwise())),  # x > ALL (array), like ANY
+        }
+
+    class Generator(Postgres.Generator):
+        TRANSFORMS = {
+            **Postgres.Generator.TRANSFORMS,
+            exp.CurrentTime: lambda self, e: "CURRENT_TIME" + (f"({self.sql(e, 'this')})" if e.this else ""),
+        }
+
+
+READING = PostgresReading()
+
+# Functions other dialects have and PostgreSQL does not (tests/test_dialect.py checks each
+# against pg_proc), by the dialect whose habit they are. A call of one is the evidence.
+FOREIGN_FUNCTIONS: dict[str, frozenset[str]] = {
+    "sqlite": frozenset("strftime julianday ifnull group_concat instr datetime unixepoch".split()),
+    "mysql": frozenset(
+        """year month day hour minute second quarter week datediff date_format curdate curtime date_sub adddate subdate
+        if ifnull group_concat lcase ucase dayofweek dayofmonth dayofyear weekday monthname dayname last_day
+        timestampdiff timestampadd str_to_date unix_timestamp from_unixtime locate instr""".split()
+    ),
+    "tsql": frozenset(
+        """dateadd datediff datepart datename getdate getutcdate sysdatetime isnull len iif charindex eomonth convert
+        datefromparts year month day""".split()
+    ),
+}
+ORDER = ("sqlite", "mysql", "tsql")  # tie order: the order the habits are named in the docs
+_STRING = re.compile(r"'(?:[^']|'')*'")
+_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+_INTERVAL_NUMBER = re.compile(r"\binterval\s+[-+]?\d", re.I)  # MySQL's INTERVAL 7 DAY (PostgreSQL wants a string)
+_SYNTAX = {  # habits that PostgreSQL cannot parse, seen in the text outside string literals
+    "mysql": (re.compile(r"`"), _INTERVAL_NUMBER),
+    "tsql": (re.compile(r"\bselect\s+(distinct\s+)?top\b", re.I), re.compile(r"\[[A-Za-z_][\w ]*\]")),
+}
+_SQLITE_DATE_MODIFIER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s+(year|month|day|hour|minute|second)s?\s*$", re.I)
+
+
+class Normalized(NamedTuple):
+    sql: str  # the PostgreSQL spelling, to be validated
+    dialect: str  # "sqlite", "mysql" or "tsql": whose habits it was written in
+
+
+def to_postgres(sql: str, schema: Schema | None = None, *, max_chars: int = 20_000) -> Normalized | None:
+    """The PostgreSQL spelling of a statement written in another dialect's habits; None to leave it as it is."""
+    if len(sql) > max_chars or "\x00" in sql:
+        return None  # the validator refuses these on their own terms
+    try:
+        return _normalize(sql, schema)
+    except (SqlglotError, RecursionError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None  # sqlglot failed on a reading: the original goes to the validator and gets its refusal there
+
+
+def _normalize(sql: str, schema: Schema | None) -> Normalized | None:
+    bare = _STRING.sub("''", sql)
+    called = _called(bare)
+    pg_tree = _read(sql, READING)
+    if pg_tree is not None and not (called & _ALL_FOREIGN) and not _INTERVAL_NUMBER.search(bare):
+        fixed = _concat_plus(pg_tree, schema)  # PostgreSQL parses 'a' + b but has no + for text
+        return Normalized(fixed.sql(dialect=READING), "tsql") if fixed is not pg_tree else None
+    for dialect in _candidates(bare, called):
+        tree = _read(sql, dialect)
+        if not isinstance(tree, (exp.Select, exp.SetOperation)):
+            continue  # only a query is proposed; anything else keeps its PostgreSQL refusal
+        if dialect == "sqlite":
+            tree = _sqlite_date_modifiers(tree)
+        out = sqlglot.transpile(tree.sql(dialect=dialect), read=dialect, write=READING)[0]
+        again = _read(out, READING)
+        if again is None or _called(_STRING.sub("''", out)) & _ALL_FOREIGN:
+            continue  # the PostgreSQL spelling still fails: try the next dialect
+        again = _concat_plus(again, schema)
+        return Normalized(again.sql(dialect=READING), dialect)
+    return None
+
+
+_ALL_FOREIGN = frozenset().union(*FOREIGN_FUNCTIONS.values())
+
+
+def _read(sql: str, dialect: object) -> exp.Expression | None:
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]  # type: ignore[arg-type]
+    except SqlglotError:
+        return None
+    return statements[0] if len(statements) == 1 else None
+
+
+def _called(bare: str) -> set[str]:
+    """Names called as functions, lower-case; not ``AS month(m)`` or ``WITH day(d) AS (...)``, which name columns."""
+    names = set()
+    for match in _CALL.finditer(bare):
+        before = bare[: match.start()].rstrip()
+        if re.search(r"(\bas|\bwith|\brecursive|\.)$", before, re.I) or re.match(r"[^()]*\)\s*as\s*(not\s+)?(materialized\s*)?\(", bare[match.end():], re.I):
+            continue
+        names.add(match.group(1).lower())
+    return names
+
+
+def _syntax_habits(bare: str) -> set[str]:
+    return {d for d, patterns in _SYNTAX.items() if any(p.search(bare) for p in patterns)}
+
+
+def _candidates(bare: str, called: set[str]) -> list[str]:
+    """Dialects with evidence in the text, most evidence first; none without evidence."""
+    score = {d: len(called & FOREIGN_FUNCTIONS[d]) + 2 * (d in _syntax_habits(bare)) for d in ORDER}
+    if re.search(r"\bdatediff\s*\(\s*[a-z]+\s*,[^,()]*,", bare, re.I):
+        score["tsql"] += 2  # DATEDIFF(day, a, b): T-SQL's three arguments (MySQL's has two)
+    return sorted((d for d in ORDER if score[d] > 0), key=lambda d: -score[d])
+
+
+def _sqlite_date_modifiers(tree: exp.Expression) -> exp.Expression:
+    """SQLite's date(x, '+7 days', ...) and date('now'): PostgreSQL date arithmetic (sqlglot keeps them as they are)."""
+    for node in list(tree.find_all(exp.Anonymous, exp.Date, exp.DateStrToDate, exp.TsOrDsToDate)):
+        name = node.name.lower() if isinstance(node, exp.Anonymous) else "date"
+        args = [node.this, *node.expressions] if not isinstance(node, exp.Anonymous) else list(node.expressions)
+        args = [a for a in args if a is not None]
+        if name not in ("date", "datetime") or not args:
+            continue
+        first, modifiers = args[0], args[1:]
+        if not all(isinstance(m, exp.Literal) and m.is_string and _SQLITE_DATE_MODIFIER.match(m.this) for m in modifiers):
+            continue
+        if not modifiers and not (isinstance(first, exp.Literal) and first.this.lower() == "now"):
+            continue
+        result: exp.Expression = (
+            exp.CurrentTimestamp() if isinstance(first, exp.Literal) and first.this.lower() == "now" else exp.cast(first.copy(), "timestamp")
+        )
+        for m in modifiers:
+            amount, unit = _SQLITE_DATE_MODIFIER.match(m.this).groups()  # type: ignore[union-attr]
+            interval = exp.Interval(this=exp.Literal.string(amount.lstrip("+-")), unit=exp.var(unit.upper()))
+            result = exp.Sub(this=result, expression=interval) if amount.startswith("-") else exp.Add(this=result, expression=interval)
+        node.replace(exp.cast(exp.Paren(this=result), "date" if name == "date" else "timestamp"))
+    return tree
+
+
+def _concat_plus(tree: exp.Expression, schema: Schema | None) -> exp.Expression:
+    """T-SQL's ``first_name + ' ' + last_name``: ``||`` when both sides are text (PostgreSQL has no text + text).
+
+    Returns the same tree object when nothing is text + text, a changed copy otherwise.
+    """
+    text_columns = _text_columns(tree, schema)
+
+    def is_text(node: exp.Expression) -> bool:
+        node = node.unnest() if isinstance(node, exp.Paren) else node
+        if isinstance(node, exp.Literal):
+            return node.is_string
+        if isinstance(node, exp.DPipe):
+            return True
+        if isinstance(node, exp.Add):
+            return is_text(node.this) and is_text(node.expression)
+        return isinstance(node, exp.Column) and node.name in text_columns
+
+    adds = [a for a in tree.find_all(exp.Add) if is_text(a.this) and is_text(a.expression)]
+    if not adds:
+        return tree
+    copy = tree.copy()
+    for node in list(copy.find_all(exp.Add)):
+        if is_text(node.this) and is_text(node.expression):
+            node.replace(exp.DPipe(this=node.this, expression=node.expression, safe=True))
+    return copy
+
+
+def _text_columns(tree: exp.Expression, schema: Schema | None) -> set[str]:
+    """Columns of the statement's tables that are text in every table that has them (names only: a heuristic for ``+``)."""
+    if schema is None:
+        return set()
+    kinds: dict[str, set[str]] = {}
+    names = {(t.db or "public", t.name) for t in tree.find_all(exp.Table)}
+    for table in schema.tables:
+        if (table.schema_name, table.name) in names:
+            for column in table.columns:
+                kinds.setdefault(column.name, set()).add(column.type_class)
+    return {name for name, k in kinds.items() if k == {"text"}}
