@@ -66,6 +66,7 @@ def sql(
                 "status": "ok",
                 "sql": checked.sql,
                 "tables": checked.tables,
+                **({"normalized_from": checked.normalized_from} if checked.normalized_from else {}),
                 "columns": [c.model_dump() for c in result.columns],
                 "rows": result.rows,
                 "row_count": result.row_count,

@@ -39,8 +39,14 @@ class PostgresReading(Postgres):
         LAMBDAS = {k: v for k, v in Postgres.Parser.LAMBDAS.items() if k != TokenType.ARROW}
         NO_PAREN_FUNCTION_PARSERS = {
             **Postgres.Parser.NO_PAREN_FUNCTION_PARSERS,
-            "ALL": lambda self: self.expression(exp.All(this=self._parse_bitwise())),  # x > ALL (array), like ANY
+            "ALL": lambda self: self._parse_all_predicate(),  # x > ALL (array), like ANY
         }
+
+        def _parse_all_predicate(self) -> exp.Expression:
+            this = self._parse_bitwise()
+            if isinstance(this, exp.Subquery) and not this.alias:
+                this = this.this  # ALL (SELECT ...): the generator puts the parentheses back
+            return self.expression(exp.All(this=this))
 
     class Generator(Postgres.Generator):
         TRANSFORMS = {
@@ -61,8 +67,8 @@ FOREIGN_FUNCTIONS: dict[str, frozenset[str]] = {
         timestampdiff timestampadd str_to_date unix_timestamp from_unixtime locate instr""".split()
     ),
     "tsql": frozenset(
-        """dateadd datediff datepart datename getdate getutcdate sysdatetime isnull len iif charindex eomonth convert
-        datefromparts year month day""".split()
+        """dateadd datediff datepart datename getdate getutcdate sysdatetime isnull len iif charindex eomonth
+        datefromparts year month day top""".split()  # top: TOP (5) reads as a call in PostgreSQL
     ),
 }
 ORDER = ("sqlite", "mysql", "tsql")  # tie order: the order the habits are named in the docs
@@ -71,8 +77,14 @@ _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _INTERVAL_NUMBER = re.compile(r"\binterval\s+[-+]?\d", re.I)  # MySQL's INTERVAL 7 DAY (PostgreSQL wants a string)
 _SYNTAX = {  # habits that PostgreSQL cannot parse, seen in the text outside string literals
     "mysql": (re.compile(r"`"), _INTERVAL_NUMBER),
-    "tsql": (re.compile(r"\bselect\s+(distinct\s+)?top\b", re.I), re.compile(r"\[[A-Za-z_][\w ]*\]")),
+    "tsql": (
+        re.compile(r"\bselect\s+(distinct\s+)?top\b", re.I),
+        re.compile(r"\[[A-Za-z_][\w ]*\]"),
+        re.compile(r"\bconvert\s*\(\s*(n?varchar|n?char|int|integer|bigint|date|datetime|decimal|numeric|float)\b", re.I),  # PostgreSQL's convert takes bytea
+    ),
 }
+# SQLite's date(x, '+7 days'): PostgreSQL's date() takes one argument (checked on the text with its strings)
+_SQLITE_DATE_CALL = re.compile(r"\bdate(time)?\s*\([^()]*,\s*'\s*[-+]?\d+(\.\d+)?\s+(year|month|day|hour|minute|second)s?\s*'", re.I)
 _SQLITE_DATE_MODIFIER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s+(year|month|day|hour|minute|second)s?\s*$", re.I)
 
 
@@ -95,18 +107,18 @@ def _normalize(sql: str, schema: Schema | None) -> Normalized | None:
     bare = _STRING.sub("''", sql)
     called = _called(bare)
     pg_tree = _read(sql, READING)
-    if pg_tree is not None and not (called & _ALL_FOREIGN) and not _INTERVAL_NUMBER.search(bare):
+    sqlite_dates = bool(_SQLITE_DATE_CALL.search(sql))
+    if pg_tree is not None and not (called & _ALL_FOREIGN) and not _INTERVAL_NUMBER.search(bare) and not sqlite_dates:
         fixed = _concat_plus(pg_tree, schema)  # PostgreSQL parses 'a' + b but has no + for text
         return Normalized(fixed.sql(dialect=READING), "tsql") if fixed is not pg_tree else None
-    for dialect in _candidates(bare, called):
+    for dialect in _candidates(bare, called, sqlite_dates):
         tree = _read(sql, dialect)
         if not isinstance(tree, (exp.Select, exp.SetOperation)):
             continue  # only a query is proposed; anything else keeps its PostgreSQL refusal
         if dialect == "sqlite":
             tree = _sqlite_date_modifiers(tree)
-        out = sqlglot.transpile(tree.sql(dialect=dialect), read=dialect, write=READING)[0]
-        again = _read(out, READING)
-        if again is None or _called(_STRING.sub("''", out)) & _ALL_FOREIGN:
+        again = _read(tree.sql(dialect=READING), READING)
+        if again is None or _called(_STRING.sub("''", again.sql(dialect=READING))) & _ALL_FOREIGN or not _limit_for_postgres(again):
             continue  # the PostgreSQL spelling still fails: try the next dialect
         again = _concat_plus(again, schema)
         return Normalized(again.sql(dialect=READING), dialect)
@@ -139,12 +151,28 @@ def _syntax_habits(bare: str) -> set[str]:
     return {d for d, patterns in _SYNTAX.items() if any(p.search(bare) for p in patterns)}
 
 
-def _candidates(bare: str, called: set[str]) -> list[str]:
+def _candidates(bare: str, called: set[str], sqlite_dates: bool) -> list[str]:
     """Dialects with evidence in the text, most evidence first; none without evidence."""
     score = {d: len(called & FOREIGN_FUNCTIONS[d]) + 2 * (d in _syntax_habits(bare)) for d in ORDER}
+    score["sqlite"] += 2 * sqlite_dates
     if re.search(r"\bdatediff\s*\(\s*[a-z]+\s*,[^,()]*,", bare, re.I):
         score["tsql"] += 2  # DATEDIFF(day, a, b): T-SQL's three arguments (MySQL's has two)
     return sorted((d for d in ORDER if score[d] > 0), key=lambda d: -score[d])
+
+
+def _limit_for_postgres(tree: exp.Expression) -> bool:
+    """T-SQL's TOP n WITH TIES as FETCH FIRST n ROWS WITH TIES (sqlglot writes LIMIT n WITH TIES); False for TOP n PERCENT."""
+    for query in tree.find_all(exp.Select):
+        limit = query.args.get("limit")
+        options = limit.args.get("limit_options") if isinstance(limit, exp.Limit) else None
+        if options is None:
+            continue
+        if options.args.get("percent"):
+            return False  # PostgreSQL has no percentage limit
+        if options.args.get("with_ties"):
+            rows = exp.LimitOptions(percent=False, rows=True, with_ties=True)
+            query.set("limit", exp.Fetch(direction="FIRST", count=limit.expression, limit_options=rows))
+    return True
 
 
 def _sqlite_date_modifiers(tree: exp.Expression) -> exp.Expression:
