@@ -70,7 +70,7 @@ def load(settings: Settings, url: str, n_sql: int, n_ask: int) -> None:
         ok = sum(good for k, _, good in results if k == kind)
         print(f"  /api/{kind}: {ok}/{len(times)} ok, latency median {statistics.median(times) * 1000:.0f} ms, p95 {p95(times) * 1000:.0f} ms, {len(times) / wall:.1f} req/s")
     print(f"  connections (pg_stat_activity): {idle} before start, {opened} after start, {busy} after the load, {after} after shutdown")
-    print(f"  peak RSS of the process (server + client threads): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"  peak RSS of the process (server + client threads): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
 
 
 def latency(settings: Settings, url: str, model: str, questions: list[str]) -> None:
@@ -83,6 +83,8 @@ def latency(settings: Settings, url: str, model: str, questions: list[str]) -> N
             _, _, body = call(base, "POST", "/api/ask", {"question": q}, timeout=600)
             api.append(time.perf_counter() - started)
             engine_ms.append(body.get("timings", {}).get("total", 0.0) / 1000)
+    print(f"latency ({model}, {len(questions)} questions, medians):", flush=True)
+    print(f"  API round trip, warm server:            {statistics.median(api):.2f} s (engine's own total {statistics.median(engine_ms):.2f} s)", flush=True)
     cli = str(Path(sys.executable).parent / "decide-sql")
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(questions) + "\n")
@@ -90,15 +92,13 @@ def latency(settings: Settings, url: str, model: str, questions: list[str]) -> N
     run = subprocess.run([cli, "ask", "--file", f.name, "--model", model, "--database-url", url], capture_output=True, text=True)
     file_wall = time.perf_counter() - started
     warm = [json.loads(line)["timings"]["total"] / 1000 for line in run.stdout.splitlines() if line.strip()]
+    print(f"  CLI ask --file, model loaded once:      {statistics.median(warm[1:] or warm):.2f} s per question (first question {warm[0]:.2f} s; {file_wall:.1f} s for the whole file)", flush=True)
     per_process: list[float] = []
     for q in questions[:5]:
         started = time.perf_counter()
         subprocess.run([cli, "ask", q, "--model", model, "--database-url", url], capture_output=True, text=True)
         per_process.append(time.perf_counter() - started)
-    print(f"latency ({model}, {len(questions)} questions, medians):")
-    print(f"  API round trip, warm server:            {statistics.median(api):.2f} s (engine's own total {statistics.median(engine_ms):.2f} s)")
-    print(f"  CLI ask --file, model loaded once:      {statistics.median(warm[1:] or warm):.2f} s per question (first question {warm[0]:.2f} s; {file_wall:.1f} s for the whole file)")
-    print(f"  CLI ask, one process per question:      {statistics.median(per_process):.2f} s ({len(per_process)} questions)")
+    print(f"  CLI ask, one process per question:      {statistics.median(per_process):.2f} s ({len(per_process)} questions)", flush=True)
 
 
 def main() -> None:
