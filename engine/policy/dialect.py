@@ -93,10 +93,10 @@ class Normalized(NamedTuple):
     dialect: str  # "sqlite", "mysql" or "tsql": whose habits it was written in
 
 
-def to_postgres(sql: str, schema: Schema | None = None, *, max_chars: int = 20_000) -> Normalized | None:
+def to_postgres(sql: str, schema: Schema | None = None, *, max_chars: int = 20_000, max_nesting: int = 50) -> Normalized | None:
     """The PostgreSQL spelling of a statement written in another dialect's habits; None to leave it as it is."""
-    if len(sql) > max_chars or "\x00" in sql:
-        return None  # the validator refuses these on their own terms
+    if len(sql) > max_chars or "\x00" in sql or _nesting(_STRING.sub("''", sql)) > max_nesting:
+        return None  # the validator refuses these on their own terms (sqlglot's parse of deep brackets is slow)
     try:
         return _normalize(sql, schema)
     except (SqlglotError, RecursionError, ValueError, TypeError, KeyError, IndexError, AttributeError):
@@ -134,6 +134,15 @@ def _read(sql: str, dialect: object) -> exp.Expression | None:
     except SqlglotError:
         return None
     return statements[0] if len(statements) == 1 else None
+
+
+def _nesting(bare: str) -> int:
+    depth = deepest = 0
+    for char in bare:
+        depth += char in "(["
+        depth -= char in ")]"
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _called(bare: str) -> set[str]:

@@ -97,7 +97,7 @@ def validate(
     T-SQL can is first transpiled (engine/policy/dialect.py); every check below then
     runs on the transpiled text, so the step can only turn a refusal into a checked read.
     """
-    normalized = to_postgres(sql, schema) if normalize_dialect else None
+    normalized = to_postgres(sql, schema, max_chars=MAX_SQL_CHARS, max_nesting=MAX_NESTING) if normalize_dialect else None
     if normalized is not None:
         sql = normalized.sql
     try:
