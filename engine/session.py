@@ -25,6 +25,7 @@ from engine.rewrites.pipeline import parse_steps, rewrite
 from engine.settings import Settings
 from engine.values.index import MAX_HINTS, ValueIndex, ValueMatch, database_occurs, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
+from programs.check_answerable import check_answerable
 from programs.context import MAX_QUESTION_CHARS, schema_budget
 from programs.types import DecisionOutput, SqlPlan, TableSelection
 
@@ -200,6 +201,16 @@ class _Run:
             self.answer.status = "clarify"
             self.answer.clarification = Clarification(question=flow.clarifying_question or "Could you make the question more specific?", options=flow.options)
             self.exit_code = ExitCode.CLARIFY
+            return
+        # A question about data no table holds is refused, not answered with rows about something else.
+        answerable = check_answerable(model, schema, q, selection=selection, context=ctx, values=[m.text for m in self.named_values])
+        if answerable.method == "model":  # a lexical pass (every word names something in the schema) is no decision
+            self.record("check_answerable", answerable)
+        if answerable.verdict == "missing":
+            self.answer.status = "refused"
+            self.answer.refusal_reason = answerable.reason
+            self.answer.error = ErrorInfo(code="not_in_database", message=answerable.reason)
+            self.exit_code = ExitCode.REFUSED
             return
 
         plan = plan_sql(model, schema, q, selection=selection, flow=flow, context=ctx)

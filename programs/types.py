@@ -65,3 +65,23 @@ class SqlPlan(DecisionOutput):
     tables: list[str] = Field(default_factory=list)
     explanation: str = ""
     sql: str
+
+
+class Answerability(DecisionOutput):
+    """Whether the database holds what the question asks for (programs/check_answerable.py).
+
+    ``asks``: the phrases the model copied from the question as what it asks for;
+    ``missing``: those the schema has nothing for. ``method`` is "lexical" when
+    every word of the question named something in the schema and the model was not asked.
+    """
+
+    verdict: Literal["answerable", "missing"]
+    asks: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    method: Literal["model", "lexical"] = "model"
+
+    @property
+    def reason(self) -> str:
+        """The refusal text: what the question asks for that no table stores."""
+        names = ", ".join(f"'{m}'" for m in self.missing)
+        return f"the database holds no data for {names}: no table or column stores it" if self.missing else ""

@@ -30,6 +30,9 @@ from engine.models.handle import ModelHandle
 _DECISION = re.compile(rb"Decision: (\w+)")
 ASSISTANT_MARK = b"<|im_start|>assistant\n"  # guidance renders roles of byte-level models as ChatML
 _BIG = 100.0
+# Checks that a script written before them need not know about: their answer when the script has none
+# (check_answerable: the question names nothing to check, so it passes through).
+NEUTRAL = {"check_answerable": '{"asks": []}'}
 
 
 class ScriptRejectedByGrammar(ModelError):
@@ -98,7 +101,7 @@ class ScriptedEngine(Engine):
         if self._prompt and data.startswith(self._prompt) and len(data) > len(self._prompt) and last.start() == self._decision_at:
             return
         name = last.group(1).decode()
-        responses = self.script.get(name)
+        responses = self.script.get(name) or ([NEUTRAL[name]] if name in NEUTRAL else None)
         if not responses:
             raise ModelError(f"the script has no response for decision {name}; add \"{name}\": [...] to it", code="model_output_invalid")
         k = self.used.get(name, 0)

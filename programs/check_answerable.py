@@ -1,0 +1,181 @@
+"""Decision: does the database hold what the question asks for?
+
+A question about data no table stores (an author's email where no table has
+emails, a journal's impact factor) must be refused as ``not_in_database``
+rather than answered with rows about something else. Asked "can these tables
+answer this?", a 0.5B model says yes to nearly everything (and, offered a
+refusal, refused ordinary counts: programs/choose_flow.py). So the model is
+given the easier half of the job and the schema the other half:
+
+1. The model names what the question asks for: up to MAX_ASKS phrases, each
+   one to three consecutive words *copied from the question* (the grammar is
+   an enum of the question's own word spans, so it cannot invent a concept).
+2. Each phrase is checked against the schema's table and column names,
+   comments and sampled values (engine/schema/vocabulary.py), with the
+   stored values the question names counted as present. A phrase is missing
+   when its head word, the last content word (``impact factor`` -> factor,
+   ``author email`` -> email), names nothing in the schema.
+
+When every content word of the question is covered, the model is not asked.
+Words written as values (quoted, capitalised inside a sentence, numbers) are
+never concepts: a name the data may not hold gives an empty answer, not a
+refusal. Nor are the words of asking (QUERY_WORDS: "average", "distinct",
+"return", ...), which any database's questions are made of, or calendar
+words ("year", "month") when the schema has a date or time column.
+
+Runs after choose_flow, for the direct and decompose flows only
+(engine/session.py); a refusal is ``status: "refused"`` with error code
+``not_in_database`` and a reason naming the missing phrases.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import guidance
+
+from engine.schema import Schema
+from engine.schema.vocabulary import SchemaVocabulary
+from engine.words import STOPWORDS, words
+from programs._run import captured_json, run_decision
+from programs.context import QuestionContext
+from programs.types import Answerability, TableSelection
+
+NAME = "check_answerable"
+MAX_ASKS = 3
+MAX_SPAN = 3  # words per phrase
+MAX_PHRASES = 80  # grammar size bound for long questions
+INSTRUCTION = (
+    "Which data does the question ask the database for? List the things it wants shown, counted, compared or filtered on, "
+    f"each copied from the question in 1 to {MAX_SPAN} words, at most {MAX_ASKS}. "
+    'Reply with JSON: {"asks": [...]}.'
+)
+# Words that ask for a computation or shape the answer rather than name stored data (any database's questions
+# are made of them): never a missing concept. Not a list about any domain: these are the words of asking.
+QUERY_WORDS = frozenset(
+    "average mean median sum percentage percent proportion ratio difference calculate calculation compute computed "
+    "maximum minimum max min largest smallest highest lowest biggest longest shortest greatest least best worst "
+    "distinct unique different return returned list listed provide identify indicate please give display describe "
+    "order ordered sort sorted rank ranked ranking ascending descending alphabetical alphabetically decimal decimals round rounded "
+    "refer refers referring among between inclusive exclusive exclude excluding include including included only respective "
+    "respectively consider considering based answer result results record records row rows value values entry entries "
+    "every both other others some none no not non also just exactly least than overall altogether whole "
+    "one two three four five six seven eight nine ten hundred thousand million half second third fourth fifth "
+    "did does done doing has had having been being we us our you your they them their its should would could will shall might must".split()
+)
+# Calendar words: data when the schema has a date or time column to compute them from.
+TIME_WORDS = frozenset(
+    "year years month months week weeks day days date dates time times today yesterday tomorrow quarter hour hours minute minutes "
+    "ago past recent recently since before after during annual annually daily monthly weekly yearly "
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+_TOKEN = re.compile(r"""'[^']*'|"[^"]*"|[A-Za-z0-9][A-Za-z0-9'’_-]*|[.?!;:\n]""")
+_END = frozenset(".?!;:\n")
+
+
+def answerable_schema(phrases: list[str], *, strict: bool) -> dict[str, Any]:
+    """JSON Schema of the decision: ``asks`` items are the question's own spans; ``strict`` for OpenAI."""
+    array: dict[str, Any] = {"type": "array", "items": {"type": "string", "enum": phrases}}
+    if not strict:
+        array.update(maxItems=MAX_ASKS)  # empty: the question names nothing to check (the scripted backend's neutral answer)
+    return {"type": "object", "properties": {"asks": array}, "required": ["asks"], "additionalProperties": False}
+
+
+def check_answerable(
+    model: Any,
+    schema: Schema,
+    question: str,
+    *,
+    selection: TableSelection | None = None,
+    context: QuestionContext | None = None,
+    values: list[str] | None = None,
+    vocabulary: SchemaVocabulary | None = None,
+) -> Answerability:
+    """Decide whether ``schema`` holds what ``question`` asks for.
+
+    ``values`` are stored values the question names (the value index's matches);
+    ``vocabulary`` may be passed in when many questions share a schema.
+    ``selection`` is accepted for symmetry with the other decisions: the check
+    looks at the whole schema, since a concept may live in any table.
+    """
+    ctx = context or QuestionContext.build(schema, question)
+    full = ctx.full_schema or schema
+    vocab = vocabulary or SchemaVocabulary.build(full)
+    tokens = question_tokens(ctx.question)
+    known = set().union(*(words(v) for v in values or []), *(words(t) for t, is_value in tokens if is_value))
+    timed = any(c.type_class == "temporal" for t in full.tables for c in t.columns)
+    if not any(_unheld(t, vocab, known, timed=timed) for t, is_value in tokens if not is_value):
+        return Answerability(verdict="answerable", method="lexical")
+    phrases = candidate_phrases(tokens)
+    if not phrases:
+        return Answerability(verdict="answerable", method="lexical")
+    grammar = guidance.json(name="asks", schema=answerable_schema(phrases, strict=not model.grammar))
+    lm, usage, prompt = run_decision(model, ctx, NAME, INSTRUCTION, grammar)
+    raw = captured_json(lm, "asks", NAME)
+    asks = [p for p in dict.fromkeys(raw.get("asks") or []) if p in phrases][:MAX_ASKS]  # re-check (OpenAI is not checked locally)
+    missing = [p for p in asks if missing_head(p, vocab, known, timed=timed)]
+    result = Answerability(verdict="missing" if missing else "answerable", asks=asks, missing=missing)
+    result._usage, result._prompt = usage, prompt
+    return result
+
+
+def missing_head(phrase: str, vocab: SchemaVocabulary, known: set[str], *, timed: bool) -> bool:
+    """Whether the phrase's head, its last word that can name data, names nothing the schema holds.
+
+    ``timed``: the schema has a date or time column (calendar words are then data).
+    """
+    content = [w for w in phrase.split() if not _ignorable(w, timed=timed)]
+    return bool(content) and _unheld(content[-1], vocab, known, timed=timed)
+
+
+def _ignorable(word: str, *, timed: bool) -> bool:
+    """A word that cannot name missing data: a stop word, a word of asking, a calendar word when there are dates."""
+    w = word.lower()
+    return w in STOPWORDS or w in QUERY_WORDS or (timed and w in TIME_WORDS) or not words(w)
+
+
+def _unheld(word: str, vocab: SchemaVocabulary, known: set[str], *, timed: bool) -> bool:
+    """Whether ``word`` could name data and the schema covers none of its stems."""
+    return not _ignorable(word, timed=timed) and bool(vocab.uncovered(word, known=known))
+
+
+def question_tokens(question: str) -> list[tuple[str, bool]]:
+    """The question's words in order, lower case, each flagged when it is written as a value.
+
+    Values: quoted text, numbers, and words capitalised inside a sentence
+    (names: ``Texas``, ``Spider-Man``, ``USD``). Sentence ends are kept as
+    ``"."`` tokens so that no phrase spans two sentences.
+    """
+    out: list[tuple[str, bool]] = []
+    start = True
+    for m in _TOKEN.finditer(question):
+        text = m.group(0)
+        if text in _END:
+            out.append((".", False))
+            start = True
+            continue
+        quoted = text[0] in "'\""
+        value = quoted or text[0].isdigit() or (text[0].isupper() and not start) or (text.isupper() and len(text) > 1)
+        out.append((text.strip("'\"").lower(), value))
+        start = False
+    return out
+
+
+def candidate_phrases(tokens: list[tuple[str, bool]]) -> list[str]:
+    """Spans of 1..MAX_SPAN consecutive words that start and end with a content word (not a stop word, not a value)."""
+    def content(i: int) -> bool:
+        text, is_value = tokens[i]
+        return text != "." and not is_value and text not in STOPWORDS and text not in QUERY_WORDS and bool(words(text))
+
+    out: dict[str, None] = {}
+    for i in range(len(tokens)):
+        if not content(i):
+            continue
+        for j in range(i, min(i + MAX_SPAN, len(tokens))):
+            if tokens[j][0] == ".":
+                break
+            if content(j):
+                out[" ".join(t for t, _ in tokens[i : j + 1])] = None
+    return list(out)[:MAX_PHRASES]
