@@ -34,7 +34,7 @@ def cold_start(model: str, question: str) -> float:
     cache = tempfile.mkdtemp(prefix="decide-sql-cold-")
     try:
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "engine.cli.app", "ask", question, "--model", model], env={**__import__("os").environ, "DECIDE_SQL_CACHE_DIR": cache}, capture_output=True, check=False)
+        subprocess.run([sys.executable, "-m", "engine.cli", "ask", question, "--model", model], env={**__import__("os").environ, "DECIDE_SQL_CACHE_DIR": cache}, capture_output=True, check=False)
         return time.perf_counter() - started
     finally:
         shutil.rmtree(cache, ignore_errors=True)

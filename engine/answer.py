@@ -10,13 +10,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from engine.errors import ErrorDetails
+
 Status = Literal["ok", "clarify", "refused", "error"]
 Flow = Literal["direct", "decompose", "clarify", "refuse"]
 
 
 class ErrorInfo(BaseModel):
-    code: str
+    code: str  # an engine.errors.ErrorCode
     message: str
+    details: ErrorDetails | None = None  # what a refusal found, as data (unknown names, suggested columns, a join path)
 
 
 class ResultColumn(BaseModel):
@@ -56,6 +59,19 @@ class ValueFix(BaseModel):
     after: str
 
 
+class Candidate(BaseModel):
+    """One SQL candidate of the plan decision when several are voted on (``--candidates K``, engine/voting.py)."""
+
+    sql: str  # after the rewrites (and the validator's LIMIT when it validated)
+    status: Literal["ok", "refused", "error"]  # ran / refused by the validator / failed in the database
+    greedy: bool = False  # the greedy plan (the one a single candidate would be); the others are sampled
+    fingerprint: str | None = None  # hash of its result (column names and order, and row order without ORDER BY, ignored); None: it did not run
+    row_count: int | None = None
+    error_code: str | None = None  # why it did not run
+    votes: int = 0  # candidates with the same result, itself included; 0: it did not vote (failed, or empty while others found rows)
+    chosen: bool = False  # the candidate the answer went on with
+
+
 class Usage(BaseModel):
     llm_calls: int = 0
     input_tokens: int = 0
@@ -89,6 +105,7 @@ class Answer(BaseModel):
     sql_fixes: list[str] = Field(default_factory=list)  # dialect rewrites before validation (engine/rewrites/sql_fixes.py)
     doubts: list[str] = Field(default_factory=list)  # what the data says against the query that ran (engine/values/doubts.py)
     decisions: list[Decision] = Field(default_factory=list)
+    candidates: list[Candidate] = Field(default_factory=list)  # the voted SQL candidates; empty with one candidate (the default)
     usage: Usage = Field(default_factory=Usage)
     timings: dict[str, float] = Field(default_factory=dict)  # milliseconds per stage, plus "total"
     model: str = ""

@@ -9,7 +9,9 @@ from masked URLs (``engine.database.urls.mask_url``).
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
+
+from pydantic import BaseModel, Field
 
 
 class ExitCode(IntEnum):
@@ -24,21 +26,101 @@ class ExitCode(IntEnum):
     CLARIFY = 6  # the question is ambiguous; a clarifying question was returned
 
 
+class ErrorCode(StrEnum):
+    """Every stable error code (``error.code`` in JSON); docs/answer.md has one row per code."""
+
+    # bad input and configuration (exit 2)
+    BAD_INPUT = "bad_input"
+    BAD_CONFIG = "bad_config"
+    BAD_MODEL_SPEC = "bad_model_spec"
+    BAD_CONVERSATION_ID = "bad_conversation_id"
+    UNKNOWN_CONVERSATION = "unknown_conversation"
+    # the read-only policy (exit 3): refusals on purpose, never repaired into something else
+    WRITE_STATEMENT = "write_statement"
+    SELECT_INTO = "select_into"
+    LOCKING_CLAUSE = "locking_clause"
+    DATA_MODIFYING_CTE = "data_modifying_cte"
+    FORBIDDEN_FUNCTION = "forbidden_function"
+    SYSTEM_CATALOG = "system_catalog"
+    MULTIPLE_STATEMENTS = "multiple_statements"
+    TOO_COMPLEX = "too_complex"
+    REFUSED_BY_DECISION = "refused_by_decision"
+    NOT_IN_DATABASE = "not_in_database"
+    # the validator's findings about a benign statement: repaired, and "error" when repairs run out
+    EMPTY = "empty"
+    PARSE_ERROR = "parse_error"
+    UNKNOWN_TABLE = "unknown_table"
+    UNKNOWN_COLUMN = "unknown_column"
+    AMBIGUOUS_COLUMN = "ambiguous_column"
+    TYPE_MISMATCH = "type_mismatch"
+    JOIN_MISMATCH = "join_mismatch"
+    REFUSED = "refused"
+    NO_VALID_SQL = "no_valid_sql"
+    # the database (exit 4)
+    DATABASE_ERROR = "database_error"
+    CONNECTION_FAILED = "connection_failed"
+    CONNECTION_LOST = "connection_lost"
+    EMBEDDED_UNAVAILABLE = "embedded_unavailable"
+    RESOURCES_EXHAUSTED = "resources_exhausted"
+    STATEMENT_TIMEOUT = "statement_timeout"
+    LOCK_TIMEOUT = "lock_timeout"
+    READ_ONLY_VIOLATION = "read_only_violation"
+    RESULT_TOO_LARGE = "result_too_large"
+    SQL_ERROR = "sql_error"
+    # the model (exit 5)
+    MODEL_ERROR = "model_error"
+    MODEL_MISSING = "model_missing"
+    MODEL_HASH_MISMATCH = "model_hash_mismatch"
+    MODEL_UNAVAILABLE = "model_unavailable"
+    MISSING_API_KEY = "missing_api_key"
+    MODEL_OUTPUT_INVALID = "model_output_invalid"
+    MODEL_TIMEOUT = "model_timeout"
+    CONTEXT_OVERFLOW = "context_overflow"
+    # the process
+    INTERNAL_ERROR = "internal_error"
+    INTERRUPTED = "interrupted"
+    SERVE_FAILED = "serve_failed"
+    ERROR = "error"
+
+
+# Validator codes that end the question as a policy refusal: never "repaired" into something else.
+POLICY_CODES = frozenset(
+    {
+        ErrorCode.WRITE_STATEMENT, ErrorCode.SELECT_INTO, ErrorCode.LOCKING_CLAUSE, ErrorCode.DATA_MODIFYING_CTE,
+        ErrorCode.FORBIDDEN_FUNCTION, ErrorCode.SYSTEM_CATALOG, ErrorCode.MULTIPLE_STATEMENTS, ErrorCode.TOO_COMPLEX,
+    }
+)
+# Database errors a different query cannot fix: stop instead of repairing.
+FATAL_DB_CODES = frozenset({ErrorCode.CONNECTION_FAILED, ErrorCode.CONNECTION_LOST, ErrorCode.EMBEDDED_UNAVAILABLE, ErrorCode.RESOURCES_EXHAUSTED})
+
+
+class ErrorDetails(BaseModel):
+    """What a refusal or a database error found, as data: the repair decision uses it directly, never the message text."""
+
+    unknown_names: list[str] = Field(default_factory=list)  # names that do not exist; the repair may not write them again
+    suggested: list[str] = Field(default_factory=list)  # table.column spellings that would resolve
+    join_path: list[str] = Field(default_factory=list)  # tables of the foreign-key path that links two compared keys
+
+
 class DecideSqlError(Exception):
     """Base of every error decide-sql reports to a user."""
 
     code: str = "error"
     exit_code: ExitCode = ExitCode.INTERNAL
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, details: ErrorDetails | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
+        self.details = details
 
-    def to_dict(self) -> dict[str, str]:
-        """The ``error`` object of the JSON output."""
-        return {"code": self.code, "message": self.message}
+    def to_dict(self) -> dict[str, object]:
+        """The ``error`` object of the JSON output (``details`` only when there are any)."""
+        out: dict[str, object] = {"code": str(self.code), "message": self.message}
+        if self.details is not None:
+            out["details"] = self.details.model_dump()
+        return out
 
     def __str__(self) -> str:
         return self.message
@@ -63,6 +145,13 @@ class SqlRefused(DecideSqlError):
 
     code = "refused"
     exit_code = ExitCode.REFUSED
+
+
+class NoValidSql(DecideSqlError):
+    """A benign question whose SQL still failed validation or execution after every repair: an error, not a refusal."""
+
+    code = ErrorCode.NO_VALID_SQL
+    exit_code = ExitCode.MODEL
 
 
 class DatabaseError(DecideSqlError):

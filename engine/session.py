@@ -10,35 +10,31 @@ typed output, tokens and milliseconds are recorded in the Answer.
 from __future__ import annotations
 
 import copy
-import re
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any
 
-from engine.answer import Answer, Attempt, Clarification, Decision, ErrorInfo, Usage, ValueFix
+from engine.answer import Answer, Attempt, Candidate, Clarification, Decision, ErrorInfo, Usage, ValueFix
 from engine.values.doubts import Shares, database_shares, doubts
-from engine.errors import BadInput, DatabaseError, DecideSqlError, ExitCode, SqlRefused
+from engine.errors import FATAL_DB_CODES, POLICY_CODES, BadInput, DatabaseError, DecideSqlError, ErrorCode, ExitCode, NoValidSql, SqlRefused
 from engine.instruments import Instruments
+from engine.models.handle import ModelHandle
 from engine.rewrites.context import RewriteContext
 from engine.rewrites.pipeline import parse_steps, rewrite
+from engine.schema import Schema
 from engine.settings import Settings
+from engine.voting import fingerprint, is_ordered, tally
 from engine.values.index import MAX_HINTS, ValueIndex, ValueMatch, database_occurs, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.check_answerable import check_answerable
 from programs.context import MAX_QUESTION_CHARS, schema_budget
-from programs.types import DecisionOutput, SqlPlan, TableSelection
+from programs.types import DecisionOutput, FlowDecision, SqlPlan, TableSelection
 
+SAMPLE_TEMPERATURE = 0.8  # sampled plan candidates (Settings.candidates > 1): varied, still mostly on topic (0.5B model)
 MAX_NAMED_VALUES = 100  # question values kept for literals_from_question (hints show fewer)
-# Validator codes that end the question as a policy refusal: never "repaired" into something else.
-POLICY_CODES = frozenset(
-    {"write_statement", "select_into", "locking_clause", "data_modifying_cte", "forbidden_function", "system_catalog", "multiple_statements", "too_complex"}
-)
 EMPTY_RESULT = "it ran but returned no rows; check that each filter uses the right column and a value that occurs in the data"
 DOUBTFUL_RESULT = "it ran, but the data shows it answers another question"
 RESULT_FIELDS = ("sql", "explanation", "tables", "columns", "rows", "row_count", "truncated", "status", "value_fixes", "sql_fixes", "doubts")
-# Database errors a different query cannot fix: stop instead of repairing.
-FATAL_DB_CODES = frozenset({"connection_failed", "connection_lost", "embedded_unavailable", "resources_exhausted"})
 
 
 class Session:
@@ -49,7 +45,7 @@ class Session:
         *,
         settings: Settings | None = None,
         database_url: str | None = None,
-        model: Any = None,  # engine.models.backends.ModelHandle, a spec string, or None for settings.model
+        model: ModelHandle | str | None = None,  # a loaded handle, a spec string, or None for settings.model
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings or Settings.load()
@@ -74,11 +70,11 @@ class Session:
         return self._values
 
     @property
-    def schema(self):  # noqa: ANN201 - engine.schema.Schema
+    def schema(self) -> Schema:
         return self.instruments.schema
 
     @property
-    def model(self) -> Any:
+    def model(self) -> ModelHandle:
         """The model handle, loaded on first use (assembly and load report progress)."""
         if self._model is None or isinstance(self._model, str):
             from engine.models.backends import load_model
@@ -141,6 +137,7 @@ class _Run:
         self.answer.timings["introspect"] = round(session.introspect_ms, 1)
         self.exit_code = ExitCode.OK
         self.named_values: list[ValueMatch] = []  # stored values the question names (the value index's matches)
+        self.doubt_tables: list[str] = []  # tables the last doubts name, shown to the repair
 
     # -- recording -----------------------------------------------------------
     def record(self, name: str, output: DecisionOutput) -> None:
@@ -215,6 +212,7 @@ class _Run:
 
         plan = plan_sql(model, schema, q, selection=selection, flow=flow, context=ctx)
         self.record("plan_sql", plan)
+        plan = self.vote(plan, selection, flow, ctx, execute=execute, max_rows=max_rows)
         tried: set[str] = set()
         for attempt in range(max_attempts + 1):
             error = self.try_plan(plan, execute=execute, max_rows=max_rows)
@@ -224,8 +222,10 @@ class _Run:
                     if (self.answer.row_count == 0 or self.answer.doubts) and attempt < max_attempts:
                         self.second_look(plan, selection, ctx, tried | {_normalized(plan.sql)}, max_rows=max_rows)
                 return
-            if error.code in POLICY_CODES or error.code in FATAL_DB_CODES or attempt == max_attempts:
+            if error.code in POLICY_CODES or error.code in FATAL_DB_CODES:
                 raise error
+            if attempt == max_attempts:
+                raise _gave_up(error, attempt + 1)
             tried.add(_normalized(plan.sql))
             selection = _widen(selection, error, schema)
             checked = self.answer.attempts[-1].sql  # after the deterministic fixes: the SQL the error is about
@@ -233,14 +233,63 @@ class _Run:
             plan = repair_sql(model, schema, q, failed_sql=checked, error=message, selection=selection, context=ctx, avoid=_unknown_names(error))
             self.record("repair_sql", plan)
             if _normalized(plan.sql) in tried:  # greedy decoding repeated a failed query: another try would too
-                raise error
+                raise _gave_up(error, attempt + 1)
+
+    def vote(self, plan: SqlPlan, selection: TableSelection, flow: FlowDecision, ctx: QuestionContext, *, execute: bool, max_rows: int | None) -> SqlPlan:
+        """The plan to go on with: with ``Settings.candidates`` K > 1, the winner of K candidates voted by their results.
+
+        The greedy plan and K-1 sampled in the same grammar after the same prompt
+        (so llama.cpp's KV cache serves the prompt and each candidate costs its
+        own decode) each go through rewrite, validation and execution; equal
+        results form a group and the largest group wins (engine/voting.py).
+        The answer keeps only the winner's state and attempt; the repair loop
+        then runs the winner as it ran the greedy plan before. When no
+        candidate runs, the greedy plan goes on to the repairs as with K = 1.
+        """
+        k = self.session.settings.candidates
+        if k <= 1 or not execute:
+            return plan
+        s = self.session
+        plans = [plan]
+        for _ in range(k - 1):
+            sampled = plan_sql(s.model, s.schema, self.answer.question, selection=selection, flow=flow, context=ctx, temperature=SAMPLE_TEMPERATURE)
+            self.record("plan_sql_candidate", sampled)
+            plans.append(sampled)
+        kept = {name: copy.copy(getattr(self.answer, name)) for name in RESULT_FIELDS}
+        n_attempts = len(self.answer.attempts)
+        seen: dict[str, Candidate] = {}  # one run per distinct SQL
+        ballots: list[Candidate] = []
+        for i, p in enumerate(plans):
+            key = _normalized(p.sql)
+            if key not in seen:
+                for name, value in kept.items():
+                    setattr(self.answer, name, copy.copy(value))
+                error = self.try_plan(p, execute=True, max_rows=max_rows)
+                if error is None:
+                    fp = fingerprint(self.answer.rows, ordered=is_ordered(self.answer.sql or ""))
+                    seen[key] = Candidate(sql=self.answer.sql or "", status="ok", fingerprint=fp, row_count=self.answer.row_count)
+                else:
+                    status = "refused" if isinstance(error, SqlRefused) else "error"
+                    seen[key] = Candidate(sql=self.answer.attempts[-1].sql, status=status, error_code=error.code)
+            ballots.append(seen[key].model_copy(update={"greedy": i == 0}))
+        for name, value in kept.items():
+            setattr(self.answer, name, value)
+        del self.answer.attempts[n_attempts:]
+        winner, votes = tally([b.fingerprint for b in ballots], [bool(b.row_count) for b in ballots])
+        for b, v in zip(ballots, votes):
+            b.votes = v
+        if winner is not None:
+            ballots[winner].chosen = True
+        self.answer.candidates = ballots
+        return plans[winner] if winner is not None else plan
 
     def doubts_about(self, sql: str) -> list[str]:
         """What the data says against a query that ran (engine/values/doubts.py)."""
         s, started = self.session, time.perf_counter()
         found = doubts(sql, s.schema, s.values, occurs=database_occurs(s.probe), shares=s.shares)
         self.timed("doubts", started)
-        return found
+        self.doubt_tables = [t for d in found for t in d.tables]
+        return [d.text for d in found]
 
     def second_look(self, plan: SqlPlan, selection: TableSelection, ctx: QuestionContext, tried: set[str], *, max_rows: int | None) -> None:
         """One repair of a query that ran but found no rows or raised doubts; the repair replaces it only if it does better.
@@ -256,7 +305,7 @@ class _Run:
         kept = {name: copy.copy(getattr(self.answer, name)) for name in RESULT_FIELDS}
         before = len(self.answer.doubts) + (self.answer.row_count == 0)
         reason = [EMPTY_RESULT if self.answer.row_count == 0 else DOUBTFUL_RESULT, *self.answer.doubts]
-        selection = _with_tables(selection, _named_tables(" ".join(self.answer.doubts), s.schema))
+        selection = _with_tables(selection, [t for t in self.doubt_tables if s.schema.table(t) is not None])
         try:
             repaired = repair_sql(s.model, s.schema, self.answer.question, failed_sql=plan.sql, error="; ".join(reason), selection=selection, context=ctx)
             self.record("repair_sql", repaired)
@@ -325,23 +374,26 @@ def _normalized(sql: str) -> str:
 
 
 def _unknown_names(error: DecideSqlError) -> list[str]:
-    """Identifiers an error says do not exist ("column order_date does not exist"): the repair may not write them again."""
-    if error.code not in ("unknown_column", "sql_error"):
-        return []
-    names = re.findall(r'column "?([A-Za-z_][\w.]*)"? does not exist', error.message)
-    return list(dict.fromkeys(n.split(".")[-1] for n in names))
+    """Identifiers the error found not to exist (``ErrorDetails.unknown_names``): the repair may not write them again."""
+    return list(dict.fromkeys(error.details.unknown_names)) if error.details else []
 
 
-def _widen(selection: TableSelection, error: DecideSqlError, schema: Any) -> TableSelection:
-    """Add the tables an error message points at for the repair ("did you mean reviews.rating via ...", a join path)."""
-    if error.code == "join_mismatch":  # every table of the foreign-key path the message spells out
-        return _with_tables(selection, _named_tables(error.message.partition("never match")[2], schema))
-    return _with_tables(selection, [m for m in re.findall(r"did you mean ([A-Za-z_][\w.]*)\.[A-Za-z_]\w*", error.message) if schema.table(m) is not None])
+def _widen(selection: TableSelection, error: DecideSqlError, schema: Schema) -> TableSelection:
+    """Add the tables an error points at for the repair: its foreign-key path, or the tables of the columns it suggests."""
+    if error.details is None:
+        return selection
+    named = error.details.join_path or [s.rpartition(".")[0] for s in error.details.suggested]
+    return _with_tables(selection, [t for t in named if schema.table(t) is not None])
 
 
-def _named_tables(text: str, schema: Any) -> list[str]:
-    """The tables of the ``table.column`` names in a message."""
-    return [m for m in re.findall(r"\b([A-Za-z_][\w.]*)\.[A-Za-z_]\w*", text) if schema.table(m) is not None]
+def _gave_up(error: DecideSqlError, attempts: int) -> DecideSqlError:
+    """The error a benign question ends with when the repairs run out: ``no_valid_sql``, not a policy refusal.
+
+    A database failure that is not about the SQL (a timeout, a result too large) keeps its own code.
+    """
+    if isinstance(error, SqlRefused) or error.code == ErrorCode.SQL_ERROR:
+        return NoValidSql(f"no valid SQL after {attempts} attempt{'s' * (attempts > 1)}; the last one failed with {error.code}: {error.message}", details=error.details)
+    return error
 
 
 def _with_tables(selection: TableSelection, named: list[str]) -> TableSelection:

@@ -34,6 +34,7 @@ ENV_VARS: dict[str, str] = {
     "allow_system_catalogs": "DECIDE_SQL_ALLOW_SYSTEM_CATALOGS",
     "prefix_cache_mb": "DECIDE_SQL_PREFIX_CACHE_MB",
     "rewrites": "DECIDE_SQL_REWRITES",
+    "candidates": "DECIDE_SQL_CANDIDATES",
 }
 
 
@@ -57,6 +58,7 @@ class Settings(BaseModel):
     allow_system_catalogs: bool = False
     prefix_cache_mb: int = Field(1024, ge=0, le=1_000_000)  # disk for saved schema-prefix KV states (LRU); 0: off
     rewrites: str = "all"  # rewrite steps to apply: all, none, or a comma-separated list (engine/rewrites/pipeline.py STEPS)
+    candidates: int = Field(1, ge=1, le=9)  # SQL candidates of the plan decision voted by their results (engine/voting.py); 1: the greedy plan only
 
     @classmethod
     def load(cls, env_file: str | Path | None = ".env", **overrides: object) -> "Settings":

@@ -57,8 +57,13 @@ def plan_sql(
     selection: TableSelection,
     flow: FlowDecision | None = None,
     context: QuestionContext | None = None,
+    temperature: float | None = None,
 ) -> SqlPlan:
-    """Write the SQL for ``question`` over the selected tables (CTE steps when the flow decomposes)."""
+    """Write the SQL for ``question`` over the selected tables (CTE steps when the flow decomposes).
+
+    ``temperature``: None decodes greedily; a value samples (candidate voting, engine/session.py
+    ``_Run.vote``) inside the same grammar, after the same prompt, so the KV cache serves the prompt.
+    """
     ctx = context or QuestionContext.build(schema, question)
     if flow is not None and flow.flow == "decompose" and flow.steps:
         steps = "; ".join(f"step{i} = {s}" for i, s in enumerate(flow.steps, 1))
@@ -67,7 +72,7 @@ def plan_sql(
         instruction = PLAN_INSTRUCTION
     if WHERE_QUESTION.search(ctx.question):
         instruction += WHERE_HINT
-    return _write_sql(model, ctx, "plan_sql", instruction, selection)
+    return _write_sql(model, ctx, "plan_sql", instruction, selection, temperature=temperature)
 
 
 def repair_sql(
@@ -112,15 +117,17 @@ def _repair_tables(ctx: QuestionContext, selection: TableSelection, failed_sql: 
     return ", ".join(f"{t.display_name} {aliases[t.display_name]}" for t in allowed if t.name.lower() in wanted)
 
 
-def _write_sql(model: Any, ctx: QuestionContext, decision: str, instruction: str, selection: TableSelection, *, avoid: list[str] | tuple[str, ...] = ()) -> SqlPlan:
+def _write_sql(
+    model: Any, ctx: QuestionContext, decision: str, instruction: str, selection: TableSelection, *, avoid: list[str] | tuple[str, ...] = (), temperature: float | None = None
+) -> SqlPlan:
     allowed = _allowed(ctx, selection)
     if model.grammar:
-        body = guidance.lark(sql_grammar(allowed, avoid=avoid), name="sql", max_tokens=MAX_SQL_TOKENS)
+        body = guidance.lark(sql_grammar(allowed, avoid=avoid), name="sql", max_tokens=MAX_SQL_TOKENS, temperature=temperature)
         lm, usage, prompt = run_decision(model, ctx, decision, instruction, body, prefix="```sql\n")
         sql = strip_fence(lm["sql"]) if "sql" in lm else ""
         plan = SqlPlan(tables=selection.all_tables, explanation=describe_sql(sql), sql=sql)
     else:
-        body = guidance.json(name="plan", schema=PLAN_JSON_SCHEMA)
+        body = guidance.json(name="plan", schema=PLAN_JSON_SCHEMA, temperature=temperature)
         lm, usage, prompt = run_decision(model, ctx, decision, instruction + " Reply with JSON.", body)
         raw = captured_json(lm, "plan", decision)
         plan = SqlPlan(tables=selection.all_tables, explanation=str(raw.get("explanation", ""))[:300], sql=str(raw.get("sql", "")))

@@ -109,8 +109,8 @@ def test_schema_command(env: dict[str, str]) -> None:
 
 def test_subprocess_clean_stdout_and_no_traceback(env: dict[str, str]) -> None:
     full_env = {**os.environ, **env}
-    ok = subprocess.run([sys.executable, "-m", "engine.cli.app", "ask", "How many orders per status?"], env=full_env, capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+    ok = subprocess.run([sys.executable, "-m", "engine.cli", "ask", "How many orders per status?"], env=full_env, capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
     assert ok.returncode == 0 and json.loads(ok.stdout)["status"] == "ok", ok.stderr
-    bad = subprocess.run([sys.executable, "-m", "engine.cli.app", "ask", "q", "--database-url", "postgresql://u:pw@127.0.0.1:1/x", "--format", "table"], env=full_env, capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    bad = subprocess.run([sys.executable, "-m", "engine.cli", "ask", "q", "--database-url", "postgresql://u:pw@127.0.0.1:1/x", "--format", "table"], env=full_env, capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
     assert bad.returncode == ExitCode.DATABASE and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("error [connection_failed]") and "Traceback" not in bad.stderr

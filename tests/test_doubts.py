@@ -36,7 +36,7 @@ def db(make_schema_db) -> Iterator[tuple[object, Executor, ValueIndex]]:
 
 def doubts_of(db, sql: str, shares=None) -> list[str]:
     schema, probe, values = db
-    return doubts(sql, schema, values, occurs=database_occurs(probe), shares=shares or database_shares(probe))
+    return [d.text for d in doubts(sql, schema, values, occurs=database_occurs(probe), shares=shares or database_shares(probe))]
 
 
 def distinct(probe: Executor, sql: str) -> set[str]:

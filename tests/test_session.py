@@ -64,9 +64,10 @@ def test_attempt_limit_is_respected(settings: Settings) -> None:
     bad = "SELECT COUNT(*) FROM orders WHERE state = 'x'"
     repairs = ["SELECT COUNT(*) FROM orders WHERE colour = 'x'", "SELECT COUNT(*) FROM orders WHERE size = 'x'"]
     answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": repairs}, max_attempts=2)
-    assert answer.status == "refused" and answer.error.code == "unknown_column"
+    assert answer.status == "error" and answer.error.code == "no_valid_sql"  # a benign question the repairs could not answer
+    assert answer.error.details.unknown_names == ["size"] and answer.attempts[-1].error.code == "unknown_column"
     assert len(answer.attempts) == 3 and [d.program for d in answer.decisions].count("repair_sql") == 2
-    assert exit_code_of(answer) == ExitCode.REFUSED
+    assert exit_code_of(answer) == ExitCode.MODEL
     answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": repairs}, max_attempts=0)
     assert len(answer.attempts) == 1 and "repair_sql" not in [d.program for d in answer.decisions]
 
@@ -263,7 +264,7 @@ def test_no_second_look_at_an_answer_the_data_does_not_doubt(settings: Settings)
 def test_identical_repair_stops_early(settings: Settings) -> None:
     bad = "SELECT COUNT(*) FROM orders o WHERE o.status / 2 = 1"  # runs into a database error every time
     answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": [bad]}, max_attempts=2)
-    assert answer.status == "error" and answer.error.code == "sql_error"
+    assert answer.status == "error" and answer.error.code == "no_valid_sql" and answer.attempts[-1].error.code == "sql_error"
     assert len(answer.attempts) == 1 and [d.program for d in answer.decisions].count("repair_sql") == 1
 
 

@@ -260,7 +260,7 @@ _REFUSED: dict[str, tuple[str, str]] = {
     "reset": ("RESET ALL", "write_statement"),
     "listen": ("LISTEN chan", "write_statement"),
     "notify": ("NOTIFY chan", "write_statement"),
-    "notify_payload": ("NOTIFY chan, 'x'", "parse_error"),
+    "notify_payload": ("NOTIFY chan, 'x'", "write_statement"),
     "prepare": ("PREPARE p AS SELECT 1", "write_statement"),
     "execute": ("EXECUTE p", "write_statement"),
     "deallocate": ("DEALLOCATE ALL", "write_statement"),

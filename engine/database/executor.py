@@ -15,6 +15,7 @@ run with one.
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -26,7 +27,7 @@ from pydantic import BaseModel
 
 from engine.answer import ResultColumn
 from engine.database.connection import connect
-from engine.errors import DatabaseError
+from engine.errors import DatabaseError, ErrorCode, ErrorDetails
 from engine.database.jsonsafe import to_jsonable
 from engine.settings import Settings
 from engine.database.urls import mask_url, password_of, scrub
@@ -110,7 +111,11 @@ class Executor:
         rows: list[list[Any]] = []
         size = 0
         with conn.cursor(name="decide_sql_result") as cur:  # server-side: only fetched rows travel
-            cur.execute(sql)
+            try:
+                cur.execute(sql)
+            except psycopg2.Error as exc:
+                exc.sent_query = cur.query  # type: ignore[attr-defined]  # the error's position counts in this text
+                raise
             while len(rows) <= limit:
                 chunk = cur.fetchmany(min(FETCH_CHUNK, limit + 1 - len(rows)))
                 if not chunk:
@@ -160,7 +165,30 @@ class Executor:
             self.close()
             return DatabaseError(f"database failure: {message}", code="connection_lost")
         code = f" (SQLSTATE {exc.pgcode})" if exc.pgcode else ""
-        return DatabaseError(f"{message}{code}", code="sql_error")
+        unknown = _undefined_names(exc)
+        return DatabaseError(f"{message}{code}", code=ErrorCode.SQL_ERROR, details=ErrorDetails(unknown_names=unknown) if unknown else None)
+
+
+UNDEFINED_NAME_STATES = ("42703", "42P01")  # undefined_column, undefined_table
+_REFERENCE = re.compile(r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))*')
+
+
+def _undefined_names(exc: psycopg2.Error) -> list[str]:
+    """The name an undefined-column or -table error points at, read from the statement at the server's error position.
+
+    PostgreSQL reports where in the statement the name is (``diag.statement_position``,
+    1-based characters), so the name comes from the SQL itself, not from the message text.
+    """
+    position = getattr(getattr(exc, "diag", None), "statement_position", None)
+    sent = getattr(exc, "sent_query", None)
+    if exc.pgcode not in UNDEFINED_NAME_STATES or not position or not sent:
+        return []
+    text = sent.decode("utf-8", "replace") if isinstance(sent, bytes) else str(sent)
+    match = _REFERENCE.match(text, int(position) - 1)
+    if match is None:
+        return []
+    last = re.split(r'\.(?=(?:[^"]*"[^"]*")*[^"]*$)', match.group(0))[-1]
+    return [last[1:-1].replace('""', '"') if last.startswith('"') else last.lower()]
 
 
 def _server_message(exc: psycopg2.Error, password: str | None) -> str:

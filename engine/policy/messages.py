@@ -44,8 +44,8 @@ def ambiguous_column(column: str, owners: list[str]) -> str:
 
 def unknown_column(
     column: str, target: Table | None, in_scope: list[Table], schema: Schema, *, qualifier: str = "", aliases: dict[str, Table] | None = None
-) -> str:
-    """Message for a column that is not in ``target`` (qualified) or in any table in scope.
+) -> tuple[str, list[str]]:
+    """Message for a column that is not in ``target`` (qualified) or in any table in scope, and the ``table.column``s it suggests.
 
     With the ``qualifier`` as written and the statement's ``aliases``, a
     positional alias is spelled out (``T2 is order_items``) and another alias
@@ -58,21 +58,24 @@ def unknown_column(
         parts = [named, f"{target.display_name} has: {_listing([c.name for c in target.columns])}"]
         sibling = next((a for a, t in (aliases or {}).items() if t is not target and t.column(column) is not None and a != t.name), "")
         hint = (
-            (f"did you mean {sibling}.{column} ({sibling} is {aliases[sibling].display_name})?" if sibling and aliases else "")
-            or _via_foreign_key(column, target, schema)
-            or _elsewhere(column, [target], schema)
-            or _close(column, [target])
+            (f"did you mean {sibling}.{column} ({sibling} is {aliases[sibling].display_name})?", [f"{aliases[sibling].display_name}.{column}"])
+            if sibling and aliases
+            else _first(_via_foreign_key(column, target, schema), _elsewhere(column, [target], schema), _close(column, [target]))
         )
     else:
         parts = [f"column {column} does not exist in {', '.join(t.display_name for t in in_scope) or 'the tables in FROM'}"]
-        hint = (
-            next((h for t in in_scope if (h := _via_foreign_key(column, t, schema))), "")
-            or _elsewhere(column, in_scope, schema)
-            or _close(column, in_scope)
-        )
-    if hint:
-        parts.append(hint)
-    return "; ".join(parts)
+        hint = _first(*(_via_foreign_key(column, t, schema) for t in in_scope), _elsewhere(column, in_scope, schema), _close(column, in_scope))
+    if hint[0]:
+        parts.append(hint[0])
+    return "; ".join(parts), hint[1]
+
+
+Hint = tuple[str, list[str]]  # the sentence, and the table.column names it suggests
+NO_HINT: Hint = ("", [])
+
+
+def _first(*hints: Hint) -> Hint:
+    return next((h for h in hints if h[0]), NO_HINT)
 
 
 def type_mismatch(written: str, column_type: str, value: str, table: Table) -> str:
@@ -85,18 +88,18 @@ def type_mismatch(written: str, column_type: str, value: str, table: Table) -> s
     return f"{written} is {column_type}, but '{shown}' is not a number{hint}"
 
 
-def _elsewhere(column: str, in_scope: list[Table], schema: Schema, most: int = 2) -> str:
+def _elsewhere(column: str, in_scope: list[Table], schema: Schema, most: int = 2) -> Hint:
     """``did you mean customers.email or suppliers.email (join it)?`` when other tables have that exact column.
 
     Ranked before spelling matches: a real column of another table beats a similar name in this one
     ("supplier_name" in products is not products.product_name).
     """
     scope = {t.display_name for t in in_scope}
-    owners = [t.display_name for t in schema.tables if t.display_name not in scope and t.column(column) is not None]
-    return f"did you mean {' or '.join(f'{o}.{column}' for o in owners[:most])} (join it)?" if owners else ""
+    owners = [f"{t.display_name}.{column}" for t in schema.tables if t.display_name not in scope and t.column(column) is not None][:most]
+    return (f"did you mean {' or '.join(owners)} (join it)?", owners) if owners else NO_HINT
 
 
-def _close(column: str, tables: list[Table]) -> str:
+def _close(column: str, tables: list[Table]) -> Hint:
     """Similar names in ``tables``, closest first; for a date-like name, date and time columns first.
 
     ``order_date`` in a table with ``order_id`` and ``ordered_at`` suggests
@@ -110,10 +113,10 @@ def _close(column: str, tables: list[Table]) -> str:
     picks = list(dict.fromkeys(prefix + similar))
     if TEMPORAL_NAME.search(wanted):
         picks.sort(key=lambda q: spelled[q].type_class != "temporal")  # stable: closeness kept within each group
-    return f"did you mean {' or '.join(picks[:3])}?" if picks else ""
+    return (f"did you mean {' or '.join(picks[:3])}?", picks[:3]) if picks else NO_HINT
 
 
-def _via_foreign_key(column: str, table: Table, schema: Schema) -> str:
+def _via_foreign_key(column: str, table: Table, schema: Schema) -> Hint:
     """``did you mean addresses.city via customers.address_id?`` when a neighbour has the column."""
     hops = [(fk.to_schema, fk.to_table, fk.from_columns) for fk in table.foreign_keys]
     hops += [(fk.from_schema, fk.from_table, fk.to_columns) for fk in table.referenced_by]
@@ -121,17 +124,19 @@ def _via_foreign_key(column: str, table: Table, schema: Schema) -> str:
         other = schema.table(f"{other_schema}.{other_name}")
         if other is not None and other.column(column) is not None:
             keys = ", ".join(f"{table.display_name}.{c}" for c in via)
-            return f"did you mean {other.display_name}.{column} via {keys}?"
-    return ""
+            return f"did you mean {other.display_name}.{column} via {keys}?", [f"{other.display_name}.{column}"]
+    return NO_HINT
 
 
-def join_mismatch(left: str, left_names: str, right: str, right_names: str, start: Table, goal: Table, paths: list[list[ForeignKey]]) -> str:
+def join_mismatch(left: str, left_names: str, right: str, right_names: str, start: Table, goal: Table, paths: list[list[ForeignKey]]) -> tuple[str, list[str]]:
     """``oi.order_id names a row of orders and c.customer_id a row of customers ...; join order_items to customers through ...``."""
     routes = " or ".join(_route(path, start) for path in paths)
-    return (
+    tables = [_name(s, t) for path in paths for fk in path for s, t in ((fk.from_schema, fk.from_table), (fk.to_schema, fk.to_table))]
+    message = (
         f"{left} names a row of {left_names} and {right} a row of {right_names}, so they never match; "
         f"join {start.display_name} to {goal.display_name} {routes}"
     )
+    return message, list(dict.fromkeys(tables))
 
 
 def _route(path: list[ForeignKey], start: Table) -> str:

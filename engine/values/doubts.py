@@ -28,7 +28,7 @@ from engine.database.executor import Executor
 from engine.schema import Column, Schema, Table
 from engine.sql_tree import parse
 from engine.scope import resolve_column, tables_by_alias
-from engine.values.index import SCAN_ROWS, Occurs, ValueIndex
+from engine.values.index import SCAN_ROWS, Note, Occurs, ValueIndex
 
 MIN_SHARED = 0.25  # a join whose columns share less than this (either way round) is doubtful
 ALTERNATIVE_SHARED = 0.5  # a column pair offered instead shares at least this much (sampled values)
@@ -44,19 +44,19 @@ SHARE_QUERY = (
 )
 
 
-def doubts(sql_text: str, schema: Schema, values: ValueIndex, *, occurs: Occurs, shares: Shares) -> list[str]:
+def doubts(sql_text: str, schema: Schema, values: ValueIndex, *, occurs: Occurs, shares: Shares) -> list[Note]:
     """Every doubt about ``sql_text`` (a validated query), for the repair; empty when the data raises none."""
     tree = parse(sql_text)
     if tree is None:
         return []
-    literals = [f"a value its column never holds: {note}" for note in values.misplaced_literals_in(tree, schema, occurs=occurs)]
+    literals = [Note(f"a value its column never holds: {note.text}", note.tables) for note in values.misplaced_literals_in(tree, schema, occurs=occurs)]
     return literals + unrelated_joins(tree, schema, values, shares)
 
 
-def unrelated_joins(tree: exp.Expression, schema: Schema, values: ValueIndex, shares: Shares) -> list[str]:
+def unrelated_joins(tree: exp.Expression, schema: Schema, values: ValueIndex, shares: Shares) -> list[Note]:
     """One note per equality of two text columns of different tables that share (almost) no values."""
     aliases = tables_by_alias(tree, schema)
-    notes: list[str] = []
+    notes: list[Note] = []
     for eq in tree.find_all(exp.EQ):
         if not (isinstance(eq.this, exp.Column) and isinstance(eq.expression, exp.Column)):
             continue
@@ -68,7 +68,8 @@ def unrelated_joins(tree: exp.Expression, schema: Schema, values: ValueIndex, sh
             continue
         note = f"{_name(left)} = {_name(right)} joins columns that share almost no values"
         instead = _sharing_pairs(left[0], right[0], values)
-        notes.append(f"{note}; columns of these tables that do share values: {', '.join(instead)}" if instead else note)
+        text = f"{note}; columns of these tables that do share values: {', '.join(instead)}" if instead else note
+        notes.append(Note(text, (left[0].display_name, right[0].display_name)))
     return list(dict.fromkeys(notes))
 
 

@@ -57,6 +57,14 @@ MIN_GROUND_CHARS = 3
 
 
 @dataclass(frozen=True)
+class Note:
+    """A sentence for a repair prompt, and the tables it names (so the repair is shown them; no parsing of the text)."""
+
+    text: str
+    tables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ValueMatch:
     """A run of question words equal (ignoring case) to a value stored in ``table.column``."""
 
@@ -142,13 +150,13 @@ class ValueIndex:
         (the index only samples): a note about a query that ran is then certain.
         """
         tree = parse(sql_text)
-        return [] if tree is None else self.misplaced_literals_in(tree, schema, limit=limit, occurs=occurs)
+        return [] if tree is None else [n.text for n in self.misplaced_literals_in(tree, schema, limit=limit, occurs=occurs)]
 
-    def misplaced_literals_in(self, tree: exp.Expression, schema: Schema, *, limit: int = 3, occurs: Occurs | None = None) -> list[str]:
-        """``misplaced_literals`` on a parsed statement."""
+    def misplaced_literals_in(self, tree: exp.Expression, schema: Schema, *, limit: int = 3, occurs: Occurs | None = None) -> list[Note]:
+        """``misplaced_literals`` on a parsed statement, each note with the tables it names."""
         aliases = tables_by_alias(tree, schema)
         used = {table.display_name for table in aliases.values()}
-        notes: list[str] = []
+        notes: list[Note] = []
         for column_node, literal in compared_literals(tree):
             homes = self._entries.get(normalize(literal.this), [])
             resolved = resolve_column(column_node, aliases)
@@ -159,7 +167,7 @@ class ValueIndex:
                 homes = sorted(homes, key=lambda home: home[0] not in used)  # the query's own tables first: the smallest repair
                 places = ", ".join(f"{t}.{c}" for t, c, _ in homes[:MAX_HINT_COLUMNS])
                 value = (clean_text(homes[0][2], MAX_VALUE_CHARS) or "").replace("'", "''")
-                notes.append(f"'{value}' is stored in {places}")
+                notes.append(Note(f"'{value}' is stored in {places}", tuple(t for t, _, _ in homes[:MAX_HINT_COLUMNS])))
         return list(dict.fromkeys(notes))[:limit]
 
     def move_literals_in(self, tree: exp.Expression, schema: Schema, occurs: Occurs) -> list[Fix]:

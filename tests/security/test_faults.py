@@ -21,7 +21,7 @@ SLOW = {"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT"], 
 
 
 def cli(args: list[str], env: dict[str, str], *, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine.cli.app", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout, cwd=ROOT, **kwargs)
+    return subprocess.run([sys.executable, "-m", "engine.cli", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout, cwd=ROOT, **kwargs)
 
 
 @pytest.fixture()
@@ -83,7 +83,7 @@ def test_model_server_unreachable(env: dict[str, str]) -> None:
 
 def test_missing_api_key(env: dict[str, str]) -> None:
     without_key = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
-    result = subprocess.run([sys.executable, "-m", "engine.cli.app", "ask", "x", "--model", "openai:gpt-4o-mini"], env={**without_key, **env}, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    result = subprocess.run([sys.executable, "-m", "engine.cli", "ask", "x", "--model", "openai:gpt-4o-mini"], env={**without_key, **env}, capture_output=True, text=True, timeout=60, cwd=ROOT)
     one_error(result, "missing_api_key", ExitCode.MODEL)
 
 
@@ -110,7 +110,7 @@ def wait_for(condition, seconds: float) -> bool:
 def test_ctrl_c_is_a_clean_interruption(env: dict[str, str], demo_url: str) -> None:
     conn = psycopg2.connect(demo_url)
     conn.autocommit = True
-    proc = subprocess.Popen([sys.executable, "-m", "engine.cli.app", "ask", "count a lot", "--max-attempts", "0"], env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "ask", "count a lot", "--max-attempts", "0"], env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         # busy for over a second: the cross join, not one of the quick value probes
         assert wait_for(lambda: running_slow_queries(conn, busy_s=1.0) == 1, 12), "the slow query never started"
@@ -282,7 +282,7 @@ def test_nul_and_binary_questions(env: dict[str, str], tmp_path: Path, source: s
         args, stdin = ["--file", str(path)], None
     else:
         args, stdin = ["--file", "-"], data
-    result = subprocess.run([sys.executable, "-m", "engine.cli.app", "ask", *args], env={**os.environ, **env}, input=stdin, capture_output=True, timeout=120, cwd=ROOT)
+    result = subprocess.run([sys.executable, "-m", "engine.cli", "ask", *args], env={**os.environ, **env}, input=stdin, capture_output=True, timeout=120, cwd=ROOT)
     stdout, stderr = result.stdout.decode(), result.stderr.decode()
     assert result.returncode == ExitCode.BAD_INPUT, (result.returncode, stdout, stderr)
     assert "Traceback" not in stderr and "\x00" not in stdout

@@ -128,7 +128,10 @@ def test_every_attack_is_refused_and_nothing_changes(settings: Settings) -> None
         with Session(settings=settings, model=malicious(sql)) as session:
             answer = session.ask(question)
         outcomes[question] = (answer.status, answer.error.code if answer.error else None)
-        assert answer.status == "refused", (question, sql, answer.status, answer.error)
+        # refused by the policy; or, for a statement that is not even valid SQL, an honest error: no valid SQL, nothing ran
+        unparsed = answer.status == "error" and answer.error.code == "no_valid_sql" and answer.attempts[-1].error.code == "parse_error"
+        assert answer.status == "refused" or unparsed, (question, sql, answer.status, answer.error)
+        assert not answer.rows and all(a.stage == "validate" for a in answer.attempts if a.error)
     assert checksum(settings.database_url) == before
     assert len(outcomes) == len(ATTACKS)
 

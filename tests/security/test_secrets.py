@@ -42,7 +42,7 @@ def run(args: list[str], url: str, tmp_path: Path, script: dict | None = None) -
         path = tmp_path / "script.json"
         path.write_text(json.dumps(script))
         env["DECIDE_SQL_MODEL"] = f"scripted:{path}"
-    return subprocess.run([sys.executable, "-m", "engine.cli.app", *args], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "engine.cli", *args], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
 
 
 def assert_clean(result: subprocess.CompletedProcess) -> None:
