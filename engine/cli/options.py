@@ -20,6 +20,11 @@ ModelOpt = Annotated[
     typer.Option("--model", "-m", help="local (default), local:1.5b, local:/path.gguf, openai:MODEL[@URL], vllm:MODEL@URL."),
 ]
 
+CandidatesOpt = Annotated[
+    Optional[int],
+    typer.Option("--candidates", min=1, max=9, help="SQL candidates voted by their results (greedy + sampled; env DECIDE_SQL_CANDIDATES; default 1)."),
+]
+
 
 class Common:
     """Options given before the command; command-level options override them."""
