@@ -93,3 +93,10 @@ def _terminate(admin_url: str, pid: int) -> None:
     with admin.cursor() as cur:
         cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
     admin.close()
+
+
+def test_an_undefined_column_names_itself_in_the_details(url: str) -> None:
+    with Executor(url, Settings()) as ex:
+        with pytest.raises(DatabaseError) as caught:
+            ex.run('SELECT s."Missing", s.x FROM (SELECT 1 AS x) s')
+    assert caught.value.code == "sql_error" and caught.value.details.unknown_names == ["Missing"]

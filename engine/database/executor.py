@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from typing import Any
 
@@ -87,7 +88,7 @@ class Executor:
         conn = self.connection()
         started = time.perf_counter()
         try:
-            psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
+            _interruptible(True)
             with conn.cursor() as setup:
                 setup.execute("SET TRANSACTION READ ONLY")
                 setup.execute(
@@ -103,7 +104,7 @@ class Executor:
         except psycopg2.Error as exc:
             raise self._error(exc) from None
         finally:
-            psycopg2.extensions.set_wait_callback(None)
+            _interruptible(False)
             self._rollback()
         return QueryResult(columns=columns, rows=rows, row_count=len(rows), truncated=truncated, ms=(time.perf_counter() - started) * 1000)
 
@@ -167,6 +168,26 @@ class Executor:
         code = f" (SQLSTATE {exc.pgcode})" if exc.pgcode else ""
         unknown = _undefined_names(exc)
         return DatabaseError(f"{message}{code}", code=ErrorCode.SQL_ERROR, details=ErrorDetails(unknown_names=unknown) if unknown else None)
+
+
+_running = 0  # statements running in this process with the wait callback set
+_running_lock = threading.Lock()
+
+
+def _interruptible(start: bool) -> None:
+    """Set psycopg2's wait callback (Ctrl-C cancels a running query) while any statement runs.
+
+    The callback is process-wide: counted, so that one thread finishing its
+    statement does not clear it under another thread's running one (the server
+    runs statements from several threads).
+    """
+    global _running
+    with _running_lock:
+        _running += 1 if start else -1
+        if start and _running == 1:
+            psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
+        elif not start and _running == 0:
+            psycopg2.extensions.set_wait_callback(None)
 
 
 UNDEFINED_NAME_STATES = ("42703", "42P01")  # undefined_column, undefined_table
