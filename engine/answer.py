@@ -112,3 +112,12 @@ class Answer(BaseModel):
     error: ErrorInfo | None = None
     conversation_id: str | None = None  # the conversation this answer belongs to (engine/conversation.py); None outside one
     _exit_code: int = PrivateAttr(default=0)  # the CLI's exit code; not part of the JSON
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI's exit code for this answer (0 ok, 3 refused, 6 clarify, else the error's class)."""
+        return self._exit_code
+
+    def with_exit_code(self, code: int) -> "Answer":
+        self._exit_code = int(code)
+        return self

@@ -105,7 +105,7 @@ class ConversationStore:
                 resolved = self._resolve(session, earlier, question, ask_kwargs.get("on_event"))
             except DecideSqlError as err:
                 answer = Answer(status="refused" if err.exit_code == ExitCode.REFUSED else "error", question=question, error=ErrorInfo(**err.to_dict()))
-                answer._exit_code = int(err.exit_code)
+                answer.with_exit_code(err.exit_code)
                 answer.conversation_id = conversation_id
                 return answer
             asked = resolved.question
@@ -216,6 +216,6 @@ def _error_answer(question: str, conversation_id: str, *, known_format: bool) ->
     else:
         err = BadInput("conversation_id must be 1-64 letters, digits, '-' or '_'; omit it to start a new conversation", code="bad_conversation_id")
     answer = Answer(status="error", question=question, error=ErrorInfo(**err.to_dict()))
-    answer._exit_code = int(err.exit_code)
+    answer.with_exit_code(err.exit_code)
     answer.conversation_id = conversation_id if known_format else None
     return answer

@@ -365,7 +365,7 @@ class _Run:
         a = self.answer
         a.usage = _total_usage(a.decisions, getattr(self.session._model, "price", None))
         a.timings["total"] = round((time.perf_counter() - self.started) * 1000 + a.timings.get("introspect", 0.0), 1)
-        a._exit_code = int(self.exit_code)
+        a.with_exit_code(self.exit_code)
         return a
 
 
@@ -420,4 +420,4 @@ def _total_usage(decisions: list[Decision], price: tuple[float, float] | None) -
 
 def exit_code_of(answer: Answer) -> int:
     """The CLI exit code for an answer (0 ok, 3 refused, 6 clarify, else the error's class)."""
-    return answer._exit_code
+    return answer.exit_code

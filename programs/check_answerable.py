@@ -117,7 +117,7 @@ def check_answerable(
     asks = [p for p in dict.fromkeys(raw.get("asks") or []) if p in phrases][:MAX_ASKS]  # re-check (OpenAI is not checked locally)
     missing = [p for p in asks if missing_head(p, vocab, known, timed=timed)]
     result = Answerability(verdict="missing" if missing else "answerable", asks=asks, missing=missing)
-    result._usage, result._prompt = usage, prompt
+    result.costed(usage, prompt)
     return result
 
 

@@ -76,7 +76,7 @@ def choose_flow(
         if result.statement in WRITE_KEYWORDS:
             result.flow = "refuse"
             result.reason = result.reason or _write_reason(result.statement)
-        result._usage, result._prompt = usage, prompt
+        result.costed(usage, prompt)
         return result
 
     lm, usage, prompt = run_decision(model, ctx, NAME, STATEMENT_INSTRUCTION, select(READ_KEYWORDS + WRITE_KEYWORDS, name="statement"), prefix="```sql\n")
@@ -85,7 +85,7 @@ def choose_flow(
         result = FlowDecision(statement=statement, flow="refuse", reason=_write_reason(statement))
     else:
         result = FlowDecision(statement=statement, flow="decompose" if statement == "WITH" else "direct")
-    result._usage, result._prompt = usage, prompt
+    result.costed(usage, prompt)
     return result
 
 

@@ -43,5 +43,5 @@ def plain_sql(model: Any, schema: Schema, question: str, *, context: QuestionCon
         match = _FENCE.search(text)
         text = match.group(1) if match else text
     plan = SqlPlan(sql=text.strip().rstrip(";").strip(), explanation="baseline: one plain prompt")
-    plan._usage, plan._prompt = usage, prompt
+    plan.costed(usage, prompt)
     return plan

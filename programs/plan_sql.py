@@ -131,5 +131,5 @@ def _write_sql(
         lm, usage, prompt = run_decision(model, ctx, decision, instruction + " Reply with JSON.", body)
         raw = captured_json(lm, "plan", decision)
         plan = SqlPlan(tables=selection.all_tables, explanation=str(raw.get("explanation", ""))[:300], sql=str(raw.get("sql", "")))
-    plan._usage, plan._prompt = usage, prompt
+    plan.costed(usage, prompt)
     return plan

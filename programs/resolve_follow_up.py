@@ -111,7 +111,7 @@ def resolve_follow_up(
             result = StandaloneQuestion(question=asked, asked=asked)
     except ValidationError as exc:  # pragma: no cover - the fields are plain strings
         raise ModelError(f"model returned an invalid {NAME} decision: {exc.errors()[0]['msg']}", code="model_output_invalid") from None
-    result._usage, result._prompt = usage, prompt
+    result.costed(usage, prompt)
     return result
 
 

@@ -68,5 +68,5 @@ def select_tables(
     full = ctx.full_schema or schema
     named = [n for n in lexical_matches(full, ctx.question) if n not in chosen]
     result = TableSelection(tables=chosen, added=named + [n for n in join_neighbours(full, chosen + named) if n not in named])
-    result._usage, result._prompt = usage, prompt
+    result.costed(usage, prompt)
     return result

@@ -26,6 +26,10 @@ class DecisionOutput(BaseModel):
     _usage: DecisionUsage = PrivateAttr(default_factory=DecisionUsage)
     _prompt: str = PrivateAttr(default="")
 
+    def costed(self, usage: DecisionUsage, prompt: str) -> None:
+        """Attach what the decision cost and its prompt (kept out of the typed output, which is what the model decided)."""
+        self._usage, self._prompt = usage, prompt
+
     @property
     def usage(self) -> DecisionUsage:
         return self._usage

@@ -46,7 +46,7 @@ def scrubbed(payload: dict[str, Any], state: ServerState) -> dict[str, Any]:
 
 
 def answer_response(answer: Answer, state: ServerState) -> JSONResponse:
-    return JSONResponse(scrubbed(answer.model_dump(mode="json"), state), headers={EXIT_HEADER: str(answer._exit_code)})
+    return JSONResponse(scrubbed(answer.model_dump(mode="json"), state), headers={EXIT_HEADER: str(answer.exit_code)})
 
 
 def checked_ask(body: AskRequest, state: ServerState) -> tuple[str, dict[str, Any]]:
