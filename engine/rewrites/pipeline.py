@@ -38,15 +38,15 @@ def _lookup_comparisons(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
 
 
 def _grounding(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
-    return values.ground_literals_in(tree, ctx.schema, values.database_lookup(ctx.probe))
+    return values.ground_literals_in(tree, ctx.scope_of(tree), values.database_lookup(ctx.probe))
 
 
 def _literal_columns(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
-    return ctx.values.move_literals_in(tree, ctx.schema, values.database_occurs(ctx.probe))
+    return ctx.values.move_literals_in(tree, ctx.scope_of(tree), values.database_occurs(ctx.probe))
 
 
 def _question_literals(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
-    return values.literals_from_question_in(tree, ctx.schema, ctx.question, ctx.named_values)
+    return values.literals_from_question_in(tree, ctx.scope_of(tree), ctx.question, ctx.named_values)
 
 
 def _labels(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:

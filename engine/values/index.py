@@ -42,7 +42,7 @@ from engine.schema import Column, Schema, Table
 from engine.rewrites.fix import Fix
 from engine.settings import Settings
 from engine.words import STOPWORDS, normalize
-from engine.scope import resolve_column, tables_by_alias
+from engine.scope import QueryScope, resolve_column, tables_by_alias
 from engine.sql_tree import compared_literals, ident, parse
 
 SCAN_ROWS = 20_000  # rows read per column when sampling (a bounded scan, not the whole table)
@@ -170,7 +170,7 @@ class ValueIndex:
                 notes.append(Note(f"'{value}' is stored in {places}", tuple(t for t, _, _ in homes[:MAX_HINT_COLUMNS])))
         return list(dict.fromkeys(notes))[:limit]
 
-    def move_literals_in(self, tree: exp.Expression, schema: Schema, occurs: Occurs) -> list[Fix]:
+    def move_literals_in(self, tree: exp.Expression, scope: QueryScope, occurs: Occurs) -> list[Fix]:
         """``channel = 'cancelled'`` -> ``status = 'cancelled'`` when the literal is not in its column but in one other column of that table.
 
         The model picked the wrong column of the right table; the query would
@@ -186,7 +186,7 @@ class ValueIndex:
         table the query does not join is not added (that changes the joins):
         a repair is told where the literal is (``misplaced_literals``).
         """
-        aliases = tables_by_alias(tree, schema)
+        aliases = scope.aliases
         fixes: list[Fix] = []
         for column_node, literal in compared_literals(tree):
             resolved = resolve_column(column_node, aliases)
@@ -305,13 +305,13 @@ Lookup = Callable[[Table, Column, str], str | None]
 Occurs = Callable[[Table, Column, str], bool]
 
 
-def ground_literals_in(tree: exp.Expression, schema: Schema, lookup: Lookup) -> list[Fix]:
+def ground_literals_in(tree: exp.Expression, scope: QueryScope, lookup: Lookup) -> list[Fix]:
     """Replace string literals compared with a text column by the stored value they denote.
 
     ``lookup(table, column, literal)`` returns the stored value to use, or
     None to keep the literal. Edited in place; what changed.
     """
-    aliases = tables_by_alias(tree, schema)
+    aliases = scope.aliases
     fixes: list[Fix] = []
     for column_node, literal in compared_literals(tree):
         resolved = resolve_column(column_node, aliases)
@@ -328,7 +328,7 @@ def ground_literals_in(tree: exp.Expression, schema: Schema, lookup: Lookup) -> 
     return fixes
 
 
-def literals_from_question_in(tree: exp.Expression, schema: Schema, question: str, named: list[ValueMatch]) -> list[Fix]:
+def literals_from_question_in(tree: exp.Expression, scope: QueryScope, question: str, named: list[ValueMatch]) -> list[Fix]:
     """Replace a literal the question never mentions by the value of the same column the question does name.
 
     ``status = 'delivered'`` for "how many orders were cancelled": both values
@@ -341,7 +341,7 @@ def literals_from_question_in(tree: exp.Expression, schema: Schema, question: st
     words (``city_name = 'alameda'``); see ``_named_part``.
     """
     asked = f" {normalize(question)} "
-    aliases = tables_by_alias(tree, schema)
+    aliases = scope.aliases
     pairs = compared_literals(tree)
     used = {normalize(literal.this) for _, literal in pairs}
     fixes: list[Fix] = []
