@@ -25,7 +25,7 @@ class RewriteContext:
     probe: Executor  # read-only, short-timeout executor for the questions steps ask the database
     values: ValueIndex
     named_values: list[ValueMatch] = field(default_factory=list)  # stored values the question names
-    _scope: QueryScope | None = None
+    _scope: QueryScope | None = field(default=None, init=False, repr=False)
 
     def scope_of(self, tree: exp.Expression) -> QueryScope:
         if self._scope is None:
