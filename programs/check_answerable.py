@@ -127,7 +127,16 @@ def missing_head(phrase: str, vocab: SchemaVocabulary, known: set[str], *, timed
     ``timed``: the schema has a date or time column (calendar words are then data).
     """
     content = [w for w in phrase.split() if not _ignorable(w, timed=timed)]
-    return bool(content) and _unheld(content[-1], vocab, known, timed=timed)
+    while len(content) > 1 and _participle(content[-1]):  # "drug amount prescribed": the head is the noun before
+        content.pop()
+    if not content or (len(content) == 1 and _participle(content[0])):  # an action ("prescribed"), not a stored thing
+        return False
+    return _unheld(content[-1], vocab, known, timed=timed)
+
+
+def _participle(word: str) -> bool:
+    """A past participle or past tense (``prescribed``, ``started``): it names what was done, not a stored attribute."""
+    return len(word) > 5 and word.endswith("ed")
 
 
 def _ignorable(word: str, *, timed: bool) -> bool:

@@ -122,6 +122,14 @@ def test_the_head_word_decides() -> None:
     assert check_answerable(model, shop_schema(), q).verdict == "answerable"  # head: customers
 
 
+def test_an_action_is_not_a_stored_thing() -> None:
+    model = scripted_model({"check_answerable": ['{"asks": ["delivered"]}', '{"asks": ["products were delivered"]}', '{"asks": ["warehouse"]}']})
+    q = "Which products were delivered from the warehouse?"
+    assert check_answerable(model, shop_schema(), q).verdict == "answerable"  # a participle alone names no data
+    assert check_answerable(model, shop_schema(), q).verdict == "answerable"  # its head is the noun before it
+    assert check_answerable(model, shop_schema(), q).missing == ["warehouse"]
+
+
 def test_the_model_can_only_copy_the_question() -> None:
     model = scripted_model({"check_answerable": ['{"asks": ["phone"]}']})
     with pytest.raises(ScriptRejectedByGrammar):
