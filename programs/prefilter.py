@@ -10,7 +10,6 @@ index: it runs in milliseconds for 5,000 tables.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from engine.schema import Schema, Table

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.database.executor import Executor
 from engine.settings import Settings
 from tests.server_helpers import FOLLOW_UP_SQL, GROUPED_SQL, running_server
+from tests.demo import truth
 
 CHROMIUM = os.environ.get("DECIDE_SQL_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -35,16 +35,6 @@ def browser() -> Iterator[object]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
         b.close()
-
-
-@pytest.fixture()
-def settings(demo_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=demo_url, cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
-
-
-def truth(settings: Settings, sql: str) -> list[list]:
-    with Executor(settings.database_url, settings) as ex:
-        return ex.run(sql).rows
 
 
 def ask(page, question: str, turn: int) -> object:

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pexpect
-import pytest
 
 from engine.database.executor import Executor
 from engine.settings import Settings
@@ -15,11 +14,6 @@ from tests.server_helpers import FOLLOW_UP, GROUPED_SQL, STANDALONE
 
 STORES_SQL = "SELECT COUNT(*) AS stores FROM stores"
 CANCELLED_SQL = "SELECT COUNT(*) AS cancelled FROM orders WHERE status = 'cancelled'"
-
-
-@pytest.fixture()
-def settings(demo_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=demo_url, cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
 
 
 def value(settings: Settings, sql: str) -> int:

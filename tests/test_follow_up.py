@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from engine.conversation import ConversationStore, Turn, turns_from_file
-from engine.database.executor import Executor
 from engine.errors import BadInput
 from engine.models.scripted import ScriptRejectedByGrammar, scripted_model
 from engine.session import Session
@@ -20,6 +19,7 @@ from programs import StandaloneQuestion, resolve_follow_up
 from programs.resolve_follow_up import MAX_TURNS_SHOWN
 from tests.schema_fixtures import shop_schema
 from tests.server_helpers import FOLLOW_UP, FOLLOW_UP_SQL, GROUPED_SQL, STANDALONE
+from tests.demo import truth
 
 SCHEMA = shop_schema()
 EARLIER = [Turn(question="How many orders were placed in 2023?", standalone="How many orders were placed in 2023?", sql="SELECT count(*) FROM orders WHERE extract(year FROM placed_at) = 2023", status="ok")]
@@ -110,16 +110,6 @@ def test_the_store_is_thread_safe() -> None:
     for t in threads:
         t.join()
     assert len(store) == 50 and len(store.turns(cid)) == 20  # MAX_TURNS_KEPT
-
-
-@pytest.fixture()
-def settings(demo_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=demo_url, cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
-
-
-def truth(settings: Settings, sql: str) -> list[list]:
-    with Executor(settings.database_url, settings) as ex:
-        return ex.run(sql).rows
 
 
 def test_store_ask_resolves_against_the_conversation(settings: Settings) -> None:

@@ -16,10 +16,10 @@ import psutil
 import pytest
 
 from engine.answer import Answer
-from engine.database.executor import Executor
 from engine.errors import ConfigError
 from engine.server import ServerConfig
 from engine.settings import Settings
+from tests.demo import truth
 from tests.server_helpers import (
     CONVERSATION_SCRIPT,
     FOLLOW_UP_SQL,
@@ -32,16 +32,6 @@ from tests.server_helpers import (
 )
 
 TOKEN = "t0ken-for-tests-0123456789"
-
-
-@pytest.fixture()
-def settings(demo_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=demo_url, cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
-
-
-def truth(settings: Settings, sql: str) -> list[list]:
-    with Executor(settings.database_url, settings) as ex:
-        return ex.run(sql).rows
 
 
 def test_ask_returns_the_cli_answer_with_a_conversation_id(settings: Settings) -> None:

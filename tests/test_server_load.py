@@ -6,10 +6,8 @@ Correctness only; benchmarks/bench_server.py prints the timings and peak RSS.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 
 from engine.database.executor import Executor
 from engine.settings import Settings
@@ -17,11 +15,6 @@ from tests.server_helpers import GROUPED_SCRIPT, GROUPED_SQL, backend_connection
 
 SQL_REQUESTS = 50
 ASK_REQUESTS = 20
-
-
-@pytest.fixture()
-def settings(demo_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=demo_url, cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
 
 
 def test_concurrent_requests_are_all_answered_and_no_connection_leaks(settings: Settings, admin_url: str) -> None:

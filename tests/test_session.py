@@ -9,30 +9,20 @@ import pytest
 
 from engine.answer import Answer
 from engine.errors import ExitCode, SqlRefused
-from engine.database.executor import Executor
 from engine.models.scripted import scripted_model
 from engine.session import Session, _widen, exit_code_of
 from engine.settings import Settings
 from engine.policy.validator import validate
 from programs.types import TableSelection
 from tests.validator_corpus import retail_schema
+from tests.demo import truth
 
 COUNT_SQL = "SELECT COUNT(*) FROM orders o WHERE o.status = 'cancelled'"
-
-
-@pytest.fixture()
-def settings(demo_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=demo_url, cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
 
 
 def ask(settings: Settings, script: dict[str, list[str]], question: str = "How many orders were cancelled?", **kwargs) -> Answer:
     with Session(settings=settings, model=scripted_model(script)) as session:
         return session.ask(question, **kwargs)
-
-
-def truth(settings: Settings, sql: str) -> list[list]:
-    with Executor(settings.database_url, settings) as ex:
-        return ex.run(sql).rows
 
 
 DIRECT = {"select_tables": ['{"tables": ["orders"]}'], "choose_flow": ["SELECT"]}

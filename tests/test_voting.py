@@ -8,9 +8,7 @@ results come from real PostgreSQL.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
 
 from engine.answer import Answer
 from engine.database.executor import Executor
@@ -30,11 +28,6 @@ UNKNOWN_COLUMN = "SELECT COUNT(*) FROM orders o WHERE state = 'x'"  # refused by
 DIVISION_BY_ZERO = "SELECT COUNT(*) / 0 FROM orders o"  # fails in the database
 NOTHING = "SELECT o.order_id FROM orders o WHERE o.total_amount < 0"  # runs, no rows
 QUESTION = "How many are there?"
-
-
-@pytest.fixture()
-def settings(demo_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=demo_url, cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
 
 
 def ask(settings: Settings, plans: list[str], k: int, **script: list[str]) -> tuple[Answer, list[tuple[str, str]]]:

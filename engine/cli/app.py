@@ -9,7 +9,7 @@ Common options work before or after the command name.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 

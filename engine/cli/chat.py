@@ -10,9 +10,6 @@ Commands: ``:sql`` shows the last SQL, ``:new`` starts a new conversation,
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
-
-import typer
 
 from engine.answer import Answer
 from engine.cli.ask import footer
