@@ -91,7 +91,7 @@ def test_engine_and_baseline_summary_is_exact(app: typer.Typer, files: dict[str,
     assert (engine["ok"], engine["refused"], engine["clarify"], engine["errors"]) == (4, 0, 0, 0)
     assert (engine["executed_unvalidated"], engine["undefined_name_runtime_errors"], engine["gold_errors"]) == (0, 0, 0)
     assert (engine["doubted"], engine["doubted_correct"], baseline["doubted"]) == (0, None, None)
-    assert engine["llm_calls_per_question"] == 2.25  # flow and plan each (the small schema skips selection), plus one repair
+    assert engine["llm_calls_per_question"] == 2.5  # flow and plan each (the small schema skips selection), one repair, one answerability check
     assert (baseline["correct"], baseline["ex"], baseline["errors"]) == (2, 0.5, 1)
     assert (baseline["undefined_name_runtime_errors"], baseline["executed_unvalidated"], baseline["validated_first_time"]) == (1, 1, None)
     assert baseline["llm_calls_per_question"] == 1.0 and baseline["ex_by_category"] == {"count": 1.0, "filter": 0.0, "top": 0.0}
