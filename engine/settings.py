@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypeVar
 
 import platformdirs
 from dotenv import dotenv_values
@@ -34,6 +35,7 @@ ENV_VARS: dict[str, str] = {
     "allow_system_catalogs": "DECIDE_SQL_ALLOW_SYSTEM_CATALOGS",
     "prefix_cache_mb": "DECIDE_SQL_PREFIX_CACHE_MB",
     "rewrites": "DECIDE_SQL_REWRITES",
+    "check_answerable": "DECIDE_SQL_CHECK_ANSWERABLE",
     "candidates": "DECIDE_SQL_CANDIDATES",
 }
 
@@ -57,23 +59,31 @@ class Settings(BaseModel):
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("decide-sql")))
     allow_system_catalogs: bool = False
     prefix_cache_mb: int = Field(1024, ge=0, le=1_000_000)  # disk for saved schema-prefix KV states (LRU); 0: off
+    check_answerable: bool = False  # refuse questions about data no table holds (not_in_database); off: 9% false refusals measured
     rewrites: str = "all"  # rewrite steps to apply: all, none, or a comma-separated list (engine/rewrites/pipeline.py STEPS)
     candidates: int = Field(1, ge=1, le=9)  # SQL candidates of the plan decision voted by their results (engine/voting.py); 1: the greedy plan only
 
     @classmethod
     def load(cls, env_file: str | Path | None = ".env", **overrides: object) -> "Settings":
         """Build settings from ``.env``, the environment and explicit overrides (None = unset)."""
-        values: dict[str, object] = {}
-        file_values = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
-        for field, var in ENV_VARS.items():
-            raw = os.environ.get(var, file_values.get(var))
-            if raw not in (None, ""):
-                values[field] = raw
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = str(err["loc"][0]) if err["loc"] else "?"
-            var = ENV_VARS.get(field, field)
-            raise ConfigError(f"invalid setting {var}: {err['msg']}; fix it in the environment or .env") from None
+        return load_settings(cls, ENV_VARS, env_file, overrides)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_settings(model: type[M], env_vars: dict[str, str], env_file: str | Path | None, overrides: dict[str, object]) -> M:
+    """``model`` from option > environment > ``.env`` > default; a one-line ConfigError naming the variable."""
+    values: dict[str, object] = {}
+    file_values = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
+    for field, var in env_vars.items():
+        raw = os.environ.get(var, file_values.get(var))
+        if raw not in (None, ""):
+            values[field] = raw
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        raise ConfigError(f"invalid setting {env_vars.get(field, field)}: {err['msg']}; fix it in the environment or .env") from None

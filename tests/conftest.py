@@ -87,3 +87,16 @@ def demo_url(pg_server, admin_url) -> str:
     from engine.demo.data import create_demo
 
     return create_demo(admin_url, dbname="demo_test", scale=1.0, seed=42)
+
+
+@pytest.fixture()
+def app():  # noqa: ANN201 - typer.Typer
+    """The ``eval`` command alone, as the eval tests invoke it with typer's CliRunner."""
+    import typer
+
+    from engine.cli.evaluate import eval_command
+
+    app = typer.Typer()
+    app.command("eval")(eval_command)
+    app.command("noop")(lambda: None)  # two commands, so "eval" stays a sub-command as in engine/cli/app.py
+    return app

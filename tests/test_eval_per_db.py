@@ -20,7 +20,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from engine.cli.evaluate import eval_command
 from engine.evaluation.ablation import StepFigures, verdict
 
 DUMP = """
@@ -52,14 +51,6 @@ SCRIPT = {
         "SELECT name FROM pets ORDER BY age DESC LIMIT 1\n```",
     ],
 }
-
-
-@pytest.fixture()
-def app() -> typer.Typer:
-    app = typer.Typer()
-    app.command("eval")(eval_command)
-    app.command("noop")(lambda: None)  # two commands, so "eval" stays a sub-command as in engine/cli/app.py
-    return app
 
 
 @pytest.fixture()

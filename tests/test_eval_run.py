@@ -13,7 +13,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from engine.cli.evaluate import eval_command
 from engine.evaluation.dumps import MARK, current_marker
 
 DUMP = """
@@ -46,14 +45,6 @@ SCRIPT = {
         "SELECT avg(age) FROM pets WHERE species = 'dog'\n```",
     ],
 }
-
-
-@pytest.fixture()
-def app() -> typer.Typer:
-    app = typer.Typer()
-    app.command("eval")(eval_command)
-    app.command("noop")(lambda: None)  # two commands, so "eval" stays a sub-command as in engine/cli/app.py
-    return app
 
 
 @pytest.fixture()
@@ -91,7 +82,7 @@ def test_engine_and_baseline_summary_is_exact(app: typer.Typer, files: dict[str,
     assert (engine["ok"], engine["refused"], engine["clarify"], engine["errors"]) == (4, 0, 0, 0)
     assert (engine["executed_unvalidated"], engine["undefined_name_runtime_errors"], engine["gold_errors"]) == (0, 0, 0)
     assert (engine["doubted"], engine["doubted_correct"], baseline["doubted"]) == (0, None, None)
-    assert engine["llm_calls_per_question"] == 2.5  # flow and plan each (the small schema skips selection), one repair, one answerability check
+    assert engine["llm_calls_per_question"] == 2.25  # flow and plan each (the small schema skips selection), plus one repair
     assert (baseline["correct"], baseline["ex"], baseline["errors"]) == (2, 0.5, 1)
     assert (baseline["undefined_name_runtime_errors"], baseline["executed_unvalidated"], baseline["validated_first_time"]) == (1, 1, None)
     assert baseline["llm_calls_per_question"] == 1.0 and baseline["ex_by_category"] == {"count": 1.0, "filter": 0.0, "top": 0.0}

@@ -7,13 +7,11 @@ listed in ``.env.sample``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from dotenv import dotenv_values
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr
 
-from engine.errors import ConfigError
+from engine.settings import load_settings
 
 ENV_VARS: dict[str, str] = {
     "max_rows": "DECIDE_SQL_MCP_MAX_ROWS",
@@ -32,16 +30,4 @@ class McpSettings(BaseModel):
     @classmethod
     def load(cls, env_file: str | Path | None = ".env", **overrides: object) -> "McpSettings":
         """Build from ``.env``, the environment and explicit overrides (None = unset)."""
-        file_values = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
-        values: dict[str, object] = {}
-        for field, var in ENV_VARS.items():
-            raw = os.environ.get(var, file_values.get(var))
-            if raw not in (None, ""):
-                values[field] = raw
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = str(err["loc"][0]) if err["loc"] else "?"
-            raise ConfigError(f"invalid setting {ENV_VARS.get(field, field)}: {err['msg']}; fix it in the environment or .env") from None
+        return load_settings(cls, ENV_VARS, env_file, overrides)
