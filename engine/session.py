@@ -199,15 +199,7 @@ class _Run:
             self.answer.clarification = Clarification(question=flow.clarifying_question or "Could you make the question more specific?", options=flow.options)
             self.exit_code = ExitCode.CLARIFY
             return
-        # A question about data no table holds is refused, not answered with rows about something else.
-        answerable = check_answerable(model, schema, q, selection=selection, context=ctx, values=[m.text for m in self.named_values])
-        if answerable.method == "model":  # a lexical pass (every word names something in the schema) is no decision
-            self.record("check_answerable", answerable)
-        if answerable.verdict == "missing":
-            self.answer.status = "refused"
-            self.answer.refusal_reason = answerable.reason
-            self.answer.error = ErrorInfo(code="not_in_database", message=answerable.reason)
-            self.exit_code = ExitCode.REFUSED
+        if s.settings.check_answerable and self.refused_as_not_in_database(model, schema, q, selection, ctx):
             return
 
         plan = plan_sql(model, schema, q, selection=selection, flow=flow, context=ctx)
@@ -234,6 +226,20 @@ class _Run:
             self.record("repair_sql", plan)
             if _normalized(plan.sql) in tried:  # greedy decoding repeated a failed query: another try would too
                 raise _gave_up(error, attempt + 1)
+
+    def refused_as_not_in_database(self, model: ModelHandle, schema: Schema, q: str, selection: TableSelection, ctx: QuestionContext) -> bool:
+        """A question about data no table holds is refused, not answered with rows about something else (opt-in:
+        ``DECIDE_SQL_CHECK_ANSWERABLE``; on the development sets it also refused 9% of answerable questions)."""
+        answerable = check_answerable(model, schema, q, selection=selection, context=ctx, values=[m.text for m in self.named_values])
+        if answerable.method == "model":  # a lexical pass (every word names something in the schema) is no decision
+            self.record("check_answerable", answerable)
+        if answerable.verdict != "missing":
+            return False
+        self.answer.status = "refused"
+        self.answer.refusal_reason = answerable.reason
+        self.answer.error = ErrorInfo(code="not_in_database", message=answerable.reason)
+        self.exit_code = ExitCode.REFUSED
+        return True
 
     def vote(self, plan: SqlPlan, selection: TableSelection, flow: FlowDecision, ctx: QuestionContext, *, execute: bool, max_rows: int | None) -> SqlPlan:
         """The plan to go on with: with ``Settings.candidates`` K > 1, the winner of K candidates voted by their results.

@@ -165,7 +165,7 @@ def test_stored_values_the_question_names_count_as_present() -> None:
 
 
 def _ask(url: str, tmp_path: Path, script: dict[str, list[str]], question: str):
-    settings = Settings(database_url=url, cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
+    settings = Settings(database_url=url, cache_dir=tmp_path / "cache", data_dir=tmp_path / "data", check_answerable=True)
     with Session(settings=settings, model=scripted_model(script)) as session:
         return session.ask(question)
 
