@@ -27,8 +27,8 @@ def secret_url(demo_url: str) -> str:
     conn = psycopg2.connect(demo_url)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute("DROP ROLE IF EXISTS leaky")
-        cur.execute(f"CREATE ROLE leaky LOGIN PASSWORD '{PASSWORD}'")
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = 'leaky'")  # another module may have made it (and granted it tables)
+        cur.execute(f"{'ALTER' if cur.fetchone() else 'CREATE'} ROLE leaky LOGIN PASSWORD '{PASSWORD}'")
         cur.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO leaky")
     conn.close()
     parts = urlsplit(demo_url)
