@@ -29,7 +29,8 @@ these stable codes and a message precise enough to feed back to a model:
 - ``unknown_table``: a table that is not in the introspected schema (public
   tables by bare name, others as schema.table), with the closest real names
 - ``unknown_column`` / ``ambiguous_column``: a column that does not resolve
-  (sqlglot's qualify against the schema), with suggestions (validator_messages)
+  (sqlglot's qualify against the schema decides; engine/scope.py finds the
+  reference at fault in its own query level), with suggestions (engine/policy/messages.py)
 - ``type_mismatch``: a number column compared with a string that is not a
   number (``order_id = '2025-12-31'``), with the columns that fit the value
 - ``join_mismatch``: two key columns that name rows of different tables
@@ -51,14 +52,14 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.qualify import qualify
-from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
 from sqlglot.tokens import Token, TokenType
 
 from engine.policy import messages as messages
 from engine.policy.dialect import READING, to_postgres
 from engine.errors import ErrorCode, ErrorDetails, SqlRefused
-from engine.schema import Schema, Table
+from engine.schema import Schema
+from engine.scope import QueryScope, Unresolved, is_visible_cte, owner, schema_table
 from engine.policy.functions import (
     ALLOWED_FUNCTION_SCHEMAS,
     ALLOWED_FUNCTIONS,
@@ -284,14 +285,14 @@ def _check_tables(tree: exp.Expression, schema: Schema, allow_system: bool) -> t
         spelled = f"{db}.{name}" if db else name
         if table.catalog:
             raise _refuse("unknown_table", f"table {table.catalog}.{spelled} names another database; use tables of this one")
-        if not db and _is_visible_cte(table):
+        if not db and is_visible_cte(table):
             continue
         if db.startswith("pg_") or db in SYSTEM_SCHEMAS or (not db and name.startswith("pg_")):
             if not allow_system:
                 raise _refuse("system_catalog", f"system catalog {spelled} is not readable; query the application tables")
             system = True
             continue
-        found = _lookup(schema, db or "public", name)
+        found = schema_table(table, schema)
         if found is None:
             raise _refuse(ErrorCode.UNKNOWN_TABLE, messages.unknown_table(spelled, schema), ErrorDetails(unknown_names=[spelled]))
         if found.display_name not in used:
@@ -299,40 +300,17 @@ def _check_tables(tree: exp.Expression, schema: Schema, allow_system: bool) -> t
     return used, system
 
 
-def _lookup(schema: Schema, schema_name: str, name: str) -> Table | None:
-    return next((t for t in schema.tables if t.schema_name == schema_name and t.name == name), None)
-
-
-def _is_visible_cte(table: exp.Table) -> bool:
-    """True when a bare table name refers to a CTE in scope (PostgreSQL's visibility rules)."""
-    child, node = table, table.parent
-    while node is not None:
-        if isinstance(node, exp.With):
-            names = [cte.alias_or_name for cte in node.expressions]
-            visible = names if node.recursive else names[: node.expressions.index(child)]
-            if table.name in visible:
-                return True
-        elif isinstance(node, exp.Query) and child is not node.args.get("with_") and node.args.get("with_"):
-            if table.name in (cte.alias_or_name for cte in node.args["with_"].expressions):
-                return True
-        child, node = node, node.parent
-    return False
-
-
 def _check_columns(tree: exp.Expression, schema: Schema) -> None:
     """Every column resolves (qualifiers included), and number columns are not compared with words."""
-    try:
-        scopes: list[Scope] = traverse_scope(tree)
-    except OptimizeError:  # a tree sqlglot cannot scope: qualify() below refuses it with a precise message
-        scopes = []
-    _check_qualifiers(scopes, tree, schema)
+    scope = QueryScope.of(tree, schema)
+    _check_qualifiers(scope)
     try:
         qualify(_with_function_columns(tree.copy()), schema=_mapping(schema), dialect="postgres", db="public",
                 validate_qualify_columns=True, quote_identifiers=False, identify=False, expand_stars=True)
     except OptimizeError as exc:
-        raise _column_refusal(str(exc).splitlines()[0], tree, schema) from None
-    _check_literal_types(scopes, schema)
-    _check_join_keys(scopes, schema)
+        raise _column_refusal(scope, str(exc).splitlines()[0]) from None
+    _check_literal_types(scope)
+    _check_join_keys(scope)
 
 
 def _with_function_columns(tree: exp.Expression) -> exp.Expression:
@@ -359,32 +337,21 @@ def _with_function_columns(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-def _check_qualifiers(scopes: list[Scope], tree: exp.Expression, schema: Schema) -> None:
+def _check_qualifiers(scope: QueryScope) -> None:
     """Refuse ``label.label`` when no source is named label.
 
     sqlglot's qualify reads a qualifier that names no source but a column as
     field access on that column (``(label).label``); PostgreSQL refuses it
     ("missing FROM-clause entry for table label"), found in an evaluation run.
     """
-    for scope in scopes:
-        visible: set[str] = set()
-        outer: Scope | None = scope
-        while outer is not None:  # a correlated subquery may name the sources of enclosing queries
-            visible |= {name.lower() for name in outer.sources}
-            outer = outer.parent
-        for column in scope.columns:
-            if column.table and column.table.lower() not in visible:
-                names = ", ".join(_tables_by_alias(tree, schema)) or "none"
-                raise _refuse(
-                    "unknown_column",
-                    f"column {column.table}.{column.name} does not resolve: {column.table} is not a table or alias in scope; use one of: {names}",
-                )
+    if (found := scope.unknown_qualifier()) is not None:
+        raise _unresolved_refusal(found, scope.schema)
 
 
 NUMBER_TEXT = re.compile(r"^\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?|(?i:nan|[-+]?inf(inity)?))\s*$")  # what PostgreSQL casts
 
 
-def _check_literal_types(scopes: list[Scope], schema: Schema) -> None:
+def _check_literal_types(scope: QueryScope) -> None:
     """Refuse a number column compared with a string that is not a number, before PostgreSQL does.
 
     PostgreSQL would fail with "invalid input syntax for type integer", and a
@@ -393,24 +360,20 @@ def _check_literal_types(scopes: list[Scope], schema: Schema) -> None:
     that resolve to a table of their own query's FROM are checked (not a CTE's
     or subquery's output, whose types are not known here).
     """
-    for scope in scopes:
-        tables = {name: _lookup(schema, src.db or "public", src.name) for name, src in scope.sources.items() if isinstance(src, exp.Table)}
-        derived = len(tables) < len(scope.sources)
-        for node in scope.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE):
+    for select in scope.selects:
+        sources = scope.sources(select)
+        for node in select.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE):
             left, right = node.this, node.expression
             column, literal = (left, right) if isinstance(left, exp.Column) else (right, left)
             if not (isinstance(column, exp.Column) and isinstance(literal, exp.Literal) and literal.is_string) or NUMBER_TEXT.match(literal.this):
                 continue
-            if column.table:
-                owners = [tables[column.table]] if tables.get(column.table) is not None else []
-            else:
-                owners = [] if derived else [t for t in tables.values() if t is not None and t.column(column.name)]
-            found = owners[0].column(column.name) if len(owners) == 1 else None
-            if found is not None and found.type_class == "number":
-                raise _refuse("type_mismatch", messages.type_mismatch(column.sql(dialect="postgres"), found.type, literal.this, owners[0]))
+            found = owner(column, sources)
+            typed = found[0].table.column(found[1]) if found else None
+            if typed is not None and typed.type_class == "number":
+                raise _refuse("type_mismatch", messages.type_mismatch(column.sql(dialect="postgres"), typed.type, literal.this, found[0].table))
 
 
-def _check_join_keys(scopes: list[Scope], schema: Schema) -> None:
+def _check_join_keys(scope: QueryScope) -> None:
     """Refuse ``o.order_id = c.customer_id``: two keys that name rows of different tables never match.
 
     A key column names rows of one table (its own primary key, or the table its
@@ -419,34 +382,22 @@ def _check_join_keys(scopes: list[Scope], schema: Schema) -> None:
     links the two tables by foreign keys, the refusal spells out that path.
     Columns that are not keys, and tables the schema does not link, are left alone.
     """
-    for scope in scopes:
-        tables = {name: _lookup(schema, src.db or "public", src.name) for name, src in scope.sources.items() if isinstance(src, exp.Table)}
-        derived = len(tables) < len(scope.sources)
-        for node in scope.find_all(exp.EQ):
-            sides = [_owner(side, tables, derived) for side in (node.this, node.expression)]
+    for select in scope.selects:
+        sources = scope.sources(select)
+        for node in select.find_all(exp.EQ):
+            sides = [owner(side, sources) for side in (node.this, node.expression)]
             if sides[0] is None or sides[1] is None:
                 continue
-            (left_table, left), (right_table, right) = sides
+            (left_source, _), (right_source, _) = sides
+            left, right, left_table, right_table = node.this, node.expression, left_source.table, right_source.table
             if not left_table.never_matches(left.name, right_table, right.name):
                 continue
-            paths = schema.join_paths(left_table, right_table)
+            paths = scope.schema.join_paths(left_table, right_table)
             if paths:
                 named = left_table.identifies(left.name), right_table.identifies(right.name)
                 names = [", ".join(sorted(k.removeprefix("public.") for k in keys)) for keys in named]
                 message, path = messages.join_mismatch(left.sql(dialect="postgres"), names[0], right.sql(dialect="postgres"), names[1], left_table, right_table, paths)
                 raise _refuse(ErrorCode.JOIN_MISMATCH, message, ErrorDetails(join_path=path))
-
-
-def _owner(node: exp.Expression, tables: dict[str, Table | None], derived: bool) -> tuple[Table, exp.Column] | None:
-    """The schema table a column of this scope belongs to (None for expressions, outer or derived columns)."""
-    if not isinstance(node, exp.Column):
-        return None
-    if node.table:
-        table = tables.get(node.table)
-    else:
-        owners = [] if derived else [t for t in tables.values() if t is not None and t.column(node.name)]
-        table = owners[0] if len(owners) == 1 else None
-    return (table, node) if table is not None and table.column(node.name) is not None else None
 
 
 def _mapping(schema: Schema) -> MappingSchema:
@@ -456,64 +407,31 @@ def _mapping(schema: Schema) -> MappingSchema:
     return MappingSchema(nested, dialect="postgres", normalize=False)
 
 
-def _column_refusal(error: str, tree: exp.Expression, schema: Schema) -> SqlRefused:
-    """Translate sqlglot's qualify error into a precise, model-ready refusal."""
-    scope = _tables_by_alias(tree, schema)
-    match = (
-        re.match(r"Unknown column: (.+)$", error)
-        or re.match(r"Column '([^']+)' could not be resolved(?: for table: '([^']+)')?", error)
-        or re.match(r"Ambiguous column '([^']+)'", error)
-    )
-    if match is None:
-        if match := re.match(r"Unknown table: '?([^'\s]+)", error):
-            return _refuse("unknown_column", f"{match.group(1)} is not a table or alias in FROM; use one of: {', '.join(scope) or 'none'}")
-        return _refuse("unknown_column", f"the statement's names do not resolve: {error}")
-    column = match.group(1)
-    qualifier = match.group(2) if match.lastindex and match.lastindex > 1 else ""
-    owners = [f"{alias}.{column}" for alias, t in scope.items() if t.column(column) is not None]
-    if not qualifier and len(owners) > 1:  # sqlglot leaves an ambiguous name unresolved
-        return _refuse("ambiguous_column", messages.ambiguous_column(column, owners))
-    if derived := _derived_outputs(tree, column, qualifier, schema):
-        return _refuse("unknown_column", messages.derived_column(column, derived))
-    if not qualifier:  # "Unknown column" does not say which table: find the reference in the tree
-        qualifier = next((c.table for c in tree.find_all(exp.Column) if c.name == column and c.table in scope and scope[c.table].column(column) is None), "")
-    target = scope.get(qualifier)
-    if qualifier and target is None:
-        return _refuse("unknown_column", f"column {qualifier}.{column} does not resolve: {qualifier} is not a table or alias in scope; use one of: {', '.join(scope) or 'none'}")
-    message, suggested = messages.unknown_column(column, target, list({t.key: t for t in scope.values()}.values()), schema, qualifier=qualifier, aliases=scope)
-    return _refuse(ErrorCode.UNKNOWN_COLUMN, message, ErrorDetails(unknown_names=[column], suggested=suggested))
+def _column_refusal(scope: QueryScope, error: str) -> SqlRefused:
+    """A precise, model-ready refusal for a statement sqlglot's qualify could not resolve.
 
-
-def _derived_outputs(tree: exp.Expression, column: str, qualifier: str, schema: Schema) -> dict[str, list[str]]:
-    """The output columns of the subqueries and CTEs a missing column was looked up in (empty: it was a table's).
-
-    Without this, ``SELECT top_customer FROM (SELECT customer_id ... FROM orders) s``
-    was refused as "does not exist in orders", and the repair kept looking in orders.
+    The reference at fault is found in the statement's own scope, not read out
+    of sqlglot's message; ``error`` is shown as it is only when no reference
+    is found that way.
     """
-    try:
-        scopes = traverse_scope(tree)
-    except OptimizeError:
-        return {}
-    for scope in scopes:
-        derived = {name: list(src.expression.named_selects) for name, src in scope.sources.items() if isinstance(src, Scope)}
-        for c in scope.columns:
-            if c.name != column or c.find_ancestor(exp.Select) is not scope.expression or qualifier and c.table != qualifier:
-                continue
-            if c.table:
-                return {c.table: derived[c.table]} if c.table in derived else {}
-            tables = [_lookup(schema, src.db or "public", src.name) for src in scope.sources.values() if isinstance(src, exp.Table)]
-            return derived if derived and not any(t is not None and t.column(column) for t in tables) else {}
-    return {}
+    found = scope.unresolved()
+    if found is None:
+        return _refuse("unknown_column", f"the statement's names do not resolve: {error}")
+    return _unresolved_refusal(found, scope.schema)
 
 
-def _tables_by_alias(tree: exp.Expression, schema: Schema) -> dict[str, Table]:
-    """Alias (or bare name) -> schema table, for every schema table referenced."""
-    out: dict[str, Table] = {}
-    for tbl in tree.find_all(exp.Table):
-        found = _lookup(schema, tbl.db or "public", tbl.name) if isinstance(tbl.this, exp.Identifier) and not _is_visible_cte(tbl) else None
-        if found is not None:
-            out[tbl.alias_or_name] = found
-    return out
+def _unresolved_refusal(found: Unresolved, schema: Schema) -> SqlRefused:
+    column, qualifier, tables = found.column.name, found.column.table, found.tables or {}
+    in_scope = list({t.key: t for t in tables.values()}.values())
+    if found.kind == "qualifier":
+        names = ", ".join(n for n in found.visible) or "none"
+        return _refuse("unknown_column", f"column {qualifier}.{column} does not resolve: {qualifier} is not a table or alias in scope; use one of: {names}")
+    if found.kind == "ambiguous":
+        return _refuse("ambiguous_column", messages.ambiguous_column(column, list(found.owners)))
+    if found.kind == "derived_column":
+        return _refuse("unknown_column", messages.derived_column(column, found.outputs or {}))
+    message, suggested = messages.unknown_column(column, found.table, in_scope, schema, qualifier=qualifier, aliases=tables)
+    return _refuse(ErrorCode.UNKNOWN_COLUMN, message, ErrorDetails(unknown_names=[column], suggested=suggested))
 
 
 def _apply_limit(tree: exp.Expression, max_rows: int) -> bool:

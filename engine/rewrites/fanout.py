@@ -28,21 +28,21 @@ from __future__ import annotations
 from sqlglot import exp
 
 from engine.rewrites.fix import Fix
-from engine.schema import Schema, Table
+from engine.schema import Table
 from engine.sql_tree import conjuncts, orders_by_selected, projects_only
-from engine.scope import resolve_column, tables_by_alias
+from engine.scope import QueryScope, resolve_column
 from engine.sql_tree import compared_literals
 
 Ref = tuple[str, str]  # (alias, column)
 
 
-def once_per_answer_in(tree: exp.Expression, schema: Schema) -> list[Fix]:
+def once_per_answer_in(tree: exp.Expression, query: QueryScope) -> list[Fix]:
     """The rewrite described above, on the outermost query, edited in place; what changed."""
     if not isinstance(tree, exp.Select) or not tree.args.get("joins") or tree.args.get("distinct") or not projects_only(tree):
         return []
     if tree.find(exp.Window) or any(j.side or j.kind.upper() in ("CROSS", "OUTER") for j in tree.args["joins"]):
         return []
-    aliases = _query_tables(tree, schema)
+    aliases = _query_tables(tree, query.aliases)
     if aliases is None:
         return []
     selected = _selected(tree, aliases)
@@ -59,9 +59,8 @@ def once_per_answer_in(tree: exp.Expression, schema: Schema) -> list[Fix]:
     return []
 
 
-def _query_tables(tree: exp.Select, schema: Schema) -> dict[str, Table] | None:
+def _query_tables(tree: exp.Select, known: dict[str, Table]) -> dict[str, Table] | None:
     """Alias -> table of the query's own FROM and JOINs; None when one is not a schema table (a subquery, a function)."""
-    known = tables_by_alias(tree, schema)
     nodes = [tree.args["from_"].this] + [j.this for j in tree.args["joins"]] if tree.args.get("from_") else []
     if not nodes or not all(isinstance(n, exp.Table) and n.alias_or_name in known for n in nodes):
         return None

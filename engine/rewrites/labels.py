@@ -40,44 +40,39 @@ Applied before validation; every rewrite is reported in ``Answer.sql_fixes``.
 from __future__ import annotations
 
 from sqlglot import exp
-from sqlglot.errors import OptimizeError
-from sqlglot.optimizer.scope import build_scope
 
 from engine.policy.validator import NUMBER_TEXT
 from engine.rewrites.fix import Fix
-from engine.rewrites.names import Source, real_sources, resolve
 from engine.schema import ForeignKey, Schema, Table
-from engine.scope import resolve_column, tables_by_alias
+from engine.scope import QueryScope, Source, owner, resolve_column
 from engine.sql_tree import compared_literals, ident, projects_only, table_node
 
 NAME_COLUMNS = ("name", "title", "full_name", "fullname")  # an entity's label when no column is named like its table
 PERSON_NAMES = (("first_name", "last_name"), ("firstname", "lastname"))  # shown together, in this order
 
 
-def show_labels_in(tree: exp.Expression, schema: Schema) -> list[Fix]:
+def show_labels_in(tree: exp.Expression, query: QueryScope) -> list[Fix]:
     """Add the label column(s) beside every selected entity id of the outermost query, edited in place; what changed."""
     if not isinstance(tree, exp.Select) or _distinct_on(tree):
         return []
     group = tree.args.get("group")
     if group is None and not projects_only(tree):  # an aggregate over the whole query: its one row has no ids
         return []
-    try:
-        scope = build_scope(tree)
-    except (OptimizeError, RecursionError):
-        return []
-    sources = real_sources(scope, schema) if scope is not None else None
+    schema = query.schema
+    scope = next((s for s in query.selects if s.expression is tree), None)  # the outermost query's own scope
+    sources = query.real_sources(scope) if scope is not None else None
     if not sources:  # no FROM, or a CTE or subquery in it: leave the query as written
         return []
-    owned = [(p, resolve(p.unalias(), sources)) for p in tree.expressions]
-    shown = {(id(owner[0]), owner[1]) for _, owner in owned if owner is not None}  # (source, column) the answer shows already
+    owned = [(p, owner(p.unalias(), sources)) for p in tree.expressions]
+    shown = {(id(found[0]), found[1]) for _, found in owned if found is not None}  # (source, column) the answer shows already
     outputs = {p.alias_or_name.lower() for p in tree.expressions}
     taken = {name.lower() for name in sources} | {t.alias_or_name.lower() for t in tree.find_all(exp.Table)} | {t.name.lower() for t in tree.find_all(exp.Table)}
     fixes: list[Fix] = []
-    for projection, owner in owned:
+    for projection, found in owned:
         column = projection.unalias()
-        if owner is None or not isinstance(column, exp.Column) or (group is not None and not any(e == column for e in group.expressions)):
+        if found is None or not isinstance(column, exp.Column) or (group is not None and not any(e == column for e in group.expressions)):
             continue
-        source, name = owner
+        source, name = found
         entity = _entity(source.table, name, schema)
         if entity is None:
             continue
@@ -150,9 +145,9 @@ def _joined_on(tree: exp.Select, sources: dict[str, Source], target: Table, key:
     for eq in tree.find_all(exp.EQ):
         if eq.find_ancestor(exp.Select) is not tree:
             continue
-        sides = [resolve(side, sources) for side in (eq.this, eq.expression)]
+        sides = [owner(side, sources) for side in (eq.this, eq.expression)]
         for mine, other in (sides, sides[::-1]):
-            if mine and other and mine[0].table.key == target.key and mine[1] == key and other == resolve(column, sources):
+            if mine and other and mine[0].table.key == target.key and mine[1] == key and other == owner(column, sources):
                 found.append(mine[0])
     return found
 
@@ -191,16 +186,16 @@ def _distinct_on(tree: exp.Select) -> bool:
     return distinct is not None and distinct.args.get("on") is not None
 
 
-def compare_labels_in(tree: exp.Expression, schema: Schema) -> list[Fix]:
+def compare_labels_in(tree: exp.Expression, query: QueryScope) -> list[Fix]:
     """Compare lookup ids with a text literal (``=``, ``<>``) through their lookup table, edited in place; what changed."""
-    aliases = tables_by_alias(tree, schema)
+    schema, aliases = query.schema, query.aliases
     fixes: list[Fix] = []
     for column, literal in compared_literals(tree):
         node = column.parent
         if not isinstance(node, (exp.EQ, exp.NEQ)) or NUMBER_TEXT.match(literal.this):  # a number in quotes is an id
             continue
-        owner = resolve_column(column, aliases)
-        lookup = _lookup_of(owner[0], column.name, schema) if owner else None
+        found = resolve_column(column, aliases)
+        lookup = _lookup_of(found[0], column.name, schema) if found else None
         if lookup is None:
             continue
         fk, target, label = lookup

@@ -33,54 +33,39 @@ in ``Answer.sql_fixes``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from sqlglot import exp
-from sqlglot.errors import OptimizeError
-from sqlglot.optimizer.scope import Scope, traverse_scope
+from sqlglot.optimizer.scope import Scope
 
 from engine.rewrites.fix import Fix
 from engine.schema import ForeignKey, Schema, Table
+from engine.scope import QueryScope, Source, own_columns, owner, visible_names
 from engine.sql_tree import ident, table_node
 from engine.words import words
 
 
-def fix_names_in(tree: exp.Expression, schema: Schema, question: str = "") -> list[Fix]:
+def fix_names_in(tree: exp.Expression, query: QueryScope, question: str = "") -> list[Fix]:
     """Requalify swapped aliases and join missing foreign-key neighbours, editing the tree in place; what changed.
 
     ``question`` breaks ties between foreign keys to the same table: of
     ``eye_colour_id`` and ``hair_colour_id``, the one whose own words it names.
     """
     stems = words(question)
-    try:
-        scopes = traverse_scope(tree)
-    except (OptimizeError, RecursionError):  # a tree sqlglot cannot scope: the validator refuses it
-        return []
     fixes: list[Fix] = []
-    for scope in scopes:
+    for scope in query.selects:  # an unscopable tree has none: the validator refuses it
         if isinstance(scope.expression, exp.Select):
-            fixes += _fix_derived_columns(scope) + _fix_scope(scope, schema, stems)
+            fixes += _fix_derived_columns(scope) + _fix_scope(scope, query, stems)
     return fixes
 
 
-@dataclass(frozen=True)
-class Source:
-    """A table of the FROM clause and the name it goes by (its alias as written, quoting kept)."""
-
-    table: Table
-    name: exp.Identifier
-
-    def ref(self) -> exp.Identifier:
-        return self.name.copy()
-
-
-def _fix_scope(scope: Scope, schema: Schema, stems: set[str]) -> list[Fix]:
-    sources = real_sources(scope, schema)
+def _fix_scope(scope: Scope, query: QueryScope, stems: set[str]) -> list[Fix]:
+    sources = query.real_sources(scope)
     if sources is None:  # a CTE or subquery among the sources: its columns are not known here
         return []
-    visible = _visible_names(scope)
+    schema = query.schema
+    visible = visible_names(scope)
     outputs = {e.alias for e in scope.expression.expressions if e.alias}
-    if moved := _fix_from_table(scope, sources, schema, outputs):
+    if moved := _fix_from_table(scope, query, sources, outputs):
         return moved
     fixes = _fix_join_conditions(scope, sources, schema, stems)
     for column in own_columns(scope):
@@ -95,12 +80,12 @@ def _fix_scope(scope: Scope, schema: Schema, stems: set[str]) -> list[Fix]:
                 column.set("table", sources[aliased[0]].ref())
             elif not aliased:
                 fixes += _join_for(column, scope, sources, schema, named, stems)
-        elif not qualifier and name not in outputs and not any(s.table.column(name) for s in sources.values()) and not _outer_has(scope, name, schema):
+        elif not qualifier and name not in outputs and not any(s.table.column(name) for s in sources.values()) and not query.outer_has(scope, name):
             fixes += _join_for(column, scope, sources, schema, None, stems)
     return fixes
 
 
-def _fix_from_table(scope: Scope, sources: dict[str, Source], schema: Schema, outputs: set[str]) -> list[Fix]:
+def _fix_from_table(scope: Scope, query: QueryScope, sources: dict[str, Source], outputs: set[str]) -> list[Fix]:
     """``SELECT site_name FROM sightings ORDER BY altitude`` -> ``FROM sites``: the one table with every column named.
 
     Only for a query over one table with no join, when that table lacks a
@@ -115,10 +100,10 @@ def _fix_from_table(scope: Scope, sources: dict[str, Source], schema: Schema, ou
     if any(c.table not in ("", key) for c in columns):
         return []
     names = {c.name for c in columns} - outputs
-    if not names or all(source.table.column(n) is not None for n in names) or any(_outer_has(scope, n, schema) for n in names):
+    if not names or all(source.table.column(n) is not None for n in names) or any(query.outer_has(scope, n) for n in names):
         return []
-    holders = [t for t in schema.tables if all(t.column(n) is not None for n in names)]
-    if len(holders) != 1 or schema.join_paths(source.table, holders[0]):  # linked by keys: the join fixes read it
+    holders = [t for t in query.schema.tables if all(t.column(n) is not None for n in names)]
+    if len(holders) != 1 or query.schema.join_paths(source.table, holders[0]):  # linked by keys: the join fixes read it
         return []
     table = scope.expression.args["from_"].this
     alias = table.args.get("alias")
@@ -182,7 +167,7 @@ def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schem
     for join in joins:
         joined = join.this.alias_or_name if isinstance(join.this, exp.Table) else ""
         on = join.args.get("on")
-        sides = [resolve(c, sources) for c in (on.this, on.expression)] if isinstance(on, exp.EQ) else [None]
+        sides = [owner(c, sources) for c in (on.this, on.expression)] if isinstance(on, exp.EQ) else [None]
         if joined in sources and None not in sides and sides[0][0].table.never_matches(sides[0][1], sides[1][0].table, sides[1][1]):
             target = sources[joined]
             links = _one_link([(key, fk) for key in order if key in sources for other, fk in schema.neighbours(sources[key].table) if other.key == target.table.key], stems)
@@ -223,12 +208,6 @@ def _name_parts(name: str) -> set[str]:
     return set(re.split(r"[^a-z0-9]+", name.lower())) - {""}
 
 
-def resolve(node: exp.Expression, sources: dict[str, Source]) -> tuple[Source, str] | None:
-    """The source a column of this query belongs to, when that is certain."""
-    if not isinstance(node, exp.Column):
-        return None
-    owners = [s for key, s in sources.items() if node.table in ("", key) and s.table.column(node.name) is not None]
-    return (owners[0], node.name) if len(owners) == 1 else None
 
 
 def _swap_alias(column: exp.Column, sources: dict[str, Source]) -> list[Fix]:
@@ -314,41 +293,12 @@ def _far_end(fk: ForeignKey, near: Table, schema: Schema) -> Table | None:
     return schema.table(f"{fk.to_schema}.{fk.to_table}" if outgoing else f"{fk.from_schema}.{fk.from_table}")
 
 
-def real_sources(scope: Scope, schema: Schema) -> dict[str, Source] | None:
-    """The scope's sources by name, or None when one of them is not a schema table (a CTE, a subquery)."""
-    out: dict[str, Source] = {}
-    for key, source in scope.sources.items():
-        table = schema.table(f"{source.db}.{source.name}" if source.db else source.name) if isinstance(source, exp.Table) else None
-        if table is None:
-            return None
-        out[key] = Source(table, source.args["alias"].this if source.alias else source.this)
-    return out
 
 
-def own_columns(scope: Scope) -> list[exp.Column]:
-    """Columns written in this query itself (sqlglot also lists a subquery's bare columns as possibly correlated)."""
-    return [c for c in scope.columns if c.find_ancestor(exp.Select) is scope.expression]
 
 
-def _outer_has(scope: Scope, column: str, schema: Schema) -> bool:
-    """A bare name an enclosing query may provide (a correlated reference), or may for all we know."""
-    outer = scope.parent
-    while outer is not None:
-        tables = real_sources(outer, schema)
-        if tables is None or any(s.table.column(column) for s in tables.values()):
-            return True
-        outer = outer.parent
-    return False
 
 
-def _visible_names(scope: Scope) -> set[str]:
-    """Source names of this scope and the queries around it (a correlated subquery may use them)."""
-    names: set[str] = set()
-    outer: Scope | None = scope
-    while outer is not None:
-        names |= {name.lower() for name in outer.sources}
-        outer = outer.parent
-    return names
 
 
 def _already_joined(scope: Scope, table: Table) -> bool:

@@ -30,11 +30,11 @@ Step = Callable[[exp.Expression, RewriteContext], list[Fix]]
 
 
 def _names(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
-    return names.fix_names_in(tree, ctx.schema, ctx.question)
+    return names.fix_names_in(tree, ctx.scope_of(tree), ctx.question)
 
 
 def _lookup_comparisons(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
-    return labels.compare_labels_in(tree, ctx.schema)
+    return labels.compare_labels_in(tree, ctx.scope_of(tree))
 
 
 def _grounding(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
@@ -50,11 +50,11 @@ def _question_literals(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
 
 
 def _labels(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
-    return labels.show_labels_in(tree, ctx.schema)
+    return labels.show_labels_in(tree, ctx.scope_of(tree))
 
 
 def _fanout(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
-    return fanout.once_per_answer_in(tree, ctx.schema)
+    return fanout.once_per_answer_in(tree, ctx.scope_of(tree))
 
 
 # (name, step), in the order they run. Names are the public switches: keep them stable.
