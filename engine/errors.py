@@ -100,6 +100,7 @@ class ErrorDetails(BaseModel):
     unknown_names: list[str] = Field(default_factory=list)  # names that do not exist; the repair may not write them again
     suggested: list[str] = Field(default_factory=list)  # table.column spellings that would resolve
     join_path: list[str] = Field(default_factory=list)  # tables of the foreign-key path that links two compared keys
+    sqlstate: str | None = None  # the database's SQLSTATE for an error it raised (42703: undefined column, ...)
 
 
 class DecideSqlError(Exception):

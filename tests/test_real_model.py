@@ -26,9 +26,10 @@ CASES = {
         "List the names of products in the Headphones category.",
         "SELECT p.name FROM products p JOIN product_categories c ON c.category_id = p.category_id WHERE c.name = 'Headphones'",
     ),
-    "top-n": (
+    "top-n": (  # the customers by their ids or by their names: both answer the question
         "Which 3 customers placed the most orders?",
         "SELECT customer_id, count(*) FROM orders GROUP BY customer_id ORDER BY count(*) DESC LIMIT 3",
+        "SELECT c.first_name, c.last_name, count(*) FROM orders o JOIN customers c USING (customer_id) GROUP BY c.customer_id ORDER BY count(*) DESC LIMIT 3",
     ),
     "aggregate": ("What is the average rating of all reviews?", "SELECT avg(rating) FROM reviews"),
 }
@@ -53,10 +54,11 @@ def normalized(rows: list[list]) -> Counter:
 
 @pytest.mark.parametrize("shape", list(CASES))
 def test_answers_match_hand_written_sql(session: Session, shape: str) -> None:
-    question, gold = CASES[shape]
+    question, *golds = CASES[shape]
     answer = session.ask(question)
     assert answer.status == "ok", (answer.error, answer.attempts)
-    assert results_match(rows_of(session, gold), answer.rows), answer.sql  # as eval scores: label columns beside ids are allowed
+    # as eval scores (label columns beside ids are allowed), against any of the hand-written readings
+    assert any(results_match(rows_of(session, gold), answer.rows) for gold in golds), answer.sql
     assert answer.usage.llm_calls >= 2 and answer.usage.cached_input_tokens > 0  # the demo schema skips selection: flow + plan
 
 

@@ -167,7 +167,7 @@ class Executor:
             return DatabaseError(f"database failure: {message}", code="connection_lost")
         code = f" (SQLSTATE {exc.pgcode})" if exc.pgcode else ""
         unknown = _undefined_names(exc)
-        return DatabaseError(f"{message}{code}", code=ErrorCode.SQL_ERROR, details=ErrorDetails(unknown_names=unknown) if unknown else None)
+        return DatabaseError(f"{message}{code}", code=ErrorCode.SQL_ERROR, details=ErrorDetails(unknown_names=unknown, sqlstate=exc.pgcode) if unknown or exc.pgcode else None)
 
 
 _running = 0  # statements running in this process with the wait callback set

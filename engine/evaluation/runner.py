@@ -18,7 +18,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from engine.answer import Answer, Attempt
-from engine.errors import DecideSqlError, SqlRefused
+from engine.database.executor import UNDEFINED_NAME_STATES
+from engine.errors import DecideSqlError, ErrorDetails, SqlRefused
 from engine.evaluation.gold import gold_alternatives, is_ordered
 from engine.evaluation.questions import EvalQuestion
 from engine.evaluation.scoring import results_match
@@ -27,7 +28,6 @@ from engine.settings import Settings
 from programs.plain_sql import plain_sql
 
 EVAL_MAX_ROWS = 100_000  # generous, for gold and predictions alike; hitting it sets ``truncated``
-UNDEFINED_NAME_STATES = ("SQLSTATE 42P01", "SQLSTATE 42703")  # undefined_table, undefined_column
 
 
 class QuestionResult(BaseModel):
@@ -99,8 +99,8 @@ def _refused_by_validator(session: Session, sql: str) -> bool:
     return False
 
 
-def _undefined_name(message: str | None) -> bool:
-    return bool(message) and any(state in message for state in UNDEFINED_NAME_STATES)
+def _undefined_name(details: ErrorDetails | None) -> bool:
+    return details is not None and details.sqlstate in UNDEFINED_NAME_STATES
 
 
 def final_attempt(answer: Answer) -> Attempt | None:
@@ -125,7 +125,7 @@ def score_engine(session: Session, q: EvalQuestion, gold: Gold) -> QuestionResul
         repaired=answer.status == "ok" and any(d.program == "repair_sql" for d in answer.decisions),
         doubted=bool(answer.doubts),
         executed_unvalidated=sum(_refused_by_validator(session, a.sql) for a in executed),
-        undefined_name_errors=sum(1 for a in executed if a.error and _undefined_name(a.error.message)),
+        undefined_name_errors=sum(1 for a in executed if a.error and _undefined_name(a.error.details)),
         truncated=gold.truncated or answer.truncated,
         gold_error=gold.error,
         llm_calls=u.llm_calls, tokens_in=u.input_tokens, tokens_cached=u.cached_input_tokens,
@@ -151,7 +151,7 @@ def score_baseline(session: Session, q: EvalQuestion, gold: Gold) -> QuestionRes
         r.row_count = result.row_count
     except DecideSqlError as err:
         r.error_code, r.error = err.code, err.message
-        r.undefined_name_errors = int(_undefined_name(err.message))
+        r.undefined_name_errors = int(_undefined_name(err.details))
     r.ms = round((time.perf_counter() - started) * 1000, 1)
     return r
 
