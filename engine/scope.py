@@ -68,6 +68,7 @@ class QueryScope:
         self.tree = tree
         self.schema = schema
         self.aliases: dict[str, Table] = tables_by_alias(tree, schema)
+        self._sources: dict[int, dict[str, Source | None]] = {}  # per sqlglot scope, whose own sources are fixed when traversed
 
     @classmethod
     def of(cls, tree: exp.Expression, schema: Schema) -> "QueryScope":
@@ -86,12 +87,14 @@ class QueryScope:
 
     def sources(self, scope: Scope) -> dict[str, Source | None]:
         """The scope's sources by name; None for one that is not a schema table (a CTE, a subquery, a function)."""
-        return {key: _source(node, self.schema) for key, node in scope.sources.items()}
+        if id(scope) not in self._sources:
+            self._sources[id(scope)] = {key: _source(node, self.schema) for key, node in scope.sources.items()}
+        return self._sources[id(scope)]
 
     def real_sources(self, scope: Scope) -> dict[str, Source] | None:
         """The scope's sources by name, or None when one of them is not a schema table."""
         sources = self.sources(scope)
-        return None if any(s is None for s in sources.values()) else sources  # type: ignore[return-value]
+        return None if any(s is None for s in sources.values()) else dict(sources)  # type: ignore[arg-type]
 
     def outer_has(self, scope: Scope, column: str) -> bool:
         """A bare name an enclosing query may provide (a correlated reference), or may for all we know."""

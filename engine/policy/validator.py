@@ -388,15 +388,15 @@ def _check_join_keys(scope: QueryScope) -> None:
             sides = [owner(side, sources) for side in (node.this, node.expression)]
             if sides[0] is None or sides[1] is None:
                 continue
-            (left_source, _), (right_source, _) = sides
-            left, right, left_table, right_table = node.this, node.expression, left_source.table, right_source.table
-            if not left_table.never_matches(left.name, right_table, right.name):
+            (left_source, left_name), (right_source, right_name) = sides
+            left_table, right_table = left_source.table, right_source.table
+            if not left_table.never_matches(left_name, right_table, right_name):
                 continue
             paths = scope.schema.join_paths(left_table, right_table)
             if paths:
-                named = left_table.identifies(left.name), right_table.identifies(right.name)
+                named = left_table.identifies(left_name), right_table.identifies(right_name)
                 names = [", ".join(sorted(k.removeprefix("public.") for k in keys)) for keys in named]
-                message, path = messages.join_mismatch(left.sql(dialect="postgres"), names[0], right.sql(dialect="postgres"), names[1], left_table, right_table, paths)
+                message, path = messages.join_mismatch(node.this.sql(dialect="postgres"), names[0], node.expression.sql(dialect="postgres"), names[1], left_table, right_table, paths)
                 raise _refuse(ErrorCode.JOIN_MISMATCH, message, ErrorDetails(join_path=path))
 
 
@@ -424,7 +424,7 @@ def _unresolved_refusal(found: Unresolved, schema: Schema) -> SqlRefused:
     column, qualifier, tables = found.column.name, found.column.table, found.tables or {}
     in_scope = list({t.key: t for t in tables.values()}.values())
     if found.kind == "qualifier":
-        names = ", ".join(n for n in found.visible) or "none"
+        names = ", ".join(found.visible) or "none"
         return _refuse("unknown_column", f"column {qualifier}.{column} does not resolve: {qualifier} is not a table or alias in scope; use one of: {names}")
     if found.kind == "ambiguous":
         return _refuse("ambiguous_column", messages.ambiguous_column(column, list(found.owners)))

@@ -208,8 +208,6 @@ def _name_parts(name: str) -> set[str]:
     return set(re.split(r"[^a-z0-9]+", name.lower())) - {""}
 
 
-
-
 def _swap_alias(column: exp.Column, sources: dict[str, Source]) -> list[Fix]:
     """``T2.street_name`` -> ``T1.street_name`` when T1 is the one other source that has the column."""
     others = [key for key, s in sources.items() if key != column.table and s.table.column(column.name) is not None]
@@ -291,14 +289,6 @@ def _far_end(fk: ForeignKey, near: Table, schema: Schema) -> Table | None:
     """The table at the other end of ``fk`` from ``near``."""
     outgoing = (fk.from_schema, fk.from_table) == (near.schema_name, near.name)
     return schema.table(f"{fk.to_schema}.{fk.to_table}" if outgoing else f"{fk.from_schema}.{fk.from_table}")
-
-
-
-
-
-
-
-
 
 
 def _already_joined(scope: Scope, table: Table) -> bool:
