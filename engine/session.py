@@ -27,6 +27,7 @@ from engine.voting import fingerprint, is_ordered, tally
 from engine.values.index import MAX_HINTS, ValueIndex, ValueMatch, database_occurs, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.check_answerable import check_answerable
+from programs.plain_sql import plain_sql
 from programs.context import MAX_QUESTION_CHARS, schema_budget
 from programs.types import DecisionOutput, FlowDecision, SqlPlan, TableSelection
 
@@ -216,16 +217,43 @@ class _Run:
                 return
             if error.code in POLICY_CODES or error.code in FATAL_DB_CODES:
                 raise error
-            if attempt == max_attempts:
-                raise _gave_up(error, attempt + 1)
             tried.add(_normalized(plan.sql))
+            if attempt == max_attempts:
+                return self.fall_back(_gave_up(error, attempt + 1), ctx, tried, execute=execute, max_rows=max_rows)
             selection = _widen(selection, error, schema)
             checked = self.answer.attempts[-1].sql  # after the deterministic fixes: the SQL the error is about
             message = "; ".join([error.message, *s.values.misplaced_literals(checked, schema)])
             plan = repair_sql(model, schema, q, failed_sql=checked, error=message, selection=selection, context=ctx, avoid=_unknown_names(error))
             self.record("repair_sql", plan)
             if _normalized(plan.sql) in tried:  # greedy decoding repeated a failed query: another try would too
-                raise _gave_up(error, attempt + 1)
+                return self.fall_back(_gave_up(error, attempt + 1), ctx, tried, execute=execute, max_rows=max_rows)
+
+    def fall_back(self, gave_up: DecideSqlError, ctx: QuestionContext, tried: set[str], *, execute: bool, max_rows: int | None) -> None:
+        """The last resort when the repairs ran out: one plain prompt (programs/plain_sql.py), checked like any plan.
+
+        The grammar-bound plan and its repairs can stay stuck on one reading
+        (the same missing column, a construct the grammar admits and
+        PostgreSQL does not); a candidate from another prompt, without the
+        grammar, is often a valid query (candidates from varied prompts,
+        selected by execution). It goes through the same rewrites, validation
+        and read-only execution; when it fails too, or when the failure was
+        not about the SQL (a timeout), the question ends with ``gave_up``.
+        """
+        if not isinstance(gave_up, NoValidSql):
+            raise gave_up
+        s = self.session
+        try:
+            plan = plain_sql(s.model, s.schema, self.answer.question, context=ctx)
+        except DecideSqlError:  # the repairs' error is the answer's
+            raise gave_up from None
+        self.record("plain_sql", plan)
+        kept = {name: copy.copy(getattr(self.answer, name)) for name in RESULT_FIELDS}
+        if _normalized(plan.sql) in tried or self.try_plan(plan, execute=execute, max_rows=max_rows) is not None:
+            for name, value in kept.items():
+                setattr(self.answer, name, value)
+            raise gave_up
+        if execute:
+            self.answer.doubts = self.doubts_about(self.answer.sql)
 
     def refused_as_not_in_database(self, model: ModelHandle, schema: Schema, q: str, selection: TableSelection, ctx: QuestionContext) -> bool:
         """A question about data no table holds is refused, not answered with rows about something else (opt-in:

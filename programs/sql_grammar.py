@@ -18,6 +18,9 @@ unnatural SQL:
   other short aliases (``location AS T1``, the style small models learned)
   are free, and after them any real column of the selected tables may
   follow; a longer unknown qualifier (``region.rating``) cannot be written;
+- no free word or alias turns from lower to upper case (``sJOIN``, ``dOn``,
+  ``s1ON``): the small models dropped the space between an alias and the
+  keyword after it, and the run-on word ate the keyword;
 - a free word may not run on from a column or table name (``customer_name_idr``)
   or an upper-case keyword (``DESCLIMIT10``), but every real column of the
   selected tables may stand bare (``customer_name`` although ``customer`` is a
@@ -67,6 +70,9 @@ OPEN_KEYWORDS = "select where and or not by on having in like ilike is between a
 # Aliases other than a table's own: short, like T1, sub, r2. A longer free qualifier ("region.rating"
 # with no table region) was the commonest unknown_column refusal of the 0.5B model.
 FREE_ALIAS_PATTERN = "/[A-Za-z]{1,3}[0-9]?/"
+# A lower-case letter or digit followed by an upper-case one: an alias run on into a keyword ("sJOIN",
+# "dOn", "s1ON"; measured on both local models). Real camelCase names are quoted, so QUOTED keeps them.
+NO_CASE_TURN = "~/.*[a-z0-9][A-Z].*/"
 MAX_STRING_CHARS = 100
 
 
@@ -130,7 +136,7 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
     extended = "|".join(re.escape(n) for n in sorted(name_words, key=len, reverse=True) if len(n) >= 3 and re.fullmatch(r"\w+", n)) or "_none_"
     word = f"/[A-Za-z_][A-Za-z0-9_]{{0,{MAX_WORD_CHARS - 1}}}/ & ~/(?i:{reserved})/ & ~/(?i:(?:{extended})[A-Za-z0-9_]+)/"
     # ... nor from an upper-case keyword ("DESCLIMIT10000": the model dropped the space)
-    word += f" & ~/(?:{'|'.join(RUN_ON_KEYWORDS)})[A-Z0-9_]+/"
+    word += f" & ~/(?:{'|'.join(RUN_ON_KEYWORDS)})[A-Z0-9_]+/ & {NO_CASE_TURN}"
     open_words = "|".join(OPEN_KEYWORDS)
     return f"""
 start: _WS? seq _WS? ";"? FENCE?
@@ -158,8 +164,8 @@ WITH: /(?i:with)/
 CTE_NAME: /step[1-{MAX_CTE_STEPS}]/
 ANY_COLUMN: {_alternatives(all_columns)}
 BARE_COLUMN: {_alternatives([c for c in all_columns if c.strip('"').lower() not in avoided] or ["id"])}
-FREE_QUAL: {FREE_ALIAS_PATTERN} & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/
-FREE_ALIAS: {FREE_ALIAS_PATTERN} & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/
+FREE_QUAL: {FREE_ALIAS_PATTERN} & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/ & {NO_CASE_TURN}
+FREE_ALIAS: {FREE_ALIAS_PATTERN} & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/ & {NO_CASE_TURN}
 WORD: {word} & ~/(?i:(?:{banned})[A-Za-z0-9_]*)/ & ~/(?:{bare_aliases})/ & ~/(?i:{open_words})/
 OPEN_WORD: /(?i:{open_words})/
 QUOTED: /"[A-Za-z_][A-Za-z0-9_ ]*"/

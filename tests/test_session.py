@@ -62,6 +62,26 @@ def test_attempt_limit_is_respected(settings: Settings) -> None:
     assert len(answer.attempts) == 1 and "repair_sql" not in [d.program for d in answer.decisions]
 
 
+def test_plain_prompt_fallback_answers_when_the_repairs_run_out(settings: Settings) -> None:
+    bad = "SELECT COUNT(*) FROM orders WHERE state = 'x'"
+    repairs = ["SELECT COUNT(*) FROM orders WHERE colour = 'x'"]
+    answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": repairs, "plain_sql": [COUNT_SQL + "\n```"]}, max_attempts=1)
+    assert answer.status == "ok" and answer.rows == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
+    assert [d.program for d in answer.decisions][-2:] == ["repair_sql", "plain_sql"] and answer.decisions[-1].llm_call
+    assert [a.stage for a in answer.attempts] == ["validate", "validate", "ok"] and answer.attempts[-1].planned_sql == COUNT_SQL
+    assert "plain_sql" in answer.timings
+
+
+def test_a_failed_fallback_leaves_the_repairs_error_and_sql(settings: Settings) -> None:
+    bad = "SELECT COUNT(*) FROM orders WHERE state = 'x'"
+    writes = "DELETE FROM orders"  # the unconstrained prompt is checked like any plan: refused, never run
+    answer = ask(settings, {**DIRECT, "plan_sql": [bad], "plain_sql": [writes + "\n```"]}, max_attempts=0)
+    assert answer.status == "error" and answer.error.code == "no_valid_sql" and "unknown_column" in answer.error.message
+    assert answer.sql == bad and [a.stage for a in answer.attempts] == ["validate", "validate"]
+    assert answer.attempts[-1].sql == writes and answer.attempts[-1].error.code != "unknown_column"
+    assert truth(settings, "SELECT count(*) FROM orders") != [[0]]
+
+
 def test_database_error_goes_to_repair(settings: Settings) -> None:
     answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT o.status / 2 FROM orders o"], "repair_sql": [COUNT_SQL]})
     assert answer.attempts[0].stage == "execute" and answer.attempts[0].error.code == "sql_error"

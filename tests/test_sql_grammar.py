@@ -132,6 +132,12 @@ def test_comma_joins_list_real_tables_with_their_aliases() -> None:
         ("SELECT region.status FROM orders", False),  # a long qualifier that no table declares
         ("SELECT sub.status FROM (SELECT status FROM orders) AS sub", True),  # a short derived-table alias
         ("SELECT T1.status FROM orders AS T1 INNER JOIN customers AS T2 ON T1.customer_id = T2.customer_id", True),
+        # an alias that runs on into the next keyword (the space dropped) would swallow it
+        ("SELECT count(*) FROM orders oJOIN customers ON customers.customer_id = orders.customer_id", False),
+        ("SELECT o.status FROM orders o JOIN customers cOn c.customer_id = o.customer_id", False),
+        ("SELECT o1.status FROM orders o1INNER JOIN customers c ON c.customer_id = o1.customer_id", False),
+        ("SELECT o.status FROM orders o JOIN customers c ON c.customer_id = o.customer_id", True),
+        ('SELECT Count(*) AS "totalOrders", Sum(total_amount) AS Total_Amount FROM orders', True),  # camelCase stays quotable
     ],
 )
 def test_free_aliases_are_short_and_keywords_do_not_run_on(sql: str, ok: bool) -> None:

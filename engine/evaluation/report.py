@@ -45,6 +45,7 @@ def summarize_system(rs: list[QuestionResult]) -> dict[str, Any]:
     n = len(rs)
     with_sql = [r for r in rs if r.validated_first_time is not None]
     repairs = [r for r in rs if r.repair_tried]
+    fallbacks = [r for r in rs if r.fell_back]
     doubted = [r for r in rs if r.doubted]
     tokens_out = sum(r.tokens_out for r in rs)
     tokens_forced = sum(r.tokens_forced for r in rs)
@@ -58,6 +59,9 @@ def summarize_system(rs: list[QuestionResult]) -> dict[str, Any]:
         "validated_first_time": share(sum(bool(r.validated_first_time) for r in with_sql), len(with_sql)),
         "repairs_tried": len(repairs),
         "repair_success": share(sum(r.repaired for r in repairs), len(repairs)),
+        "fallbacks_tried": len(fallbacks),
+        "fallbacks_answered": sum(r.status == "ok" for r in fallbacks),
+        "fallbacks_correct": sum(r.correct for r in fallbacks),
         "doubted": len(doubted) if any(r.doubted is not None for r in rs) else None,
         "doubted_correct": share(sum(r.correct for r in doubted), len(doubted)),
         "ok": sum(r.status == "ok" for r in rs),
@@ -126,6 +130,7 @@ def leave_one_out(results: list[QuestionResult]) -> list[dict[str, Any]]:
 ROWS = [
     ("EX", "ex"), ("correct", "correct"), ("questions", "questions"),
     ("passed validation first time", "validated_first_time"), ("repairs tried", "repairs_tried"), ("repair success", "repair_success"),
+    ("plain-prompt fallbacks tried", "fallbacks_tried"), ("fallbacks answered", "fallbacks_answered"), ("fallbacks correct", "fallbacks_correct"),
     ("answers with doubts", "doubted"), ("doubted answers correct", "doubted_correct"),
     ("ok", "ok"), ("refused", "refused"), ("clarify", "clarify"), ("errors", "errors"),
     ("non-answers (refused + error)", "non_answers"), ("non-answer share", "non_answer_share"),

@@ -48,6 +48,7 @@ class QuestionResult(BaseModel):
     validated_first_time: bool | None = None  # None: no SQL was written, or the system has no validator
     repair_tried: bool = False
     repaired: bool = False  # a repair was tried and the answer ended ok
+    fell_back: bool = False  # the repairs ran out and the plain-prompt fallback ran (Session.fall_back); ok: it answered
     doubted: bool | None = None  # the answer carries doubts (engine/values/doubts.py); None for the baseline, which has none
     executed_unvalidated: int = 0  # executed statements the validator refuses (must be 0 for the engine)
     undefined_name_errors: int = 0  # runtime errors: unknown table or column
@@ -123,6 +124,7 @@ def score_engine(session: Session, q: EvalQuestion, gold: Gold) -> QuestionResul
         validated_first_time=answer.attempts[0].stage != "validate" if answer.attempts else None,
         repair_tried=any(d.program == "repair_sql" for d in answer.decisions),
         repaired=answer.status == "ok" and any(d.program == "repair_sql" for d in answer.decisions),
+        fell_back=any(d.program == "plain_sql" for d in answer.decisions),
         doubted=bool(answer.doubts),
         executed_unvalidated=sum(_refused_by_validator(session, a.sql) for a in executed),
         undefined_name_errors=sum(1 for a in executed if a.error and _undefined_name(a.error.details)),
