@@ -20,8 +20,8 @@ class ExitCode(IntEnum):
     OK = 0
     INTERNAL = 1  # a bug: please report it
     BAD_INPUT = 2  # usage, empty question, bad URL, unreadable file, bad settings
-    REFUSED = 3  # the policy refused: a write, an unknown table, a forbidden function ...
-    DATABASE = 4  # connection failure, timeout, SQL error at run time
+    REFUSED = 3  # the policy refused: a write, a system catalog, a forbidden function ...
+    DATABASE = 4  # connection failure, timeout, an error in the SQL (the validator's finding or the database's)
     MODEL = 5  # model missing, corrupt, unreachable, or produced no usable output
     CLARIFY = 6  # the question is ambiguous; a clarifying question was returned
 
@@ -90,6 +90,14 @@ POLICY_CODES = frozenset(
         ErrorCode.FORBIDDEN_FUNCTION, ErrorCode.SYSTEM_CATALOG, ErrorCode.MULTIPLE_STATEMENTS, ErrorCode.TOO_COMPLEX,
     }
 )
+# The validator's findings about a benign statement (a typo, a name that does not exist): errors in the SQL,
+# exit 4 like the database's own, never refusals (refused means the policy said no on purpose).
+SQL_FINDINGS = frozenset(
+    {
+        ErrorCode.EMPTY, ErrorCode.PARSE_ERROR, ErrorCode.UNKNOWN_TABLE, ErrorCode.UNKNOWN_COLUMN, ErrorCode.AMBIGUOUS_COLUMN,
+        ErrorCode.TYPE_MISMATCH, ErrorCode.JOIN_MISMATCH,
+    }
+)
 # Database errors a different query cannot fix: stop instead of repairing.
 FATAL_DB_CODES = frozenset({ErrorCode.CONNECTION_FAILED, ErrorCode.CONNECTION_LOST, ErrorCode.EMBEDDED_UNAVAILABLE, ErrorCode.RESOURCES_EXHAUSTED})
 
@@ -142,10 +150,14 @@ class ConfigError(DecideSqlError):
 
 
 class SqlRefused(DecideSqlError):
-    """The validator refused a statement; ``code`` says which rule (e.g. ``unknown_column``)."""
+    """The validator did not let a statement run; ``code`` says which rule (e.g. ``write_statement``, ``unknown_column``)."""
 
     code = "refused"
-    exit_code = ExitCode.REFUSED
+
+    @property
+    def exit_code(self) -> ExitCode:  # type: ignore[override]
+        """A policy rule refuses (exit 3); a finding in ``SQL_FINDINGS`` is an error in benign SQL (exit 4)."""
+        return ExitCode.DATABASE if self.code in SQL_FINDINGS else ExitCode.REFUSED
 
 
 class NoValidSql(DecideSqlError):

@@ -81,7 +81,8 @@ def test_ask_file_writes_json_lines(env: dict[str, str], tmp_path: Path) -> None
         (["ask", "--file", "/nonexistent/questions.txt"], ExitCode.BAD_INPUT, "bad_input"),
         (["ask", "q", "--model", "local:/nonexistent/model.gguf"], ExitCode.MODEL, "model_missing"),
         (["sql", "DROP TABLE orders"], ExitCode.REFUSED, "write_statement"),
-        (["sql", "SELECT nope FROM orders"], ExitCode.REFUSED, "unknown_column"),
+        (["sql", "SELECT nope FROM orders"], ExitCode.DATABASE, "unknown_column"),  # an error in benign SQL, not a refusal
+        (["sql", "SELEC 1"], ExitCode.DATABASE, "parse_error"),
     ],
 )
 def test_errors_are_json_with_exit_codes(env: dict[str, str], args: list[str], code: int, error: str) -> None:

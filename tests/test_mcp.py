@@ -23,7 +23,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from engine.answer import Answer
-from engine.errors import ConfigError
+from engine.errors import SQL_FINDINGS, ConfigError
 from engine.mcp.compact import CUT_MARK, cap_rows, compact_answer, cut_cell
 from engine.mcp.http import check_bind, is_loopback
 from engine.mcp.server import build_server
@@ -268,6 +268,8 @@ def test_bad_input_is_a_clear_error_and_the_server_keeps_running(env: dict[str, 
         assert body["error"]["code"] in (code, "sql_error"), (tool, args if len(str(args)) < 200 else "...", body)
         assert words.lower() in body["error"]["message"].lower(), (tool, body)
         assert len(result.content[0].text) < 1500  # the oversized argument is not echoed back
+    typo = error_of(results[[c[0:2] for c in BAD_CALLS].index(("run_sql", {"sql": "SELECT nope FROM orders"}))])
+    assert typo["status"] == "error"  # an error in the assistant's SQL, not a policy refusal
     assert "unknown table 'nope'" in str(missing)
     assert after["tables"]
     protocol_lines(stdout_log)
@@ -289,7 +291,10 @@ def test_every_attack_of_the_corpus_is_refused_through_run_sql(env: dict[str, st
     assert len(results) == len(corpus) >= 300
     for attack, result in zip(corpus, results):
         body = error_of(result)
-        assert body["status"] == "refused" and body["error"]["code"] in accepted_codes(attack), (attack.id, body)
+        assert body["error"]["code"] in accepted_codes(attack), (attack.id, body)
+        # a policy rule refuses; a statement that does not parse or names nothing real is an error in the SQL
+        assert body["status"] == ("error" if body["error"]["code"] in SQL_FINDINGS else "refused"), (attack.id, body)
+    assert sum(error_of(r)["status"] == "refused" for r in results) > 0.9 * len(results)
     protocol_lines(stdout_log)
 
 

@@ -109,7 +109,8 @@ def test_sql_endpoint_validates_and_runs_read_only(settings: Settings) -> None:
     assert ok[2]["rows"] == truth(settings, "SELECT status, count(*) FROM orders GROUP BY 1 ORDER BY 1")
     assert refused[0] == 200 and refused[2] == {"status": "refused", "error": refused[2]["error"]} and refused[2]["error"]["code"] == "write_statement"
     assert refused[1]["x-decide-sql-exit-code"] == "3"
-    assert unknown[2]["status"] == "refused" and unknown[2]["error"]["code"] == "unknown_column"
+    assert unknown[0] == 200 and unknown[2]["status"] == "error" and unknown[2]["error"]["code"] == "unknown_column"
+    assert unknown[1]["x-decide-sql-exit-code"] == "4"  # an error in benign SQL, not a refusal
     assert empty[0] == 400 and empty[2]["error"]["code"] == "bad_input"
     assert truth(settings, "SELECT count(*) FROM orders")[0][0] > 0
 

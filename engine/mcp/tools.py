@@ -17,7 +17,7 @@ from typing import Any
 from engine.answer import Answer, ErrorInfo
 from engine.database.urls import password_of, scrub
 from engine.conversation import ConversationStore
-from engine.errors import BadInput, DatabaseError, SqlRefused
+from engine.errors import BadInput, DatabaseError, ExitCode, SqlRefused
 from engine.mcp.compact import cap_reached, cap_rows, compact_answer, cut_text
 from engine.mcp.results import SqlResult, TableList, TableSummary
 from engine.mcp.settings import McpSettings
@@ -81,7 +81,7 @@ class McpTools:
                 checked = inst.validate(sql)
                 result = inst.run(checked.sql)
         except (SqlRefused, DatabaseError) as err:
-            status = "refused" if isinstance(err, SqlRefused) else "error"
+            status = "refused" if err.exit_code == ExitCode.REFUSED else "error"  # a typo in the SQL is an error
             return SqlResult(status=status, error=ErrorInfo(code=err.code, message=self.scrub(err.message)))
         rows, cut = cap_rows(result.rows, self.settings.max_rows, self.settings.max_cell_chars)
         return SqlResult(
