@@ -1,9 +1,10 @@
 """The orchestrator: question in, ``Answer`` out.
 
 introspect (cached) -> select tables -> choose flow -> plan -> validate ->
-execute -> repair on failure (bounded) -> answer. A ``Session`` holds what
-many questions share (model, connection, schema), so an eval run or
-``ask --file`` loads the model once and introspects once. Every decision's
+execute -> repair on failure (bounded; then one plain-prompt fallback) ->
+answer. A ``Session`` holds what many questions share (model, connection,
+schema), so an eval run or ``ask --file`` loads the model once and
+introspects once. Every decision's
 typed output, tokens and milliseconds are recorded in the Answer.
 """
 
@@ -27,8 +28,8 @@ from engine.voting import fingerprint, is_ordered, tally
 from engine.values.index import MAX_HINTS, ValueIndex, ValueMatch, database_occurs, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.check_answerable import check_answerable
-from programs.plain_sql import plain_sql
 from programs.context import MAX_QUESTION_CHARS, schema_budget
+from programs.plain_sql import plain_sql
 from programs.types import DecisionOutput, FlowDecision, SqlPlan, TableSelection
 
 SAMPLE_TEMPERATURE = 0.8  # sampled plan candidates (Settings.candidates > 1): varied, still mostly on topic (0.5B model)
