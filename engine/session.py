@@ -168,6 +168,14 @@ class _Run:
         if self.on_event is not None:
             self.on_event("attempt", attempt.model_dump(mode="json"))
 
+    def snapshot(self) -> dict[str, object]:
+        """The answer's result fields, to put back when a tried plan does no better (``restore``)."""
+        return {name: copy.copy(getattr(self.answer, name)) for name in RESULT_FIELDS}
+
+    def restore(self, kept: dict[str, object], *, copies: bool = False) -> None:
+        for name, value in kept.items():
+            setattr(self.answer, name, copy.copy(value) if copies else value)
+
     def timed(self, stage: str, started: float) -> None:
         self.answer.timings[stage] = round(self.answer.timings.get(stage, 0.0) + (time.perf_counter() - started) * 1000, 1)
 
@@ -248,10 +256,9 @@ class _Run:
         except DecideSqlError:  # the repairs' error is the answer's
             raise gave_up from None
         self.record("plain_sql", plan)
-        kept = {name: copy.copy(getattr(self.answer, name)) for name in RESULT_FIELDS}
+        kept = self.snapshot()
         if _normalized(plan.sql) in tried or self.try_plan(plan, execute=execute, max_rows=max_rows) is not None:
-            for name, value in kept.items():
-                setattr(self.answer, name, value)
+            self.restore(kept)
             raise gave_up
         if execute:
             self.answer.doubts = self.doubts_about(self.answer.sql)
@@ -290,15 +297,14 @@ class _Run:
             sampled = plan_sql(s.model, s.schema, self.answer.question, selection=selection, flow=flow, context=ctx, temperature=SAMPLE_TEMPERATURE)
             self.record("plan_sql_candidate", sampled)
             plans.append(sampled)
-        kept = {name: copy.copy(getattr(self.answer, name)) for name in RESULT_FIELDS}
+        kept = self.snapshot()
         n_attempts = len(self.answer.attempts)
         seen: dict[str, Candidate] = {}  # one run per distinct SQL
         ballots: list[Candidate] = []
         for i, p in enumerate(plans):
             key = _normalized(p.sql)
             if key not in seen:
-                for name, value in kept.items():
-                    setattr(self.answer, name, copy.copy(value))
+                self.restore(kept, copies=True)
                 error = self.try_plan(p, execute=True, max_rows=max_rows)
                 if error is None:
                     fp = fingerprint(self.answer.rows, ordered=is_ordered(self.answer.sql or ""))
@@ -307,8 +313,7 @@ class _Run:
                     status = "refused" if isinstance(error, SqlRefused) else "error"
                     seen[key] = Candidate(sql=self.answer.attempts[-1].sql, status=status, error_code=error.code)
             ballots.append(seen[key].model_copy(update={"greedy": i == 0}))
-        for name, value in kept.items():
-            setattr(self.answer, name, value)
+        self.restore(kept)
         del self.answer.attempts[n_attempts:]
         winner, votes = tally([b.fingerprint for b in ballots], [bool(b.row_count) for b in ballots])
         for b, v in zip(ballots, votes):
@@ -337,7 +342,7 @@ class _Run:
         no better).
         """
         s = self.session
-        kept = {name: copy.copy(getattr(self.answer, name)) for name in RESULT_FIELDS}
+        kept = self.snapshot()
         before = len(self.answer.doubts) + (self.answer.row_count == 0)
         reason = [EMPTY_RESULT if self.answer.row_count == 0 else DOUBTFUL_RESULT, *self.answer.doubts]
         selection = _with_tables(selection, [t for t in self.doubt_tables if s.schema.table(t) is not None])
@@ -350,8 +355,7 @@ class _Run:
                     return
         except DecideSqlError:  # the first answer is still an answer
             pass
-        for name, value in kept.items():
-            setattr(self.answer, name, value)
+        self.restore(kept)
 
     def try_plan(self, plan: SqlPlan, *, execute: bool, max_rows: int | None) -> DecideSqlError | None:
         """Validate and run one plan; return the error to repair, or None when it worked."""
