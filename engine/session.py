@@ -4,8 +4,8 @@ introspect (cached) -> select tables -> choose flow -> plan -> validate ->
 execute -> repair on failure (bounded; then one plain-prompt fallback) ->
 answer. A ``Session`` holds what many questions share (model, connection,
 schema), so an eval run or ``ask --file`` loads the model once and
-introspects once. Every decision's
-typed output, tokens and milliseconds are recorded in the Answer.
+introspects once. Every decision's typed output, tokens and milliseconds are
+recorded in the Answer.
 """
 
 from __future__ import annotations

@@ -18,13 +18,19 @@ from engine.settings import Settings
 # A scripted conversation over the demo database: a grouped question, a follow-up, a write request.
 GROUPED_SQL = "SELECT status, COUNT(*) AS orders FROM orders GROUP BY status ORDER BY status"
 FOLLOW_UP_SQL = "SELECT COUNT(*) AS orders FROM orders WHERE status = 'cancelled'"
-FOLLOW_UP = '{"kind": "follow_up", "question": "How many orders are cancelled?"}'
-STANDALONE = '{"kind": "standalone"}'
-GROUPED_SCRIPT = {"choose_flow": ["SELECT"], "plan_sql": [GROUPED_SQL], "resolve_follow_up": [STANDALONE]}
+FOLLOW_UP = '{"question": "How many orders are cancelled?"}'
+
+
+def copied(question: str) -> str:
+    """resolve_follow_up's answer for a question that is already complete: the question, copied."""
+    return json.dumps({"question": question})
+
+
+GROUPED_SCRIPT = {"choose_flow": ["SELECT"], "plan_sql": [GROUPED_SQL], "resolve_follow_up": [copied("How many orders are there per status?")]}
 CONVERSATION_SCRIPT = {
     "choose_flow": ["SELECT", "SELECT", "DELETE"],
     "plan_sql": [GROUPED_SQL, FOLLOW_UP_SQL],
-    "resolve_follow_up": [FOLLOW_UP, STANDALONE],
+    "resolve_follow_up": [FOLLOW_UP, copied("delete all orders")],
 }
 
 

@@ -10,7 +10,7 @@ import pexpect
 
 from engine.database.executor import Executor
 from engine.settings import Settings
-from tests.server_helpers import FOLLOW_UP, GROUPED_SQL, STANDALONE
+from tests.server_helpers import FOLLOW_UP, GROUPED_SQL, copied
 
 STORES_SQL = "SELECT COUNT(*) AS stores FROM stores"
 CANCELLED_SQL = "SELECT COUNT(*) AS cancelled FROM orders WHERE status = 'cancelled'"
@@ -24,7 +24,7 @@ def value(settings: Settings, sql: str) -> int:
 def test_two_questions_and_a_follow_up(settings: Settings, tmp_path: Path) -> None:
     script = tmp_path / "script.json"
     # turn 1: no resolve (nothing earlier); turn 2: standalone; turn 3: a follow-up of turn 1
-    script.write_text(json.dumps({"choose_flow": ["SELECT"], "plan_sql": [GROUPED_SQL, STORES_SQL, CANCELLED_SQL], "resolve_follow_up": [STANDALONE, FOLLOW_UP]}))
+    script.write_text(json.dumps({"choose_flow": ["SELECT"], "plan_sql": [GROUPED_SQL, STORES_SQL, CANCELLED_SQL], "resolve_follow_up": [copied("How many stores are there?"), FOLLOW_UP]}))
     cli = str(Path(sys.executable).parent / "decide-sql")
     child = pexpect.spawn(cli, ["chat", "--model", f"scripted:{script}", "--database-url", settings.database_url], encoding="utf-8", timeout=120, dimensions=(50, 160), env={"TERM": "dumb", "PATH": "/usr/bin:/bin", "DECIDE_SQL_CACHE_DIR": str(tmp_path / "cache"), "DECIDE_SQL_DATA_DIR": str(tmp_path / "data")})
     try:
@@ -37,7 +37,7 @@ def test_two_questions_and_a_follow_up(settings: Settings, tmp_path: Path) -> No
 
         child.sendline("How many stores are there?")
         child.expect(r"\b" + str(value(settings, STORES_SQL)) + r"\b")
-        child.expect(r"ok · 1 rows · 3 LLM calls")  # resolve_follow_up said standalone: not shown as understood
+        child.expect(r"ok · 1 rows · 3 LLM calls")  # resolve_follow_up copied it: not shown as understood
         before = child.before
         assert "understood as" not in before
         child.expect_exact("? ")

@@ -16,9 +16,9 @@ from engine.models.scripted import ScriptRejectedByGrammar, scripted_model
 from engine.session import Session
 from engine.settings import Settings
 from programs import StandaloneQuestion, resolve_follow_up
-from programs.resolve_follow_up import MAX_TURNS_SHOWN
+from programs.resolve_follow_up import MAX_REWRITE_CHARS, MAX_TURNS_SHOWN
 from tests.schema_fixtures import shop_schema
-from tests.server_helpers import FOLLOW_UP, FOLLOW_UP_SQL, GROUPED_SQL, STANDALONE
+from tests.server_helpers import FOLLOW_UP, FOLLOW_UP_SQL, GROUPED_SQL, copied
 from tests.demo import truth
 
 SCHEMA = shop_schema()
@@ -26,7 +26,7 @@ EARLIER = [Turn(question="How many orders were placed in 2023?", standalone="How
 
 
 def test_a_follow_up_is_rewritten_into_a_standalone_question() -> None:
-    model = scripted_model({"resolve_follow_up": ['{"kind": "follow_up", "question": "How many orders were placed in 2024?"}']})
+    model = scripted_model({"resolve_follow_up": ['{"question": "How many orders were placed in 2024?"}']})
     result = resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA)
     assert isinstance(result, StandaloneQuestion)
     assert (result.question, result.asked, result.follow_up, result.method) == ("How many orders were placed in 2024?", "and in 2024?", True, "model")
@@ -34,11 +34,19 @@ def test_a_follow_up_is_rewritten_into_a_standalone_question() -> None:
     assert result.usage.output_tokens > 0
 
 
-def test_a_standalone_question_is_kept_as_asked() -> None:
-    model = scripted_model({"resolve_follow_up": [STANDALONE]})
+@pytest.mark.parametrize("written", ["Which products are out of stock?", "which products are out of stock", "  "])
+def test_a_copied_question_is_kept_as_asked(written: str) -> None:
+    model = scripted_model({"resolve_follow_up": [copied(written)]})
     result = resolve_follow_up(model, EARLIER, "Which products are out of stock?", schema=SCHEMA)
     assert (result.question, result.follow_up) == ("Which products are out of stock?", False)
-    assert model.lm.engine.generated == [("resolve_follow_up", STANDALONE)]
+    assert model.lm.engine.generated == [("resolve_follow_up", copied(written))]
+
+
+def test_a_query_written_instead_of_a_question_keeps_the_question() -> None:
+    model = scripted_model({"resolve_follow_up": [copied("SELECT count(*) FROM orders WHERE extract(year FROM placed_at) = 2024")]})
+    assert resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA).follow_up is False
+    model = scripted_model({"resolve_follow_up": [copied("Select the orders placed in 2024")]})  # an imperative, not SQL
+    assert resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA).question == "Select the orders placed in 2024"
 
 
 def test_no_earlier_turns_means_no_model_call() -> None:
@@ -49,18 +57,17 @@ def test_no_earlier_turns_means_no_model_call() -> None:
 
 
 def test_the_grammar_keeps_the_rewrite_one_plain_line() -> None:
-    model = scripted_model({"resolve_follow_up": ['{"kind": "follow_up", "question": "two\\nlines"}']})
+    model = scripted_model({"resolve_follow_up": ['{"question": "two\\nlines"}']})
     with pytest.raises(ScriptRejectedByGrammar):  # no escapes, no control characters
         resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA)
-    model = scripted_model({"resolve_follow_up": ['{"kind": "follow_up", "question": "How many "orders"?"}']})
+    model = scripted_model({"resolve_follow_up": ['{"question": "How many "orders"?"}']})
     assert resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA).question == "How many"  # a quote ends it
-    model = scripted_model({"resolve_follow_up": ['{"kind": "maybe"}']})
-    with pytest.raises(ScriptRejectedByGrammar):
-        resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA)
+    model = scripted_model({"resolve_follow_up": [copied("x" * (MAX_REWRITE_CHARS + 1))]})
+    assert len(resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA).question) <= MAX_REWRITE_CHARS  # bounded length
 
 
-def test_json_backends_answer_both_fields() -> None:
-    model = scripted_model({"resolve_follow_up": [json.dumps({"kind": "follow_up", "question": "Orders in 2024?"}), json.dumps({"kind": "standalone", "question": "ignored"})]}, grammar=False)
+def test_json_backends_answer_the_question() -> None:
+    model = scripted_model({"resolve_follow_up": [json.dumps({"question": "Orders in 2024?"}), json.dumps({"question": "How many stores?"})]}, grammar=False)
     assert resolve_follow_up(model, EARLIER, "and 2024?", schema=SCHEMA).question == "Orders in 2024?"
     kept = resolve_follow_up(model, EARLIER, "How many stores?", schema=SCHEMA)
     assert (kept.question, kept.follow_up) == ("How many stores?", False)
@@ -68,7 +75,7 @@ def test_json_backends_answer_both_fields() -> None:
 
 def test_the_prompt_shows_only_the_latest_turns_and_their_standalone_questions() -> None:
     turns = [Turn(question=f"and {i}?", standalone=f"standalone question {i}", sql=f"SELECT {i}", status="ok") for i in range(6)]
-    model = scripted_model({"resolve_follow_up": [STANDALONE]})
+    model = scripted_model({"resolve_follow_up": [copied("next?")]})
     prompt = resolve_follow_up(model, turns, "next?", schema=SCHEMA).prompt
     shown = [i for i in range(6) if f"standalone question {i}" in prompt]
     assert shown == list(range(6 - MAX_TURNS_SHOWN, 6)) and "and 5?" not in prompt

@@ -44,7 +44,7 @@ SCRIPT = {
     "select_tables": ['{"tables": ["orders"]}'],
     "choose_flow": ["SELECT"],
     "plan_sql": ["SELECT o.status, COUNT(*) AS n FROM orders o GROUP BY o.status ORDER BY o.status"],
-    "resolve_follow_up": ['{"kind": "follow_up", "question": "How many orders are there per status?"}'],
+    "resolve_follow_up": ['{"question": "How many orders are there per status?"}'],
 }
 TOKEN = "test-token-0123456789abcdef"
 
