@@ -12,8 +12,8 @@ and the validator are unchanged).
 Why a rewrite and not a choice "standalone or follow-up" first: asked to
 classify, the 1.5B model called 9 of 9 follow-ups standalone (6 of 9 with
 five examples); asked to write the full question, both local models wrote all
-9 out and copied 8 of 8 complete questions unchanged (docs/results.md,
-fourteenth session). Two short examples from an unrelated database show both
+9 out and left every complete question unchanged (docs/results.md, fourteenth
+session). Two short examples from an unrelated database show both
 cases; without them 0.5B left 2 of the 9 follow-ups as they were.
 
 The output is the JSON object ``{"question": "..."}``; on grammar backends
