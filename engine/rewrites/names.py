@@ -168,7 +168,7 @@ def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schem
         joined = join.this.alias_or_name if isinstance(join.this, exp.Table) else ""
         on = join.args.get("on")
         sides = [owner(c, sources) for c in (on.this, on.expression)] if isinstance(on, exp.EQ) else [None]
-        if joined in sources and None not in sides and sides[0][0].table.never_matches(sides[0][1], sides[1][0].table, sides[1][1]):
+        if joined in sources and (_keys_never_match(sides) or _names_a_missing_key(on, sides, sources)):
             target = sources[joined]
             links = _one_link([(key, fk) for key in order if key in sources for other, fk in schema.neighbours(sources[key].table) if other.key == target.table.key], stems)
             if links:
@@ -178,6 +178,22 @@ def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schem
                 join.set("on", condition)
         order.append(joined)
     return fixes
+
+
+def _keys_never_match(sides: list) -> bool:
+    """Both sides are known columns of two tables whose keys cannot match."""
+    return None not in sides and sides[0][0].table.never_matches(sides[0][1], sides[1][0].table, sides[1][1])
+
+
+def _names_a_missing_key(on: exp.Expression, sides: list, sources: dict[str, Source]) -> bool:
+    """``ON t1.ticker_id = t2.ticker_id`` where t2 has no such column: the one foreign key says what joins them.
+
+    Moving the alias instead (``_swap_alias``) would compare ``t1.ticker_id`` with itself: always true, a cross join.
+    """
+    if len(sides) != 2 or (sides[0] is None) == (sides[1] is None):
+        return False
+    missing = on.this if sides[0] is None else on.expression
+    return isinstance(missing, exp.Column) and missing.table in sources and sources[missing.table].table.column(missing.name) is None
 
 
 def _one_link(links: list[tuple], stems: set[str]) -> list[tuple]:
@@ -213,8 +229,12 @@ def _swap_alias(column: exp.Column, sources: dict[str, Source]) -> list[Fix]:
     others = [key for key, s in sources.items() if key != column.table and s.table.column(column.name) is not None]
     if len(others) != 1:
         return []
-    before = column.sql(dialect="postgres")
+    before, original = column.sql(dialect="postgres"), column.args.get("table")
     column.set("table", sources[others[0]].ref())
+    compared = column.parent
+    if isinstance(compared, exp.Binary) and compared.left == compared.right:  # t1.x = t1.x: always true, not a fix
+        column.set("table", original)
+        return []
     return [Fix(before=before, after=column.sql(dialect="postgres"), reason=f"{column.name} is in {sources[others[0]].table.display_name}")]
 
 
