@@ -14,7 +14,9 @@ query itself shows how to fix, so no model call is spent on a repair:
 - a join on keys of different tables: ``JOIN customers c ON o.order_id =
   c.customer_id`` when exactly one foreign key links customers to a table
   joined before it: the condition becomes that key's (``o.customer_id =
-  c.customer_id``);
+  c.customer_id``); the same when one side names a column its table lacks
+  (``ON c.email = o.email``), where moving the alias would compare
+  ``c.email`` with itself;
 - the wrong table: ``SELECT site_name FROM sightings ORDER BY altitude`` reads
   ``sites``, the one table with every column the query names, when no
   foreign key links the two (then a join is added instead);
