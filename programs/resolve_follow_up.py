@@ -30,12 +30,12 @@ from collections.abc import Sequence
 from typing import Any, Literal, Protocol
 
 import guidance
-import sqlglot
 from guidance import gen
 from sqlglot import exp
 
 from engine.errors import ModelError
 from engine.schema import Schema
+from engine.sql_tree import parse
 from programs._run import captured_json, run_decision
 from programs.context import MAX_QUESTION_CHARS, QuestionContext, clean_question
 from programs.types import DecisionOutput
@@ -131,10 +131,7 @@ def _is_sql(text: str) -> bool:
     """The small models sometimes answer with the query instead of the question; PostgreSQL would read it as one."""
     if not re.match(r"\s*(select|with)\b", text, re.IGNORECASE):  # a query starts so; other text is not parsed (sqlglot would log)
         return False
-    try:
-        return isinstance(sqlglot.parse_one(text, read="postgres"), exp.Query)
-    except sqlglot.errors.SqlglotError:
-        return False
+    return isinstance(parse(text), exp.Query)
 
 
 def _words(text: str) -> list[str]:

@@ -4,7 +4,8 @@ Small models get the column right and its table wrong in ways that the
 query itself shows how to fix, so no model call is spent on a repair:
 
 - the wrong alias: ``FROM orders T1 JOIN customers T2 ... T2.status`` when
-  only ``T1`` has status (the 0.5B model swaps positional aliases), or the
+  only ``T1`` has status (the 0.5B model swaps positional aliases), unless
+  the column would then be compared with itself (``ON t1.x = t2.x``), or the
   table's name where the query gives it an alias (``customers.email`` with
   ``JOIN customers c``);
 - a table that is not joined: ``SELECT customers.email FROM orders`` (or a
@@ -14,9 +15,7 @@ query itself shows how to fix, so no model call is spent on a repair:
 - a join on keys of different tables: ``JOIN customers c ON o.order_id =
   c.customer_id`` when exactly one foreign key links customers to a table
   joined before it: the condition becomes that key's (``o.customer_id =
-  c.customer_id``); the same when one side names a column its table lacks
-  (``ON c.email = o.email``), where moving the alias would compare
-  ``c.email`` with itself;
+  c.customer_id``);
 - the wrong table: ``SELECT site_name FROM sightings ORDER BY altitude`` reads
   ``sites``, the one table with every column the query names, when no
   foreign key links the two (then a join is added instead);
@@ -170,7 +169,7 @@ def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schem
         joined = join.this.alias_or_name if isinstance(join.this, exp.Table) else ""
         on = join.args.get("on")
         sides = [owner(c, sources) for c in (on.this, on.expression)] if isinstance(on, exp.EQ) else [None]
-        if joined in sources and (_keys_never_match(sides) or _names_a_missing_key(on, sides, sources)):
+        if joined in sources and None not in sides and sides[0][0].table.never_matches(sides[0][1], sides[1][0].table, sides[1][1]):
             target = sources[joined]
             links = _one_link([(key, fk) for key in order if key in sources for other, fk in schema.neighbours(sources[key].table) if other.key == target.table.key], stems)
             if links:
@@ -180,22 +179,6 @@ def _fix_join_conditions(scope: Scope, sources: dict[str, Source], schema: Schem
                 join.set("on", condition)
         order.append(joined)
     return fixes
-
-
-def _keys_never_match(sides: list) -> bool:
-    """Both sides are known columns of two tables whose keys cannot match."""
-    return None not in sides and sides[0][0].table.never_matches(sides[0][1], sides[1][0].table, sides[1][1])
-
-
-def _names_a_missing_key(on: exp.Expression, sides: list, sources: dict[str, Source]) -> bool:
-    """``ON t1.ticker_id = t2.ticker_id`` where t2 has no such column: the one foreign key says what joins them.
-
-    Moving the alias instead (``_swap_alias``) would compare ``t1.ticker_id`` with itself: always true, a cross join.
-    """
-    if len(sides) != 2 or (sides[0] is None) == (sides[1] is None):
-        return False
-    missing = on.this if sides[0] is None else on.expression
-    return isinstance(missing, exp.Column) and missing.table in sources and sources[missing.table].table.column(missing.name) is None
 
 
 def _one_link(links: list[tuple], stems: set[str]) -> list[tuple]:
@@ -231,12 +214,12 @@ def _swap_alias(column: exp.Column, sources: dict[str, Source]) -> list[Fix]:
     others = [key for key, s in sources.items() if key != column.table and s.table.column(column.name) is not None]
     if len(others) != 1:
         return []
-    before, original = column.sql(dialect="postgres"), column.args.get("table")
-    column.set("table", sources[others[0]].ref())
+    moved = exp.column(column.name, table=sources[others[0]].ref())
     compared = column.parent
-    if isinstance(compared, exp.Binary) and compared.left == compared.right:  # t1.x = t1.x: always true, not a fix
-        column.set("table", original)
-        return []
+    if isinstance(compared, exp.Predicate) and isinstance(compared, exp.Binary) and moved in (compared.left, compared.right):
+        return []  # ON t1.x = t2.x -> t1.x = t1.x would be always true (a cross join): the validator's unknown_column drives a repair
+    before = column.sql(dialect="postgres")
+    column.set("table", moved.args["table"])
     return [Fix(before=before, after=column.sql(dialect="postgres"), reason=f"{column.name} is in {sources[others[0]].table.display_name}")]
 
 
