@@ -13,14 +13,22 @@ Why a rewrite and not a choice "standalone or follow-up" first: asked to
 classify, the 1.5B model called 9 of 9 follow-ups standalone (6 of 9 with
 five examples); asked to write the full question, both local models wrote all
 9 out and left every complete question unchanged (docs/results.md, fourteenth
-session). Two short examples from an unrelated database show both
-cases; without them 0.5B left 2 of the 9 follow-ups as they were.
+session). Three short examples from an unrelated database show a follow-up
+that adds to the earlier question, a complete question, and a follow-up that
+changes what is counted; without examples 0.5B left 2 of the 9 follow-ups as
+they were, and with only the first two the 1.5B model wrote "and how many
+were returned?" as the earlier "How many orders were cancelled?" (fifteenth
+session).
 
 The output is the JSON object ``{"question": "..."}``; on grammar backends
 (local llama.cpp, vLLM, scripted) the text is one line without quotes or
 escapes, of bounded length. A rewrite that is SQL, not a question, or that
-comes out empty, keeps the question as asked. With no earlier turns the model
-is not asked.
+comes out empty, keeps the question as asked. A rewrite that repeats an
+earlier question word for word ("and how many were returned?" after "How
+many orders were cancelled?" written as the earlier question) loses what the
+follow-up asked, and would return the earlier answer as this one's: the model
+is told so and asked once more; a second repeat keeps the question as asked.
+With no earlier turns the model is not asked.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ from engine.schema import Schema
 from engine.sql_tree import parse
 from programs._run import captured_json, run_decision
 from programs.context import MAX_QUESTION_CHARS, QuestionContext, clean_question
-from programs.types import DecisionOutput
+from programs.types import DecisionOutput, DecisionUsage
 
 NAME = "resolve_follow_up"
 MAX_TURNS_SHOWN = 3  # the latest earlier turns in the prompt: follow-ups refer to what was just asked
@@ -57,9 +65,14 @@ Question: show their phone numbers
 Earlier: Which 10 members borrowed the most books?
 Question: How many authors wrote more than 3 books?
 {{"question": "How many authors wrote more than 3 books?"}}
+Earlier: How many books are on loan?
+Question: and how many are overdue?
+{{"question": "How many books are overdue?"}}
 Now the question of this conversation.
 Question: {question}
 Reply with JSON: {{"question": "..."}}."""
+REPEATED = """Question: {question}
+It asks something else than the earlier question "{written}": write out what it asks."""
 
 JSON_SCHEMA = {
     "type": "object",
@@ -109,6 +122,22 @@ def resolve_follow_up(
         return StandaloneQuestion(question=asked, asked=asked, method="none")
     ctx = context or QuestionContext.build(schema or Schema(database=""), asked)
     instruction = INSTRUCTION.format(turns=render_turns(previous_turns), question=asked)
+    written, usage, prompt = _write(model, ctx, instruction)
+    earlier = [_words(_shown_question(turn)) for turn in list(previous_turns)[-MAX_TURNS_SHOWN:]]
+    if _words(written) in earlier and _words(written) != _words(asked):  # the earlier question again: asked once more, told so
+        retry = instruction.replace(f"Question: {asked}\nReply", REPEATED.format(question=asked, written=written) + "\nReply")
+        written, again, prompt = _write(model, ctx, retry)
+        usage = DecisionUsage(**{field: getattr(usage, field) + getattr(again, field) for field in DecisionUsage.model_fields})
+    if written and not _is_sql(written) and _words(written) != _words(asked) and _words(written) not in earlier:
+        result = StandaloneQuestion(question=written, asked=asked, follow_up=True)
+    else:  # copied, empty, SQL, or an earlier question repeated (what the follow-up asks is lost): the question as asked
+        result = StandaloneQuestion(question=asked, asked=asked)
+    result.costed(usage, prompt)
+    return result
+
+
+def _write(model: Any, ctx: QuestionContext, instruction: str) -> tuple[str, DecisionUsage, str]:
+    """The question as the model writes it out (cleaned, bounded), what that cost, and the prompt."""
     if model.grammar:
         grammar = '{"question": "' + gen(name="question", regex=REWRITE_REGEX, max_tokens=MAX_REWRITE_TOKENS) + '"}'
         lm, usage, prompt = run_decision(model, ctx, NAME, instruction, grammar)
@@ -118,13 +147,7 @@ def resolve_follow_up(
         written = captured_json(lm, "standalone", NAME).get("question")
         if not isinstance(written, str):
             raise ModelError(f"model returned an invalid {NAME} decision: question {written!r}", code="model_output_invalid")
-    written = clean_question(written)[:MAX_QUESTION_CHARS]
-    if written and not _is_sql(written) and _words(written) != _words(asked):
-        result = StandaloneQuestion(question=written, asked=asked, follow_up=True)
-    else:  # copied, empty, or SQL: the question as asked
-        result = StandaloneQuestion(question=asked, asked=asked)
-    result.costed(usage, prompt)
-    return result
+    return clean_question(written)[:MAX_QUESTION_CHARS], usage, prompt
 
 
 def _is_sql(text: str) -> bool:
@@ -139,12 +162,16 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
+def _shown_question(turn: EarlierTurn) -> str:
+    return clean_question(getattr(turn, "standalone", None) or turn.question)
+
+
 def render_turns(turns: Sequence[EarlierTurn]) -> str:
     """The latest earlier turns as numbered question / SQL lines (SQL cut; none when it was not answered)."""
     shown = list(turns)[-MAX_TURNS_SHOWN:]
     lines: list[str] = []
     for i, turn in enumerate(shown, 1):
-        lines.append(f"Q{i}: {clean_question(getattr(turn, 'standalone', None) or turn.question)}")
+        lines.append(f"Q{i}: {_shown_question(turn)}")
         sql = " ".join((turn.sql or "").split())
         lines.append(f"SQL{i}: {sql[:MAX_SQL_CHARS]}" if sql else f"SQL{i}: (not answered)")
     return "\n".join(lines)

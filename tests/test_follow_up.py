@@ -25,8 +25,11 @@ SCHEMA = shop_schema()
 EARLIER = [Turn(question="How many orders were placed in 2023?", standalone="How many orders were placed in 2023?", sql="SELECT count(*) FROM orders WHERE extract(year FROM placed_at) = 2023", status="ok")]
 
 
+FOLLOW_UP_2024 = '{"question": "How many orders were placed in 2024?"}'
+
+
 def test_a_follow_up_is_rewritten_into_a_standalone_question() -> None:
-    model = scripted_model({"resolve_follow_up": ['{"question": "How many orders were placed in 2024?"}']})
+    model = scripted_model({"resolve_follow_up": [FOLLOW_UP_2024]})
     result = resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA)
     assert isinstance(result, StandaloneQuestion)
     assert (result.question, result.asked, result.follow_up, result.method) == ("How many orders were placed in 2024?", "and in 2024?", True, "model")
@@ -47,6 +50,20 @@ def test_a_query_written_instead_of_a_question_keeps_the_question() -> None:
     assert resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA).follow_up is False
     model = scripted_model({"resolve_follow_up": [copied("Select the orders placed in 2024")]})  # an imperative, not SQL
     assert resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA).question == "Select the orders placed in 2024"
+
+
+@pytest.mark.parametrize("written", ["How many orders were placed in 2023?", "how many orders were placed in 2023"])
+def test_an_earlier_question_written_back_is_asked_once_more(written: str) -> None:
+    # the follow-up's own change (the year) would be lost, and the earlier answer returned as this one's
+    model = scripted_model({"resolve_follow_up": [copied(written), FOLLOW_UP_2024]})
+    result = resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA)
+    assert (result.question, result.follow_up) == ("How many orders were placed in 2024?", True)
+    assert f'Question: and in 2024?\nIt asks something else than the earlier question "{written}"' in result.prompt
+    single = resolve_follow_up(scripted_model({"resolve_follow_up": [FOLLOW_UP_2024]}), EARLIER, "and in 2024?", schema=SCHEMA)
+    assert result.usage.output_tokens > single.usage.output_tokens  # both calls are counted
+    model = scripted_model({"resolve_follow_up": [copied(written), copied(written)]})  # twice: the question as asked
+    result = resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA)
+    assert (result.question, result.follow_up) == ("and in 2024?", False) and len(model.lm.engine.generated) == 2
 
 
 def test_no_earlier_turns_means_no_model_call() -> None:
