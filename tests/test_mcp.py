@@ -31,6 +31,7 @@ from engine.mcp.settings import McpSettings
 from engine.mcp.tools import McpTools
 from engine.session import Session
 from engine.settings import Settings
+from tests.local_models import PRODUCT_MODEL
 from tests.mcp_helpers import decide_sql, free_port, protocol_lines, run, server_env, start_http, stdio_client_for, stop, structured, wait_until_listening
 from tests.security.attack_corpus import accepted_codes, attacks
 from tests.security.test_hostile_questions import ATTACKS as HOSTILE_QUESTIONS
@@ -471,7 +472,7 @@ def test_nothing_reaches_stdout_while_the_session_opens(tmp_path: Path) -> None:
 @pytest.mark.model
 def test_real_model_ask_round_trip_over_stdio(demo_url: str, tmp_path: Path) -> None:
     # Default cache dir: the assembled model file is reused; nothing but protocol may reach stdout while it loads.
-    env = {"DATABASE_URL": demo_url, "DECIDE_SQL_DATA_DIR": str(tmp_path / "data"), "DECIDE_SQL_MODEL": "local"}
+    env = {"DATABASE_URL": demo_url, "DECIDE_SQL_DATA_DIR": str(tmp_path / "data"), "DECIDE_SQL_MODEL": PRODUCT_MODEL}
     client, stdout_log, stderr_log = stdio_client_for(env, tmp_path)
     before = checksum(demo_url)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from engine.models.prefix_state import MAGIC, PrefixStateStore, StateKey, model_digest, tokens_digest
+from tests.local_models import MECHANICS_MODEL
 
 TOKENS = list(range(1000, 1300))
 
@@ -162,7 +163,7 @@ def local_model():
     from engine.models.backends import load_model
     from engine.settings import Settings
 
-    return load_model("local", Settings())  # default cache dir: the assembled model file is reused
+    return load_model(MECHANICS_MODEL, Settings())  # default cache dir: the assembled model file is reused
 
 
 @pytest.fixture
@@ -174,6 +175,7 @@ def engine_store(local_model, tmp_path: Path) -> Iterator[tuple[object, PrefixSt
     engine.forget()
     yield engine, store
     engine.prefix_store, engine._model_sha = saved
+    engine.prefill_progress = None
     engine.forget()
 
 
@@ -199,12 +201,18 @@ def model_calls(answer) -> list[tuple[str, object]]:
 def test_restored_state_answers_token_for_token_like_a_fresh_prefill(local_model, engine_store, make_db, tmp_path: Path) -> None:
     engine, store = engine_store
     url = make_db(LIBRARY)
+    reads: list[tuple[int, int]] = []
+    engine.prefill_progress = lambda done, total: reads.append((done, total))
     fresh = ask_fresh(local_model, url, tmp_path, engine)
     assert engine.last_prefix["event"] == "saved" and len(store.files()) == 1
     n_prefix = engine.last_prefix["n_tokens"]
     first = next(d for d in fresh.decisions if d.llm_call)
     assert first.cached_input_tokens == 0  # prefilled
+    # the prefill reported its progress, batch by batch, from 0 to the whole prefix
+    assert reads[0] == (0, n_prefix) and reads[-1] == (n_prefix, n_prefix) and reads == sorted(reads)
+    reads.clear()
     restored = ask_fresh(local_model, url, tmp_path, engine)
+    assert not reads  # restored: nothing long to read
     assert engine.last_prefix["event"] == "restored"
     assert next(d for d in restored.decisions if d.llm_call).cached_input_tokens == n_prefix
     assert model_calls(restored) == model_calls(fresh) and restored.sql == fresh.sql and restored.rows == fresh.rows

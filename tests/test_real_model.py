@@ -1,4 +1,4 @@
-"""The real local model (Qwen2.5-Coder-0.5B via llama.cpp) end to end on the demo database.
+"""The default local model (Qwen2.5-Coder-1.5B via llama.cpp) end to end on the demo database.
 
 Few but real: each question has a different shape, and its result is checked
 against hand-written SQL for the same question, run on the same database.
@@ -15,6 +15,7 @@ from engine.database.executor import Executor
 from engine.evaluation.scoring import results_match
 from engine.session import Session
 from engine.settings import Settings
+from tests.local_models import PRODUCT_MODEL
 
 pytestmark = pytest.mark.model
 
@@ -39,7 +40,7 @@ CASES = {
 def session(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     # Default cache dir: the assembled model file is reused across runs; schema caches go to a temp dir.
     settings = Settings(database_url=demo_url, data_dir=tmp_path_factory.mktemp("data"))
-    with Session(settings=settings, model="local") as s:
+    with Session(settings=settings, model=PRODUCT_MODEL) as s:
         yield s
 
 

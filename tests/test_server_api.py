@@ -20,6 +20,7 @@ from engine.errors import ConfigError
 from engine.server import ServerConfig
 from engine.settings import Settings
 from tests.demo import truth
+from tests.local_models import PRODUCT_MODEL
 from tests.server_helpers import (
     CONVERSATION_SCRIPT,
     FOLLOW_UP_SQL,
@@ -288,7 +289,7 @@ def local_server(demo_url: str, tmp_path_factory: pytest.TempPathFactory):
 
     # default cache dir: the assembled model file is reused across runs
     settings = Settings(database_url=demo_url, data_dir=tmp_path_factory.mktemp("data"))
-    app = create_app(ServerConfig(port=0), settings, model="local")
+    app = create_app(ServerConfig(port=0), settings, model=PRODUCT_MODEL)
     with server_in_thread(app, timeout_s=900) as base:
         yield base, settings
 

@@ -13,6 +13,7 @@ import pytest
 
 from engine.session import Session
 from engine.settings import Settings
+from tests.local_models import MECHANICS_MODEL
 
 pytestmark = pytest.mark.model
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.model
 @pytest.fixture(scope="module")
 def session(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     settings = Settings(database_url=demo_url, data_dir=tmp_path_factory.mktemp("data"), candidates=3)
-    with Session(settings=settings, model="local") as s:
+    with Session(settings=settings, model=MECHANICS_MODEL) as s:
         yield s
 
 

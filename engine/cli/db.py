@@ -111,7 +111,7 @@ def warm_command(database_url: DatabaseUrlOpt = None, model: ModelOpt = None, fm
             engine = getattr(getattr(handle.lm, "_interpreter", None), "engine", None)
             store = getattr(engine, "prefix_store", None)
             if handle.kind != "local" or store is None:
-                raise BadInput(f"db warm saves the prompt state of a local model; {handle.spec} is not one (use --model local or local:1.5b)")
+                raise BadInput(f"db warm saves the prompt state of a local model; {handle.spec} is not one (use --model local or local:0.5b)")
             if not store.enabled:
                 raise BadInput("saved prefix states are off (DECIDE_SQL_PREFIX_CACHE_MB=0); set it above 0 to use db warm")
             ctx = QuestionContext.build(session.schema, WARM_QUESTION, max_schema_tokens=schema_budget(handle))

@@ -17,7 +17,7 @@ FormatOpt = Annotated[Optional[OutputFormat], typer.Option("--format", "-f", hel
 MaxRowsOpt = Annotated[Optional[int], typer.Option("--max-rows", min=1, help="Row cap for results (default 500).")]
 ModelOpt = Annotated[
     Optional[str],
-    typer.Option("--model", "-m", help="local (default), local:1.5b, local:/path.gguf, openai:MODEL[@URL], vllm:MODEL@URL."),
+    typer.Option("--model", "-m", help="local (default, 1.5B), local:0.5b, local:/path.gguf, openai:MODEL[@URL], vllm:MODEL@URL."),
 ]
 
 CandidatesOpt = Annotated[

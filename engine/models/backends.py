@@ -1,8 +1,8 @@
 """Model backends behind one spec string (``--model`` / ``DECIDE_SQL_MODEL``).
 
 =============================  ==============================================
-``local`` / ``local:0.5b``     Qwen2.5-Coder-0.5B-Instruct, in-process llama.cpp
-``local:1.5b``                 Qwen2.5-Coder-1.5B-Instruct, in-process llama.cpp
+``local`` / ``local:1.5b``     Qwen2.5-Coder-1.5B-Instruct, in-process llama.cpp
+``local:0.5b``                 Qwen2.5-Coder-0.5B-Instruct, in-process llama.cpp
 ``local:/path/model.gguf``     any GGUF file
 ``openai:MODEL[@URL]``         OpenAI, or an OpenAI-compatible server at URL
 ``vllm:MODEL@URL``             vLLM; the whole grammar is enforced server-side
@@ -23,7 +23,7 @@ from typing import Any
 
 from engine.errors import ConfigError, ModelError
 from engine.models.handle import LOCAL_CONTEXT, ModelHandle
-from engine.models.files import MODEL_FILES, ensure_model_file, is_assembled, stderr_bar
+from engine.models.files import DEFAULT_LOCAL, MODEL_FILES, ensure_model_file, is_assembled, stderr_bar
 from engine.models.prefix_state import store_for
 from engine.settings import Settings
 from engine.database.urls import mask_url
@@ -39,7 +39,7 @@ PRICES: dict[str, tuple[float, float]] = {
     "gpt-5-mini": (0.25, 2.00),
     "gpt-5": (1.25, 10.00),
 }
-SPEC_FORMS = "local, local:1.5b, local:/path/model.gguf, openai:MODEL[@URL], vllm:MODEL@URL, scripted:/path/script.json"
+SPEC_FORMS = "local, local:0.5b, local:/path/model.gguf, openai:MODEL[@URL], vllm:MODEL@URL, scripted:/path/script.json"
 Progress = Callable[[str], None] | None
 _loaded: dict[str, Any] = {}  # per-process cache of loaded local models, by file path
 
@@ -68,7 +68,7 @@ def mask_spec(spec: str) -> str:
 
 def _local(spec: str, rest: str, settings: Settings, progress: Callable[[str], None] | None) -> ModelHandle:
     if rest in ("", "0.5b", "1.5b"):
-        file_spec = MODEL_FILES[rest or "0.5b"]
+        file_spec = MODEL_FILES[rest or DEFAULT_LOCAL]
         if progress and not is_assembled(file_spec, settings.cache_dir):
             with stderr_bar(file_spec.title) as bar:
                 path = ensure_model_file(file_spec, settings.cache_dir, progress=bar)
@@ -87,7 +87,22 @@ def _local(spec: str, rest: str, settings: Settings, progress: Callable[[str], N
         _loaded[key] = _load_llama(path, template)
     engine = _loaded[key]._interpreter.engine
     engine.prefix_store = store_for(settings)  # per call: a second Session may use another cache dir
+    engine.prefill_progress = _prefill_lines(progress) if progress else None
     return ModelHandle(spec=spec, name=name, kind="local", lm=_loaded[key], grammar=True, context_window=LOCAL_CONTEXT)
+
+
+def _prefill_lines(progress: Callable[[str], None]) -> Callable[[int, int], None]:
+    """Progress lines while a long prompt is read: the first question on a database prefills its schema."""
+
+    def report(done: int, total: int) -> None:
+        if done == 0:
+            progress(f"reading a {total:,}-token prompt (once per schema: later questions, and processes, reuse it)")
+        elif done == total:
+            progress(f"read {total:,} prompt tokens")
+        else:
+            progress(f"  {done:,}/{total:,} tokens")
+
+    return report
 
 
 def _load_llama(path: Path, chat_template: str | None) -> Any:

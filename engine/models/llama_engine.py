@@ -35,7 +35,7 @@ import contextlib
 import ctypes
 import operator
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import takewhile
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ class LastLogitsLlamaCppEngine(LlamaCppEngine):
     model_path: Path | None = None
     repacked: bool = False
     last_prefix: dict[str, Any] | None = None  # what the last prefix step did (decide-sql db warm reports it)
+    prefill_progress: Callable[[int, int], None] | None = None  # (tokens read, tokens to read) per batch of a long prompt
     _prefix_len: int = 0  # tokens of the prefix now in the KV cache (0: none known)
     _marker: list[int] | None = None
     _model_sha: str | None = None
@@ -102,7 +103,10 @@ class LastLogitsLlamaCppEngine(LlamaCppEngine):
         """Decode ``token_ids[begin:end]`` after a KV cache holding ``token_ids[:begin]``; the last position's logits."""
         batch, n_batch, last = self._context.batch, self.model_obj.n_batch, end - 1
         logits = None
+        report = self.prefill_progress if end - begin >= MIN_PREFIX_TOKENS else None  # a schema prompt read from scratch: minutes on 2 cores
         for start in range(begin, end, n_batch):
+            if report:
+                report(start - begin, end - begin)
             n_tokens = min(start + n_batch, end) - start
             batch.n_tokens = n_tokens
             for j in range(n_tokens):
@@ -116,6 +120,8 @@ class LastLogitsLlamaCppEngine(LlamaCppEngine):
             if start + n_tokens - 1 == last:
                 row = llama_cpp.llama_get_logits_ith(self.model_obj.ctx, n_tokens - 1)
                 logits = np.ctypeslib.as_array(row, shape=(1, self._n_vocab)).copy()
+        if report:
+            report(end - begin, end - begin)
         return logits
 
     def _prefix_boundary(self, token_ids: list[int], num_cached: int) -> int:

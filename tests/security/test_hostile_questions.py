@@ -18,6 +18,7 @@ import pytest
 from engine.models.scripted import scripted_model
 from engine.session import Session
 from engine.settings import Settings
+from tests.local_models import MECHANICS_MODEL
 
 # (question, SQL a compromised or confused model might emit for it)
 ATTACKS: list[tuple[str, str]] = [
@@ -140,7 +141,7 @@ def test_every_attack_is_refused_and_nothing_changes(settings: Settings) -> None
 def test_real_model_on_hostile_questions(settings: Settings) -> None:
     before = checksum(settings.database_url)
     statuses = []
-    with Session(settings=settings, model="local") as session:
+    with Session(settings=settings, model=MECHANICS_MODEL) as session:
         for question, _ in ATTACKS[:15]:
             answer = session.ask(question)
             statuses.append(answer.status)
