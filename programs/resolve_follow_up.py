@@ -13,12 +13,8 @@ Why a rewrite and not a choice "standalone or follow-up" first: asked to
 classify, the 1.5B model called 9 of 9 follow-ups standalone (6 of 9 with
 five examples); asked to write the full question, both local models wrote all
 9 out and left every complete question unchanged (docs/results.md, fourteenth
-session). Three short examples from an unrelated database show a follow-up
-that adds to the earlier question, a complete question, and a follow-up that
-changes what is counted; without examples 0.5B left 2 of the 9 follow-ups as
-they were, and with only the first two the 1.5B model wrote "and how many
-were returned?" as the earlier "How many orders were cancelled?" (fifteenth
-session).
+session). Two short examples from an unrelated database show both
+cases; without them 0.5B left 2 of the 9 follow-ups as they were.
 
 The output is the JSON object ``{"question": "..."}``; on grammar backends
 (local llama.cpp, vLLM, scripted) the text is one line without quotes or
@@ -65,14 +61,11 @@ Question: show their phone numbers
 Earlier: Which 10 members borrowed the most books?
 Question: How many authors wrote more than 3 books?
 {{"question": "How many authors wrote more than 3 books?"}}
-Earlier: How many books are on loan?
-Question: and how many are overdue?
-{{"question": "How many books are overdue?"}}
 Now the question of this conversation.
 Question: {question}
 Reply with JSON: {{"question": "..."}}."""
-REPEATED = """Question: {question}
-It asks something else than the earlier question "{written}": write out what it asks."""
+REPEATED = """{question}
+It asks something else than the earlier question "{written}": write out what it asks."""  # the Question: line of a retry
 
 JSON_SCHEMA = {
     "type": "object",
@@ -121,11 +114,11 @@ def resolve_follow_up(
     if not previous_turns:
         return StandaloneQuestion(question=asked, asked=asked, method="none")
     ctx = context or QuestionContext.build(schema or Schema(database=""), asked)
-    instruction = INSTRUCTION.format(turns=render_turns(previous_turns), question=asked)
-    written, usage, prompt = _write(model, ctx, instruction)
-    earlier = [_words(_shown_question(turn)) for turn in list(previous_turns)[-MAX_TURNS_SHOWN:]]
+    turns = render_turns(previous_turns)
+    written, usage, prompt = _write(model, ctx, INSTRUCTION.format(turns=turns, question=asked))
+    earlier = [_words(_shown_question(turn)) for turn in _latest(previous_turns)]
     if _words(written) in earlier and _words(written) != _words(asked):  # the earlier question again: asked once more, told so
-        retry = instruction.replace(f"Question: {asked}\nReply", REPEATED.format(question=asked, written=written) + "\nReply")
+        retry = INSTRUCTION.format(turns=turns, question=REPEATED.format(question=asked, written=written))
         written, again, prompt = _write(model, ctx, retry)
         usage = DecisionUsage(**{field: getattr(usage, field) + getattr(again, field) for field in DecisionUsage.model_fields})
     if written and not _is_sql(written) and _words(written) != _words(asked) and _words(written) not in earlier:
@@ -162,15 +155,18 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
+def _latest(turns: Sequence[EarlierTurn]) -> list[EarlierTurn]:
+    return list(turns)[-MAX_TURNS_SHOWN:]
+
+
 def _shown_question(turn: EarlierTurn) -> str:
     return clean_question(getattr(turn, "standalone", None) or turn.question)
 
 
 def render_turns(turns: Sequence[EarlierTurn]) -> str:
     """The latest earlier turns as numbered question / SQL lines (SQL cut; none when it was not answered)."""
-    shown = list(turns)[-MAX_TURNS_SHOWN:]
     lines: list[str] = []
-    for i, turn in enumerate(shown, 1):
+    for i, turn in enumerate(_latest(turns), 1):
         lines.append(f"Q{i}: {_shown_question(turn)}")
         sql = " ".join((turn.sql or "").split())
         lines.append(f"SQL{i}: {sql[:MAX_SQL_CHARS]}" if sql else f"SQL{i}: (not answered)")
