@@ -120,7 +120,7 @@ def resolve_follow_up(
     if _words(written) in earlier and _words(written) != _words(asked):  # the earlier question again: asked once more, told so
         retry = INSTRUCTION.format(turns=turns, question=REPEATED.format(question=asked, written=written))
         written, again, prompt = _write(model, ctx, retry)
-        usage = DecisionUsage(**{field: getattr(usage, field) + getattr(again, field) for field in DecisionUsage.model_fields})
+        usage = usage.plus(again)
     if written and not _is_sql(written) and _words(written) != _words(asked) and _words(written) not in earlier:
         result = StandaloneQuestion(question=written, asked=asked, follow_up=True)
     else:  # copied, empty, SQL, or an earlier question repeated (what the follow-up asks is lost): the question as asked

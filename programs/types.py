@@ -20,6 +20,10 @@ class DecisionUsage(usage.DecisionUsage):
 
     prompt_chars: int = 0
 
+    def plus(self, other: "DecisionUsage") -> "DecisionUsage":
+        """The cost of two model calls made for one decision (a retry, a follow-up question)."""
+        return DecisionUsage(**{f: getattr(self, f) + getattr(other, f) for f in DecisionUsage.model_fields})
+
 
 class DecisionOutput(BaseModel):
     model_config = ConfigDict(extra="forbid")
