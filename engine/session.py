@@ -25,7 +25,7 @@ from engine.rewrites.pipeline import parse_steps, rewrite
 from engine.schema import Schema
 from engine.settings import Settings
 from engine.voting import fingerprint, is_ordered, tally
-from engine.values.index import MAX_HINTS, ValueIndex, ValueMatch, database_mentions, database_occurs, probe_executor, value_hints
+from engine.values.index import MAX_HINTS, ValueIndex, ValueMatch, database_occurs, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
 from programs.check_answerable import check_answerable
 from programs.context import MAX_QUESTION_CHARS, schema_budget
@@ -265,10 +265,8 @@ class _Run:
 
     def refused_as_not_in_database(self, model: ModelHandle, schema: Schema, q: str, selection: TableSelection, ctx: QuestionContext) -> bool:
         """A question about data no table holds is refused, not answered with rows about something else (opt-in:
-        ``DECIDE_SQL_CHECK_ANSWERABLE``; with 1.5B on the development sets it also refused 6% of answerable questions)."""
-        answerable = check_answerable(
-            model, schema, q, selection=selection, context=ctx, values=[m.text for m in self.named_values], mentions=database_mentions(self.session.probe, schema)
-        )
+        ``DECIDE_SQL_CHECK_ANSWERABLE``; with 1.5B on the development sets it also refused 7.8% of answerable questions)."""
+        answerable = check_answerable(model, schema, q, selection=selection, context=ctx, values=[m.text for m in self.named_values])
         if answerable.method == "model":  # a lexical pass (every word names something in the schema) is no decision
             self.record("check_answerable", answerable)
         if answerable.verdict != "missing":

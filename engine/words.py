@@ -25,7 +25,7 @@ STOPWORDS = frozenset(
 def words(text: str) -> set[str]:
     """Lower-case word stems: split snake_case and camelCase, fold simple plurals."""
     text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text).lower().replace("_", " ")
-    return {stem(w) for w in _NAME_WORD.findall(text) if w not in STOPWORDS and len(w) > 1}
+    return {_stem(w) for w in _NAME_WORD.findall(text) if w not in STOPWORDS and len(w) > 1}
 
 
 def normalize(text: str) -> str:
@@ -33,8 +33,7 @@ def normalize(text: str) -> str:
     return " ".join(_VALUE_WORD.findall(text.lower()))
 
 
-def stem(word: str) -> str:
-    """The word with a simple English plural folded (``cities`` -> city, ``boxes`` -> box, ``arabics`` -> arabic)."""
+def _stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("es") and word[-3] in "sxz":

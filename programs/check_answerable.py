@@ -15,10 +15,6 @@ given the easier half of the job and the schema the other half:
    stored values the question names counted as present. A phrase is missing
    when its head word, the last content word (``impact factor`` -> factor,
    ``author email`` -> email), names nothing in the schema.
-3. A phrase whose words miss the names may be data: a name written in lower
-   case that the value index did not sample (``jamerican cuisine``). Before
-   calling it missing, the database is asked whether a text column stores
-   it as whole words (``mentions``).
 
 When every content word of the question is covered, the model is not asked.
 Words written as values (quoted, capitalised inside a sentence, numbers) are
@@ -35,14 +31,13 @@ Runs after choose_flow, for the direct and decompose flows only
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import guidance
 
 from engine.schema import Schema
 from engine.schema.vocabulary import SchemaVocabulary
-from engine.words import STOPWORDS, stem, words
+from engine.words import STOPWORDS, words
 from programs._run import captured_json, run_decision
 from programs.context import QuestionContext
 from programs.types import Answerability, TableSelection
@@ -97,14 +92,11 @@ def check_answerable(
     context: QuestionContext | None = None,
     values: list[str] | None = None,
     vocabulary: SchemaVocabulary | None = None,
-    mentions: Callable[[str], bool] | None = None,
 ) -> Answerability:
     """Decide whether ``schema`` holds what ``question`` asks for.
 
     ``values`` are stored values the question names (the value index's matches);
-    ``vocabulary`` may be passed in when many questions share a schema;
-    ``mentions`` tells whether the data stores a phrase as a value
-    (engine.values.index.database_mentions), asked only about missing phrases.
+    ``vocabulary`` may be passed in when many questions share a schema.
     ``selection`` is accepted for symmetry with the other decisions: the check
     looks at the whole schema, since a concept may live in any table.
     """
@@ -123,17 +115,10 @@ def check_answerable(
     lm, usage, prompt = run_decision(model, ctx, NAME, INSTRUCTION, grammar)
     raw = captured_json(lm, "asks", NAME)
     asks = [p for p in dict.fromkeys(raw.get("asks") or []) if p in phrases][:MAX_ASKS]  # re-check (OpenAI is not checked locally)
-    unmatched = [p for p in asks if missing_head(p, vocab, known, timed=timed)]
-    missing = [p for p in unmatched if not (mentions and _mentioned(p, mentions))]
+    missing = [p for p in asks if missing_head(p, vocab, known, timed=timed)]
     result = Answerability(verdict="missing" if missing else "answerable", asks=asks, missing=missing)
     result.costed(usage, prompt)
     return result
-
-
-def _mentioned(phrase: str, mentions: Callable[[str], bool]) -> bool:
-    """Whether the data stores the phrase, as written or with its words' plurals folded (``arabics`` -> arabic)."""
-    folded = " ".join(stem(w) for w in phrase.split())
-    return any(mentions(form) for form in dict.fromkeys([phrase, folded]))
 
 
 def missing_head(phrase: str, vocab: SchemaVocabulary, known: set[str], *, timed: bool) -> bool:

@@ -19,7 +19,6 @@ from engine.errors import ExitCode
 from engine.models.scripted import ScriptRejectedByGrammar, scripted_model
 from engine.schema.vocabulary import SchemaVocabulary
 from engine.session import Session, exit_code_of
-from engine.values.index import database_mentions
 from engine.settings import Settings
 from programs.check_answerable import candidate_phrases, check_answerable, question_tokens
 from tests.schema_fixtures import shop_schema
@@ -114,32 +113,6 @@ def test_a_missing_concept_is_named() -> None:
     assert result.verdict == "missing" and result.missing == ["email"] and "'email'" in result.reason
     assert model.lm.engine.generated == [("check_answerable", '{"asks": ["email"]}')]
     assert result.usage.output_tokens > 0 and "Decision: check_answerable" in result.prompt
-
-
-def test_a_phrase_stored_as_a_value_is_not_missing(library) -> None:
-    url, lib = library
-    lib = lib.model_copy(deep=True)
-    for table in lib.tables:  # as on a large table: the schema's samples miss the value
-        for column in table.columns:
-            column.sample_values = []
-    with Executor(url, Settings(database_url=url)) as ex:
-        mentions = database_mentions(ex, lib)
-        assert mentions("ulysses") and mentions("old town") and mentions("north")  # whole values, any case
-        assert not mentions("ulyss") and not mentions("dune messiah")  # whole words only; absent values
-        script = {"check_answerable": ['{"asks": ["ulysses"]}', '{"asks": ["sequels"]}', '{"asks": ["fax"]}']}
-        model = scripted_model(script)
-        asked = "Who borrowed ulysses?"  # a lower-case title the value index may not have sampled
-        assert check_answerable(model, lib, asked, mentions=mentions).verdict == "answerable"
-        assert check_answerable(model, lib, "Who borrowed the sequels?", mentions=mentions).missing == ["sequels"]
-        assert check_answerable(model, lib, "What is the fax of each member?", mentions=mentions).missing == ["fax"]
-    assert check_answerable(scripted_model({"check_answerable": ['{"asks": ["ulysses"]}']}), lib, asked).missing == ["ulysses"]  # no probe
-
-
-def test_a_plural_folds_before_the_value_probe(library) -> None:
-    url, lib = library
-    with Executor(url, Settings(database_url=url)) as ex:
-        model = scripted_model({"check_answerable": ['{"asks": ["norths"]}']})
-        assert check_answerable(model, lib, "How many norths are there?", mentions=database_mentions(ex, lib)).verdict == "answerable"
 
 
 def test_the_head_word_decides() -> None:

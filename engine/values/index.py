@@ -403,38 +403,6 @@ def database_occurs(executor: Executor) -> Occurs:
     return occurs
 
 
-def database_mentions(executor: Executor, schema: Schema) -> Callable[[str], bool]:
-    """Whether some text column stores a value that contains the phrase as whole words, ignoring case.
-
-    The value index samples each column, so a name a question writes in lower
-    case (``jamerican cuisine``) may be stored and still unsampled. The
-    answerability check asks this before calling a phrase missing: one
-    query per table, all its text columns in one ``OR``; a table the probe
-    cannot read in time counts as mentioning it (no refusal on a guess).
-    """
-
-    def mentions(phrase: str) -> bool:
-        needle = pgsql.Literal(f" {phrase.lower()} ")
-        for table in schema.tables:
-            columns = [c for c in table.columns if is_text(c)]
-            if not columns:
-                continue
-            holds = pgsql.SQL(" OR ").join(
-                pgsql.SQL("strpos(' ' || lower({col}::text) || ' ', {needle}) > 0").format(col=pgsql.Identifier(c.name), needle=needle) for c in columns
-            )
-            query = pgsql.SQL("SELECT 1 FROM {nsp}.{rel} WHERE {holds} LIMIT 1").format(
-                nsp=pgsql.Identifier(table.schema_name), rel=pgsql.Identifier(table.name), holds=holds
-            )
-            try:
-                if executor.run(query.as_string(executor.connection()), max_rows=1).rows:
-                    return True
-            except DatabaseError:
-                return True
-        return False
-
-    return mentions
-
-
 def database_lookup(executor: Executor) -> Lookup:
     """A ``Lookup`` that asks the database. A literal that occurs is kept; otherwise it becomes the one value
     equal to it ignoring case, else the longest value it contains as whole words (``'oakton bay area'`` -> ``oakton bay``);
