@@ -42,6 +42,7 @@ class Decision(BaseModel):
     program: str
     output: dict[str, Any]
     llm_call: bool = True  # False: decided without the model (e.g. every table of a small schema)
+    calls: int = 1  # model calls the decision made (0 without the model; 2 when it asked again, e.g. a retried follow-up)
     input_tokens: int = 0
     cached_input_tokens: int = 0
     output_tokens: int = 0

@@ -194,6 +194,7 @@ def _record(answer: Answer, resolved: Any) -> None:
             program="resolve_follow_up",
             output=resolved.model_dump(mode="json"),
             llm_call=llm,
+            calls=u.calls if llm else 0,
             input_tokens=u.input_tokens,
             cached_input_tokens=u.cached_input_tokens,
             output_tokens=u.output_tokens,
@@ -201,7 +202,7 @@ def _record(answer: Answer, resolved: Any) -> None:
             ms=u.ms,
         ),
     )
-    answer.usage.llm_calls += int(llm)
+    answer.usage.llm_calls += u.calls if llm else 0
     answer.usage.input_tokens += u.input_tokens
     answer.usage.cached_input_tokens += u.cached_input_tokens
     answer.usage.output_tokens += u.output_tokens

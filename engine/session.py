@@ -144,11 +144,13 @@ class _Run:
     # -- recording -----------------------------------------------------------
     def record(self, name: str, output: DecisionOutput) -> None:
         u = output.usage
+        llm = getattr(output, "method", "model") == "model"
         self.answer.decisions.append(
             Decision(
                 program=name,
                 output=output.model_dump(mode="json"),
-                llm_call=getattr(output, "method", "model") == "model",
+                llm_call=llm,
+                calls=u.calls if llm else 0,
                 input_tokens=u.input_tokens,
                 cached_input_tokens=u.cached_input_tokens,
                 output_tokens=u.output_tokens,
@@ -265,7 +267,7 @@ class _Run:
 
     def refused_as_not_in_database(self, model: ModelHandle, schema: Schema, q: str, selection: TableSelection, ctx: QuestionContext) -> bool:
         """A question about data no table holds is refused, not answered with rows about something else (opt-in:
-        ``DECIDE_SQL_CHECK_ANSWERABLE``; with 1.5B on the development sets it also refused 8-9% of answerable questions)."""
+        ``DECIDE_SQL_CHECK_ANSWERABLE``; with 1.5B on the development sets it also refused 7% of answerable questions)."""
         answerable = check_answerable(model, schema, q, selection=selection, context=ctx, values=[m.text for m in self.named_values])
         if answerable.method == "model":  # a lexical pass (every word names something in the schema) is no decision
             self.record("check_answerable", answerable)
@@ -446,7 +448,7 @@ def _with_tables(selection: TableSelection, named: list[str]) -> TableSelection:
 
 def _total_usage(decisions: list[Decision], price: tuple[float, float] | None) -> Usage:
     usage = Usage(
-        llm_calls=sum(d.llm_call for d in decisions),
+        llm_calls=sum(d.calls for d in decisions),
         input_tokens=sum(d.input_tokens for d in decisions),
         cached_input_tokens=sum(d.cached_input_tokens for d in decisions),
         output_tokens=sum(d.output_tokens for d in decisions),

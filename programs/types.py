@@ -79,13 +79,16 @@ class Answerability(DecisionOutput):
     """Whether the database holds what the question asks for (programs/check_answerable.py).
 
     ``asks``: the phrases the model copied from the question as what it asks for;
-    ``missing``: those the schema has nothing for. ``method`` is "lexical" when
+    ``missing``: those the schema has nothing for; ``not_data``: phrases the schema
+    does not cover either but the model called actions or conditions, not things
+    (so not missing). ``method`` is "lexical" when
     every word of the question named something in the schema and the model was not asked.
     """
 
     verdict: Literal["answerable", "missing"]
     asks: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
+    not_data: list[str] = Field(default_factory=list)
     method: Literal["model", "lexical"] = "model"
 
     @property

@@ -111,8 +111,22 @@ def test_a_missing_concept_is_named() -> None:
     model = scripted_model({"check_answerable": ['{"asks": ["email"]}']})
     result = check_answerable(model, shop_schema(), "What is the email of each customer?")
     assert result.verdict == "missing" and result.missing == ["email"] and "'email'" in result.reason
-    assert model.lm.engine.generated == [("check_answerable", '{"asks": ["email"]}')]
+    assert model.lm.engine.generated == [("check_answerable", '{"asks": ["email"]}'), ("phrase_kind", "noun")]  # the neutral kind
     assert result.usage.output_tokens > 0 and "Decision: check_answerable" in result.prompt
+
+
+def test_an_uncovered_action_is_not_missing_data() -> None:
+    """A phrase the schema does not spell is missing only when the model reads it as a noun (a thing, not an action)."""
+    q = "Which customers haggle over the email of an order?"
+    model = scripted_model({"check_answerable": ['{"asks": ["haggle", "email"]}'], "phrase_kind": ["verb", "noun"]})
+    result = check_answerable(model, shop_schema(), q)
+    assert (result.verdict, result.missing, result.not_data) == ("missing", ["email"], ["haggle"])
+    assert model.lm.engine.generated[1:] == [("phrase_kind", "verb"), ("phrase_kind", "noun")]
+    assert "'haggle'" not in result.reason
+    model = scripted_model({"check_answerable": ['{"asks": ["haggle"]}'], "phrase_kind": ["other"]})
+    assert check_answerable(model, shop_schema(), q).verdict == "answerable"
+    with pytest.raises(ScriptRejectedByGrammar):  # the grammar admits the three kinds only
+        check_answerable(scripted_model({"check_answerable": ['{"asks": ["haggle"]}'], "phrase_kind": ["adverb"]}), shop_schema(), q)
 
 
 def test_the_head_word_decides() -> None:
@@ -178,6 +192,7 @@ def test_a_question_about_missing_data_is_refused(library, tmp_path: Path) -> No
     assert "'email address'" in answer.refusal_reason and answer.error.message == answer.refusal_reason
     assert exit_code_of(answer) == ExitCode.REFUSED
     assert [d.program for d in answer.decisions] == ["select_tables", "choose_flow", "check_answerable"]  # no SQL was planned
+    assert [d.calls for d in answer.decisions] == [0, 1, 2] and answer.usage.llm_calls == 3  # the check asked twice: phrases, then kind
     assert answer.decisions[-1].output["missing"] == ["email address"] and answer.rows == [] and answer.sql is None
     assert json.loads(answer.model_dump_json())["error"]["code"] == "not_in_database"
 
@@ -191,7 +206,7 @@ def test_an_answerable_question_passes_through(library, tmp_path: Path) -> None:
     answer = _ask(url, tmp_path, script, "How many loans were handed back by members?")  # handed, back: the model is asked
     assert answer.status == "ok" and answer.error is None, answer.error
     assert [d.program for d in answer.decisions] == ["select_tables", "choose_flow", "check_answerable", "plan_sql"]
-    assert answer.decisions[2].output == {"verdict": "answerable", "asks": ["loans", "members"], "missing": [], "method": "model"}
+    assert answer.decisions[2].output == {"verdict": "answerable", "asks": ["loans", "members"], "missing": [], "not_data": [], "method": "model"}
     assert answer.rows == truth == [[2]]
     answer = _ask(url, tmp_path, script, "How many loans were returned by members?")  # every word names something: no model call
     assert answer.status == "ok" and answer.rows == truth

@@ -60,7 +60,7 @@ def test_an_earlier_question_written_back_is_asked_once_more(written: str) -> No
     assert (result.question, result.follow_up) == ("How many orders were placed in 2024?", True)
     assert f'Question: and in 2024?\nIt asks something else than the earlier question "{written}"' in result.prompt
     single = resolve_follow_up(scripted_model({"resolve_follow_up": [FOLLOW_UP_2024]}), EARLIER, "and in 2024?", schema=SCHEMA)
-    assert result.usage.output_tokens > single.usage.output_tokens  # both calls are counted
+    assert result.usage.output_tokens > single.usage.output_tokens and (result.usage.calls, single.usage.calls) == (2, 1)  # both calls count
     model = scripted_model({"resolve_follow_up": [copied(written), copied(written)]})  # twice: the question as asked
     result = resolve_follow_up(model, EARLIER, "and in 2024?", schema=SCHEMA)
     assert (result.question, result.follow_up) == ("and in 2024?", False) and len(model.lm.engine.generated) == 2

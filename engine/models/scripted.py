@@ -31,8 +31,9 @@ _DECISION = re.compile(rb"Decision: (\w+)")
 ASSISTANT_MARK = b"<|im_start|>assistant\n"  # guidance renders roles of byte-level models as ChatML
 _BIG = 100.0
 # Checks that a script written before them need not know about: their answer when the script has none
-# (check_answerable: the question names nothing to check, so it passes through).
-NEUTRAL = {"check_answerable": '{"asks": []}'}
+# (check_answerable: the question names nothing to check, so it passes through; phrase_kind: a
+# phrase the schema does not cover is a noun, so it stays missing as it did before that decision).
+NEUTRAL = {"check_answerable": '{"asks": []}', "phrase_kind": "noun"}
 
 
 class ScriptRejectedByGrammar(ModelError):

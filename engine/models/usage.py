@@ -31,6 +31,7 @@ class DecisionUsage(BaseModel):
     output_tokens: int = 0  # tokens the model chose (one sampling step each)
     forced_tokens: int = 0  # tokens the grammar forced without a choice
     ms: float = 0.0
+    calls: int = 1  # model calls summed into these figures (a retry or a second question of one decision: 2)
 
 
 def measure(lm: Any, run: Callable[[Any], Any]) -> tuple[Any, DecisionUsage]:
