@@ -87,6 +87,10 @@ def test_engine_and_baseline_summary_is_exact(app: typer.Typer, files: dict[str,
     assert (baseline["undefined_name_runtime_errors"], baseline["executed_unvalidated"], baseline["validated_first_time"]) == (1, 1, None)
     assert baseline["llm_calls_per_question"] == 1.0 and baseline["ex_by_category"] == {"count": 1.0, "filter": 0.0, "top": 0.0}
     assert payload["summary"]["peak_rss_mb"] > 0
+    shown = [line for line in result.stderr.splitlines() if line.startswith("eval ")]  # not a terminal: one line per answer
+    assert len(shown) == 8 and shown[0].startswith("eval 1/4 engine shelter q1: ok, right | engine 1/1 (100%) | ")
+    assert shown[3].startswith("eval 2/4 baseline shelter q2: error, sql_error | engine 1/2 (50%)  baseline 1/2 (50%) | ")
+    assert "| engine 3/4 (75%)  baseline 2/4 (50%) |" in shown[-1]
 
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["id"], r["system"], r["correct"]) for r in lines] == [
