@@ -144,6 +144,15 @@ def test_an_action_is_not_a_stored_thing() -> None:
     assert check_answerable(model, shop_schema(), q).missing == ["warehouse"]
 
 
+def test_json_backends_say_the_kind_too() -> None:
+    """Remote models (no select grammar) answer the kind as JSON."""
+    q = "Which customers haggle over the email of an order?"
+    script = {"check_answerable": ['{"asks": ["haggle"]}'] * 2, "phrase_kind": ['{"kind": "verb"}', '{"kind": "noun"}']}
+    model = scripted_model(script, grammar=False)
+    assert check_answerable(model, shop_schema(), q).not_data == ["haggle"]
+    assert check_answerable(model, shop_schema(), q).missing == ["haggle"]
+
+
 def test_the_model_can_only_copy_the_question() -> None:
     model = scripted_model({"check_answerable": ['{"asks": ["phone"]}']})
     with pytest.raises(ScriptRejectedByGrammar):
