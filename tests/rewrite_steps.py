@@ -28,10 +28,23 @@ def run_step(
     values: ValueIndex | None = None,
     named_values: Iterable[ValueMatch] = (),
 ) -> Rewritten:
-    """``sql`` through the one step ``name`` (a name of ``STEPS``), as the pipeline runs it."""
+    """``sql`` through the one step ``name`` (a name of ``STEPS``), as the pipeline runs it.
+
+    Also checks that the step is settled by its own output: a repair is shown
+    the rewritten query and often keeps it, so a second pass must change nothing
+    (the labels step once added a second lookup of the same name).
+    """
     assert name in STEP_NAMES, f"no rewrite step {name!r}"
-    ctx = RewriteContext(schema=schema, question=question, sql=sql, probe=probe, values=values, named_values=list(named_values))  # type: ignore[arg-type]
-    return rewrite(sql, ctx, steps={name})
+    named = list(named_values)
+
+    def once(text: str) -> Rewritten:
+        ctx = RewriteContext(schema=schema, question=question, sql=text, probe=probe, values=values, named_values=named)  # type: ignore[arg-type]
+        return rewrite(text, ctx, steps={name})
+
+    done = once(sql)
+    again = once(done.sql)
+    assert again.fixes == [], f"{name} rewrites its own output again: {done.sql!r} -> {again.sql!r}"
+    return done
 
 
 def fields(done: Rewritten) -> list[tuple[str, str, str]]:

@@ -110,6 +110,12 @@ def test_bare_names_stay_bound_to_their_tables(heroes) -> None:
     assert rows == [[1, "Male"]]
 
 
+def test_a_lookup_of_another_key_does_not_label_this_one(heroes) -> None:
+    sql = "SELECT h.eye_colour_id, (SELECT c.colour FROM colour c WHERE c.id = h.hair_colour_id) AS hair FROM hero h WHERE h.id = 1"
+    rows, fixes = labelled(heroes, sql)
+    assert rows == [[1, "Blue", "Black"]] and [f[1] for f in fixes] == ["h.eye_colour_id"]
+
+
 def test_a_limit_keeps_the_rows_it_kept(heroes) -> None:
     """The label is looked up per answer row: the query's FROM (and which tied rows a LIMIT keeps) is untouched."""
     sql = "SELECT h.id, h.eye_colour_id FROM hero h ORDER BY h.eye_colour_id LIMIT 2"
@@ -185,6 +191,10 @@ def test_a_grouped_primary_key_and_a_distinct_key_keep_their_rows(shop) -> None:
         "SELECT COUNT(DISTINCT product_id) FROM sale",
         "SELECT budget FROM department",
         "SELECT product_id, AVG(qty) FROM sale GROUP BY ROLLUP (product_id)",  # grouping sets: not a plain GROUP BY key
+        # the label shown by a lookup the query itself makes (a repair kept the step's own, or the model wrote one)
+        "SELECT s.product_id, (SELECT p.product_name FROM products AS p WHERE p.product_id = s.product_id) AS pname FROM sale AS s",
+        "SELECT s.staff_no, (SELECT x.first_name FROM staff x WHERE s.staff_no = x.staff_no) AS f, "
+        "(SELECT x.last_name FROM staff x WHERE x.staff_no = s.staff_no) AS l FROM sale s",
     ],
 )
 def test_left_alone_in_the_shop(shop, sql: str) -> None:

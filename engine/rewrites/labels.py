@@ -25,9 +25,11 @@ words (``label_columns``): a text column named like the table
 ``colour``), else ``name``, ``title`` or ``full_name``, else ``first_name`` and
 ``last_name`` together, else the one text column of a lookup table (a numeric
 key and nothing else). Left alone: a table with none of these; a label the
-answer already shows; aggregates and every other expression (only plain
-selected columns get a label); a grouped query's columns it does not group
-by; queries over a CTE or subquery, set operations and ``SELECT DISTINCT ON``.
+answer already shows (as a column, or through a lookup like the one this step
+writes: a repair shown the rewritten query keeps it); aggregates and every
+other expression (only plain selected columns get a label); a grouped query's
+columns it does not group by; queries over a CTE or subquery, set operations
+and ``SELECT DISTINCT ON``.
 
 The other direction, ``compare_labels_in``: ``eye_colour_id = 'Blue'``
 compares an id with a label (PostgreSQL refuses it, and a repair often
@@ -65,6 +67,7 @@ def show_labels_in(tree: exp.Expression, query: QueryScope) -> list[Fix]:
         return []
     owned = [(p, owner(p.unalias(), sources)) for p in tree.expressions]
     shown = {(id(found[0]), found[1]) for _, found in owned if found is not None}  # (source, column) the answer shows already
+    looked_up = {found for p in tree.expressions if (found := _lookup_shown(p.unalias(), sources, schema)) is not None}
     outputs = {p.alias_or_name.lower() for p in tree.expressions}
     taken = {name.lower() for name in sources} | {t.alias_or_name.lower() for t in tree.find_all(exp.Table)} | {t.name.lower() for t in tree.find_all(exp.Table)}
     fixes: list[Fix] = []
@@ -80,6 +83,8 @@ def show_labels_in(tree: exp.Expression, query: QueryScope) -> list[Fix]:
         labels = label_columns(target)
         rows = [source] if own else _joined_on(tree, sources, target, key, column)  # where the answer may already read the label
         if not labels or name in labels or any(all((id(row), label) in shown for label in labels) for row in rows):
+            continue
+        if all((target.key, label, id(source), name) in looked_up for label in labels):  # shown by a lookup already (a repair kept ours)
             continue
         if own:
             added = [_own_label(source, label, outputs) for label in labels]
@@ -150,6 +155,33 @@ def _joined_on(tree: exp.Select, sources: dict[str, Source], target: Table, key:
             if mine and other and mine[0].table.key == target.key and mine[1] == key and other == owner(column, sources):
                 found.append(mine[0])
     return found
+
+
+def _lookup_shown(node: exp.Expression, sources: dict[str, Source], schema: Schema) -> tuple[str, str, int, str] | None:
+    """(table, label, source, key column) when ``node`` is a label lookup such as ``_looked_up`` writes; None otherwise.
+
+    ``(SELECT l.name FROM customers AS l WHERE l.customer_id = o.customer_id)``
+    shows ``customers.name`` for the outer ``o.customer_id``. A repair shown the
+    rewritten query often keeps the lookups; without this they were added twice.
+    """
+    inner = node.this if isinstance(node, exp.Subquery) else None
+    if not isinstance(inner, exp.Select) or len(inner.expressions) != 1 or inner.args.get("joins") or inner.args.get("group"):
+        return None
+    tables = [t for t in inner.find_all(exp.Table) if t.find_ancestor(exp.Select) is inner]
+    where = inner.args.get("where")
+    label = inner.expressions[0].unalias()
+    if len(tables) != 1 or where is None or not isinstance(where.this, exp.EQ) or not isinstance(label, exp.Column):
+        return None
+    target = schema.table(".".join(part for part in (tables[0].db, tables[0].name) if part))
+    if target is None or len(target.primary_key) != 1:
+        return None
+    mine = {tables[0].alias_or_name.lower()}
+    for key_side, outer_side in ((where.this.this, where.this.expression), (where.this.expression, where.this.this)):
+        if isinstance(key_side, exp.Column) and key_side.table.lower() in mine and key_side.name == target.primary_key[0]:
+            outer = owner(outer_side, sources) if isinstance(outer_side, exp.Column) and outer_side.table.lower() not in mine else None
+            if outer is not None and label.table.lower() in mine | {""}:
+                return target.key, label.name, id(outer[0]), outer[1]
+    return None
 
 
 def _own_label(source: Source, label: str, outputs: set[str]) -> exp.Expression:
