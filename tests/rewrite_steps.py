@@ -4,7 +4,7 @@
 ``Session.ask`` and calls ``rewrite(sql, ctx, steps={name})``, so a test
 exercises the pipeline's own parse, step call, ``Fix.kind`` and render.
 ``probe`` and ``values`` are needed only by the steps that read the database
-(grounding, literal_columns); the others get None.
+(grounding); the others get None.
 """
 
 from __future__ import annotations

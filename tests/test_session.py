@@ -192,10 +192,15 @@ def test_a_stored_value_the_question_does_not_name_is_replaced_by_the_one_it_nam
     assert answer.rows == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
 
 
-def test_a_literal_in_the_wrong_column_of_its_table_moves_to_the_column_that_holds_it(settings: Settings) -> None:
-    answer = ask(settings, {**DIRECT, "plan_sql": ["SELECT COUNT(*) FROM orders o WHERE o.channel = 'cancelled'"]})
-    assert "o.status = 'cancelled'" in answer.sql and "channel" not in answer.sql and len(answer.sql_fixes) == 1
-    assert [d.program for d in answer.decisions].count("repair_sql") == 0
+def test_a_literal_in_the_wrong_column_of_its_table_is_a_doubt_the_repair_is_told_about(settings: Settings) -> None:
+    """Not a silent rewrite (the literal_columns step gained on one development database only, and was taken out)."""
+    right = "SELECT COUNT(*) FROM orders o WHERE o.status = 'cancelled'"
+    wrong = "SELECT COUNT(*) FROM orders o WHERE o.channel = 'cancelled'"
+    answer = ask(settings, {**DIRECT, "plan_sql": [wrong], "repair_sql": [right]}, "How many orders were cancelled?", trace=True)
+    assert answer.sql_fixes == [] and answer.value_fixes == [] and [a.stage for a in answer.attempts] == ["ok", "ok"]
+    repair = answer.decisions[-1]
+    assert repair.program == "repair_sql" and "'cancelled' is stored in orders.status" in repair.prompt
+    assert "o.status = 'cancelled'" in answer.sql and answer.doubts == []
     assert answer.rows == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'") != [[0]]
 
 

@@ -1,5 +1,5 @@
 """Value linking against a real database: question n-grams found among stored values, and the value steps
-(``grounding``, ``question_literals``, ``literal_columns``) run through ``rewrite``."""
+(``grounding``, ``question_literals``) run through ``rewrite``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from engine.values.index import (
     probe_executor,
     value_hints,
 )
-from tests.rewrite_steps import fields, run_step
+from tests.rewrite_steps import run_step
 
 SETUP = """
 CREATE TABLE region (region_name text, capital text, area int);
@@ -151,63 +151,3 @@ def test_a_literal_the_question_never_mentions_becomes_the_value_it_names(db, qu
     assert [f.kind for f in done.value_fixes] == (["question_literals"] if expected else []) and done.sql_fixes == []
     if expected:
         assert probe.run(done.sql).rows == [[3]]
-
-
-@pytest.mark.parametrize(
-    ("sql", "expected", "fixes"),
-    [
-        (  # the right table, the wrong column: the literal is in another column of the same table
-            "SELECT area FROM region WHERE capital = 'north dale'",
-            "SELECT area FROM region WHERE region_name = 'north dale'",
-            [("capital = 'north dale'", "region_name = 'north dale'")],
-        ),
-        (
-            "SELECT s.length FROM stream s WHERE s.stream_name = 'Westmark'",
-            "SELECT s.length FROM stream AS s WHERE s.region_name = 'westmark'",
-            [("s.stream_name = 'Westmark'", "s.region_name = 'westmark'")],
-        ),
-        (  # its column holds it, but it is all the query selects: the answer would be the literal itself
-            "SELECT DISTINCT port FROM ferry WHERE port = 'kellport'",
-            "SELECT DISTINCT port FROM ferry WHERE ferry_name = 'kellport'",
-            [("port = 'kellport'", "ferry_name = 'kellport'")],
-        ),
-        (  # ... or the count of its distinct values, which can only be 1
-            "SELECT COUNT(DISTINCT port) FROM ferry WHERE port = 'kellport'",
-            "SELECT COUNT(DISTINCT port) FROM ferry WHERE ferry_name = 'kellport'",
-            [("port = 'kellport'", "ferry_name = 'kellport'")],
-        ),
-        (  # two columns of the table hold it; the query already selects one of them
-            "SELECT hamlet_name FROM hamlet WHERE founder = 'ashby'",
-            "SELECT hamlet_name FROM hamlet WHERE county = 'ashby'",
-            [("founder = 'ashby'", "county = 'ashby'")],
-        ),
-        (  # ... or pins one of them to another value
-            "SELECT size FROM hamlet WHERE hamlet_name = 'brook' AND founder = 'ashby'",
-            "SELECT size FROM hamlet WHERE hamlet_name = 'brook' AND county = 'ashby'",
-            [("founder = 'ashby'", "county = 'ashby'")],
-        ),
-        ("SELECT COUNT(*) FROM hamlet WHERE founder = 'ashby'", None, []),  # two columns hold it: which one is not clear
-        ("SELECT area FROM region WHERE region_name = 'westmark'", None, []),  # its column holds it
-        ("SELECT port, ferry_name FROM ferry WHERE port = 'kellport'", None, []),  # ... and the query selects more than it
-        ("SELECT COUNT(*) FROM ferry WHERE port = 'kellport'", None, []),
-        ("SELECT area FROM region WHERE capital = 'silver'", None, []),  # only a table the query does not join holds it: a repair is told
-        (  # a table the query joins holds it
-            "SELECT r.area FROM region r JOIN stream s ON r.region_name = s.region_name WHERE r.capital = 'silver'",
-            "SELECT r.area FROM region AS r JOIN stream AS s ON r.region_name = s.region_name WHERE s.stream_name = 'silver'",
-            [("r.capital = 'silver'", "s.stream_name = 'silver'")],
-        ),
-        # ... but the query selects that column: the answer would be the literal itself
-        ("SELECT s.stream_name FROM region r JOIN stream s ON r.region_name = s.region_name WHERE r.capital = 'silver'", None, []),
-        # ... or it is joined only inside a subquery
-        ("SELECT r.area FROM region r WHERE r.capital = 'silver' AND r.region_name IN (SELECT s.region_name FROM stream s)", None, []),
-        ("SELECT area FROM region WHERE capital = 'nowhere'", None, []),  # stored nowhere
-        ("SELECT area FROM region WHERE capital IN ('north dale', 'oakton')", None, []),  # one column for the whole list
-    ],
-)
-def test_a_literal_moves_to_the_one_column_of_its_table_that_holds_it(db, sql: str, expected: str | None, fixes: list[tuple[str, str]]) -> None:
-    schema, probe = db
-    done = run_step("literal_columns", sql, schema, probe=probe, values=ValueIndex.build(schema, probe))
-    assert done.sql == (expected or sql)
-    assert fields(done) == [("literal_columns", before, after) for before, after in fixes]
-    if expected:
-        assert probe.run(done.sql).rows

@@ -41,10 +41,6 @@ def _grounding(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
     return values.ground_literals_in(tree, ctx.scope_of(tree), values.database_lookup(ctx.probe))
 
 
-def _literal_columns(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
-    return ctx.values.move_literals_in(tree, ctx.scope_of(tree), values.database_occurs(ctx.probe))
-
-
 def _question_literals(tree: exp.Expression, ctx: RewriteContext) -> list[Fix]:
     return values.literals_from_question_in(tree, ctx.scope_of(tree), ctx.question, ctx.named_values)
 
@@ -62,7 +58,6 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("names", _names),  # misplaced names: swapped aliases, tables not joined, joins on the wrong keys, subquery outputs
     ("lookup_comparisons", _lookup_comparisons),  # a lookup id compared with a label, through its lookup table
     ("grounding", _grounding),  # a literal -> the stored value it denotes
-    ("literal_columns", _literal_columns),  # a literal in the wrong column of its table -> the column that stores it
     ("question_literals", _question_literals),  # a literal the question never mentions -> the value it names
     ("date_like", dates.cast_dates_for_like),  # a date compared with LIKE, as text
     ("nulls_last", nulls.skip_nulls_in_top_rows),  # ORDER BY ... DESC under a LIMIT skips NULLs

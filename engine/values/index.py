@@ -14,10 +14,6 @@ which one holds "silver". These instruments address this without another model c
   of a planned query against that column's data and replaces a literal that
   does not occur by the one stored value it denotes (same text ignoring case,
   or the one value contained in it / containing it).
-- ``ValueIndex.move_literals_in`` (step ``literal_columns``) moves a literal its column does not hold to
-  the one other column of the same table that does (``channel = 'cancelled'``
-  -> ``status = 'cancelled'``); of two such columns, the one the query does
-  not already select or compare with another value.
 - ``literals_from_question_in`` (step ``question_literals``) replaces a literal the question never mentions
   by the one value of the same column the question does name (the model
   wrote a neighbouring value: ``'delivered'`` for "how many orders were cancelled").
@@ -170,49 +166,6 @@ class ValueIndex:
                 notes.append(Note(f"'{value}' is stored in {places}", tuple(t for t, _, _ in homes[:MAX_HINT_COLUMNS])))
         return list(dict.fromkeys(notes))[:limit]
 
-    def move_literals_in(self, tree: exp.Expression, scope: QueryScope, occurs: Occurs) -> list[Fix]:
-        """``channel = 'cancelled'`` -> ``status = 'cancelled'`` when the literal is not in its column but in one other column of that table.
-
-        The model picked the wrong column of the right table; the query would
-        find nothing. The same holds when the column does hold the literal but
-        is all the query selects (``SELECT port FROM ferry WHERE port =
-        'kellport'`` can only answer 'kellport'): the literal names a row
-        through the other column (``ferry_name``). When two other columns of
-        the table hold it (a city named like a state), the one the query
-        neither selects nor compares with another value is meant. When no
-        column of its table holds it, but one column of another table the same
-        SELECT already joins does, the literal goes there (``JOIN towns t ...
-        WHERE r.border = 'springfield'`` -> ``t.town = 'springfield'``); a
-        table the query does not join is not added (that changes the joins):
-        a repair is told where the literal is (``misplaced_literals``).
-        """
-        aliases = scope.aliases
-        fixes: list[Fix] = []
-        for column_node, literal in compared_literals(tree):
-            resolved = resolve_column(column_node, aliases)
-            if resolved is None or len(literal.this) < MIN_GROUND_CHARS or not isinstance(literal.parent, exp.EQ):  # IN: the column is shared
-                continue
-            table, column = resolved
-            homes = {(c, v) for t, c, v in self._entries.get(normalize(literal.this), []) if t == table.display_name and c != column.name}
-            if len(homes) > 1:  # several columns hold it: not one the query already selects or pins to another value
-                taken = taken_columns(column_node, literal, table, aliases)
-                homes = {(c, v) for c, v in homes if c not in taken}
-            if not homes:
-                if (fix := _move_to_joined_table(column_node, literal, table, column, self._entries.get(normalize(literal.this), []), aliases, occurs)):
-                    fixes.append(fix)
-                continue
-            if len(homes) != 1:
-                continue
-            held = occurs(table, column, literal.this)
-            if held and not _answers_itself(column_node, resolved, aliases):
-                continue
-            (home, stored), before = homes.pop(), f"{column_node.sql(dialect='postgres')} = '{literal.this}'"
-            why = f"the query selects only {column.name}, which the condition fixes to '{literal.this}'" if held else f"'{stored}' is stored in {table.display_name}.{home}"
-            column_node.set("this", ident(home))
-            literal.set("this", stored)
-            fixes.append(Fix(before=before, after=f"{column_node.sql(dialect='postgres')} = '{stored}'", reason=why))
-        return fixes
-
     def matches(self, question: str, *, limit: int = MAX_HINTS) -> list[ValueMatch]:
         """Values named by the question, longest word runs first; a word is used by one run at most."""
         words = normalize(question).split()
@@ -231,60 +184,6 @@ class ValueIndex:
                 taken[i : i + n] = [True] * n
                 found += [ValueMatch(text=text, value=clean_text(v, MAX_VALUE_CHARS) or "", table=t, column=c) for t, c, v in hits]
         return found[:limit]
-
-
-def _move_to_joined_table(
-    column_node: exp.Column, literal: exp.Literal, table: Table, column: Column, homes: list[tuple[str, str, str]], aliases: dict[str, Table], occurs: Occurs
-) -> Fix | None:
-    """Retarget ``column = 'literal'`` to the one column of another table of its SELECT that stores the literal (see ``move_literals_in``)."""
-    select = column_node.find_ancestor(exp.Select)
-    if select is None or not column_node.table or any(t == table.display_name for t, _, _ in homes):
-        return None
-    own = [select.args["from_"].this] if select.args.get("from_") else []
-    own += [j.this for j in select.args.get("joins") or []]
-    joined = {node.alias_or_name: aliases[node.alias_or_name] for node in own if isinstance(node, exp.Table) and node.alias_or_name in aliases}
-    found = [(alias, c, v) for alias, other in joined.items() if other is not table for t, c, v in homes if t == other.display_name]
-    if len(found) != 1 or occurs(table, column, literal.this):
-        return None
-    (alias, home, stored), before = found[0], f"{column_node.sql(dialect='postgres')} = '{literal.this}'"
-    if home in taken_columns(column_node, literal, joined[alias], aliases):
-        return None
-    column_node.set("table", ident(alias))
-    column_node.set("this", ident(home))
-    literal.set("this", stored)
-    return Fix(before=before, after=f"{column_node.sql(dialect='postgres')} = '{stored}'", reason=f"'{stored}' is stored in {joined[alias].display_name}.{home}")
-
-
-def taken_columns(column_node: exp.Column, literal: exp.Literal, table: Table, aliases: dict[str, Table]) -> set[str]:
-    """Columns of ``table`` that the SELECT around ``column_node`` outputs or compares with another literal.
-
-    A literal moved there would make the query answer itself (``SELECT city_name
-    ... WHERE city_name = 'x'``) or contradict another condition (``city_name =
-    'a' AND city_name = 'b'``), so such a column is not the literal's home.
-    """
-    select = column_node.find_ancestor(exp.Select)
-    if select is None:
-        return set()
-    nodes = [c for e in select.expressions for c in e.find_all(exp.Column)]
-    nodes += [c for c, other in compared_literals(select) if other is not literal]
-    return {resolved[1].name for c in nodes if (resolved := resolve_column(c, aliases)) and resolved[0] is table}
-
-
-def _answers_itself(column_node: exp.Column, resolved: tuple[Table, Column], aliases: dict[str, Table]) -> bool:
-    """The query selects nothing but the column it compares with a literal, or the count of its distinct
-    values: its answer is that literal (or 1)."""
-    select = column_node.find_ancestor(exp.Select)
-    if select is None or not select.expressions:
-        return False
-    outputs = [_distinct_counted(e.unalias()) for e in select.expressions]
-    return all(isinstance(e, exp.Column) and resolve_column(e, aliases) == resolved for e in outputs)
-
-
-def _distinct_counted(node: exp.Expression) -> exp.Expression:
-    """``x`` for ``COUNT(DISTINCT x)``, the node itself otherwise."""
-    if isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct) and len(node.this.expressions) == 1:
-        return node.this.expressions[0]
-    return node
 
 
 def _sample(executor: Executor, table: Table, column: Column) -> list[str]:
