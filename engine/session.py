@@ -14,12 +14,14 @@ import copy
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from typing import Any
 
 from engine.answer import Answer, Attempt, Candidate, Clarification, Decision, ErrorInfo, Usage, ValueFix
 from engine.values.doubts import Shares, database_shares, doubts
 from engine.errors import FATAL_DB_CODES, POLICY_CODES, BadInput, DatabaseError, DecideSqlError, ErrorCode, ExitCode, NoValidSql, SqlRefused
 from engine.instruments import Instruments
 from engine.models.handle import ModelHandle
+from engine.models.seeded import seeded
 from engine.rewrites.context import RewriteContext
 from engine.rewrites.pipeline import parse_steps, rewrite
 from engine.schema import Schema
@@ -33,6 +35,7 @@ from programs.plain_sql import plain_sql
 from programs.types import DecisionOutput, FlowDecision, SqlPlan, TableSelection
 
 SAMPLE_TEMPERATURE = 0.8  # sampled plan candidates (Settings.candidates > 1): varied, still mostly on topic (0.5B model)
+RESAMPLED_REPAIRS = 2  # sampled repairs drawn when the greedy one repeats a query already tried (_Run.repair)
 MAX_NAMED_VALUES = 100  # question values kept for literals_from_question (hints show fewer)
 EMPTY_RESULT = "it ran but returned no rows; check that each filter uses the right column and a value that occurs in the data"
 DOUBTFUL_RESULT = "it ran, but the data shows it answers another question"
@@ -234,10 +237,10 @@ class _Run:
             selection = _widen(selection, error, schema)
             checked = self.answer.attempts[-1].sql  # after the deterministic fixes: the SQL the error is about
             message = "; ".join([error.message, *s.values.misplaced_literals(checked, schema)])
-            plan = repair_sql(model, schema, q, failed_sql=checked, error=message, selection=selection, context=ctx, avoid=_unknown_names(error))
-            self.record("repair_sql", plan)
-            if _normalized(plan.sql) in tried:  # greedy decoding repeated a failed query: another try would too
+            repaired = self.repair(tried, failed_sql=checked, error=message, selection=selection, context=ctx, avoid=_unknown_names(error))
+            if repaired is None:  # every repair drawn repeated a failed query
                 return self.fall_back(_gave_up(error, attempt + 1), ctx, tried, execute=execute, max_rows=max_rows)
+            plan = repaired
 
     def fall_back(self, gave_up: DecideSqlError, ctx: QuestionContext, tried: set[str], *, execute: bool, max_rows: int | None) -> None:
         """The last resort when the repairs ran out: one plain prompt (programs/plain_sql.py), checked like any plan.
@@ -349,15 +352,36 @@ class _Run:
         reason = [EMPTY_RESULT if self.answer.row_count == 0 else DOUBTFUL_RESULT, *self.answer.doubts]
         selection = _with_tables(selection, [t for t in self.doubt_tables if s.schema.table(t) is not None])
         try:
-            repaired = repair_sql(s.model, s.schema, self.answer.question, failed_sql=plan.sql, error="; ".join(reason), selection=selection, context=ctx)
-            self.record("repair_sql", repaired)
-            if _normalized(repaired.sql) not in tried and self.try_plan(repaired, execute=True, max_rows=max_rows) is None and self.answer.row_count > 0:
+            repaired = self.repair(tried, failed_sql=plan.sql, error="; ".join(reason), selection=selection, context=ctx)
+            if repaired is not None and self.try_plan(repaired, execute=True, max_rows=max_rows) is None and self.answer.row_count > 0:
                 self.answer.doubts = self.doubts_about(self.answer.sql)
                 if len(self.answer.doubts) < before:
                     return
         except DecideSqlError:  # the first answer is still an answer
             pass
         self.restore(kept)
+
+    def repair(self, tried: set[str], **request: Any) -> SqlPlan | None:
+        """A repair that is none of the queries ``tried``, or None when every one drawn repeats one.
+
+        Greedy decoding of the same prompt gives the same query again (seen in
+        the 1.5B answers: a repair told that a value is stored in another
+        column wrote the failed query unchanged). A repeated greedy repair is
+        followed by up to RESAMPLED_REPAIRS sampled ones after the same prompt
+        (the KV cache serves it; each costs its own decode), seeded from the
+        question so that the same question gets the same answer; the first new
+        query goes on to validation and execution like any repair.
+        """
+        s = self.session
+        plan = repair_sql(s.model, s.schema, self.answer.question, **request)
+        self.record("repair_sql", plan)
+        for i in range(RESAMPLED_REPAIRS):
+            if _normalized(plan.sql) not in tried:
+                return plan
+            with seeded(f"{self.answer.question}\0{plan.sql}\0{i}"):
+                plan = repair_sql(s.model, s.schema, self.answer.question, temperature=SAMPLE_TEMPERATURE, **request)
+            self.record("repair_sql_sample", plan)
+        return plan if _normalized(plan.sql) not in tried else None
 
     def try_plan(self, plan: SqlPlan, *, execute: bool, max_rows: int | None) -> DecideSqlError | None:
         """Validate and run one plan; return the error to repair, or None when it worked."""

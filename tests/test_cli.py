@@ -58,9 +58,9 @@ def test_ask_table_shows_the_doubts_of_an_answer(env: dict[str, str], tmp_path: 
     script = tmp_path / "script.json"
     script.write_text(json.dumps({**SCRIPT, "plan_sql": [doubtful], "repair_sql": [doubtful]}))
     code, out = run(env, "ask", "How many orders went by UPS?", "--format", "table")
-    assert code == 0 and "doubt: a value its column never holds: 'UPS' is stored in shipments.carrier" in out
+    assert code == 0 and "doubt: a value its column never holds: 'UPS' is stored in shipments.carrier, not in orders.channel" in out
     code, out = run(env, "ask", "How many orders went by UPS?")
-    assert json.loads(out)["doubts"] == ["a value its column never holds: 'UPS' is stored in shipments.carrier"]
+    assert json.loads(out)["doubts"] == ["a value its column never holds: 'UPS' is stored in shipments.carrier, not in orders.channel"]
 
 
 def test_ask_file_writes_json_lines(env: dict[str, str], tmp_path: Path) -> None:

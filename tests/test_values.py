@@ -99,9 +99,9 @@ def test_grounded_query_returns_the_rows_the_literal_meant(db) -> None:
     ("sql", "notes"),
     [
         # the query's own table first (the smallest repair), then the others
-        ("SELECT length FROM stream WHERE stream_name = 'westmark'", ["'westmark' is stored in stream.region_name, region.region_name"]),
-        ("SELECT area FROM region WHERE capital = 'westmark'", ["'westmark' is stored in region.region_name, stream.region_name"]),
-        ("SELECT s.length FROM stream s WHERE s.length = 'Silver'", ["'silver' is stored in stream.stream_name"]),  # an int column
+        ("SELECT length FROM stream WHERE stream_name = 'westmark'", ["'westmark' is stored in stream.region_name, region.region_name, not in stream.stream_name"]),
+        ("SELECT area FROM region WHERE capital = 'westmark'", ["'westmark' is stored in region.region_name, stream.region_name, not in region.capital"]),
+        ("SELECT s.length FROM stream s WHERE s.length = 'Silver'", ["'silver' is stored in stream.stream_name, not in stream.length"]),  # an int column
         ("SELECT length FROM stream WHERE region_name = 'westmark'", []),  # compared with a column that holds it
         ("SELECT length FROM stream WHERE stream_name = 'nowhere'", []),  # stored nowhere: nothing to say
         ("SELECT length FROM stream WHERE stream_name = 'unterminated", []),

@@ -163,7 +163,8 @@ class ValueIndex:
                 homes = sorted(homes, key=lambda home: home[0] not in used)  # the query's own tables first: the smallest repair
                 places = ", ".join(f"{t}.{c}" for t, c, _ in homes[:MAX_HINT_COLUMNS])
                 value = (clean_text(homes[0][2], MAX_VALUE_CHARS) or "").replace("'", "''")
-                notes.append(Note(f"'{value}' is stored in {places}", tuple(t for t, _, _ in homes[:MAX_HINT_COLUMNS])))
+                wrong = f", not in {here[0]}.{here[1]}" if here else ""  # the column the query compares: the repair's target
+                notes.append(Note(f"'{value}' is stored in {places}{wrong}", tuple(t for t, _, _ in homes[:MAX_HINT_COLUMNS])))
         return list(dict.fromkeys(notes))[:limit]
 
     def matches(self, question: str, *, limit: int = MAX_HINTS) -> list[ValueMatch]:
