@@ -298,8 +298,9 @@ class _Run:
             return plan
         s = self.session
         plans = [plan]
-        for _ in range(k - 1):
-            sampled = plan_sql(s.model, s.schema, self.answer.question, selection=selection, flow=flow, context=ctx, temperature=SAMPLE_TEMPERATURE)
+        for i in range(k - 1):
+            with seeded(f"{self.answer.question}\0candidate {i}"):  # the same question draws the same candidates
+                sampled = plan_sql(s.model, s.schema, self.answer.question, selection=selection, flow=flow, context=ctx, temperature=SAMPLE_TEMPERATURE)
             self.record("plan_sql_candidate", sampled)
             plans.append(sampled)
         kept = self.snapshot()
