@@ -16,6 +16,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
+from sqlglot import exp
+
 from engine.answer import Answer, Attempt, Candidate, Clarification, Decision, ErrorInfo, Usage, ValueFix
 from engine.values.doubts import Shares, database_shares, doubts
 from engine.errors import FATAL_DB_CODES, POLICY_CODES, BadInput, DatabaseError, DecideSqlError, ErrorCode, ExitCode, NoValidSql, SqlRefused
@@ -26,6 +28,8 @@ from engine.rewrites.context import RewriteContext
 from engine.rewrites.pipeline import parse_steps, rewrite
 from engine.schema import Schema
 from engine.settings import Settings
+from engine.sql_tree import parse
+from engine.words import normalize
 from engine.voting import fingerprint, is_ordered, tally
 from engine.values.index import MAX_HINTS, ValueIndex, ValueMatch, database_occurs, probe_executor, value_hints
 from programs import QuestionContext, choose_flow, plan_sql, repair_sql, select_tables
@@ -343,24 +347,37 @@ class _Run:
         An empty result is more often a wrong filter (column or value) than the
         true answer (execution-guided decoding), and a doubt is a sign in the
         data that the query answers another question. The repair's answer is
-        kept when it finds rows and has fewer doubts; otherwise the first
-        answer stands (a repair that fails, repeats itself or finds nothing is
-        no better).
+        kept when it finds rows, has fewer doubts and still writes every
+        value the question names that the first query wrote; otherwise the
+        first answer stands (a repair that fails, repeats itself, finds
+        nothing or drops what was asked for is no better).
         """
         s = self.session
         kept = self.snapshot()
         before = len(self.answer.doubts) + (self.answer.row_count == 0)
+        named = self.named_values_in(self.answer.sql or "")
         reason = [EMPTY_RESULT if self.answer.row_count == 0 else DOUBTFUL_RESULT, *self.answer.doubts]
         selection = _with_tables(selection, [t for t in self.doubt_tables if s.schema.table(t) is not None])
         try:
             repaired = self.repair(tried, failed_sql=plan.sql, error="; ".join(reason), selection=selection, context=ctx)
             if repaired is not None and self.try_plan(repaired, execute=True, max_rows=max_rows) is None and self.answer.row_count > 0:
                 self.answer.doubts = self.doubts_about(self.answer.sql)
-                if len(self.answer.doubts) < before:
+                if len(self.answer.doubts) < before and self.named_values_in(self.answer.sql) >= named:
                     return
         except DecideSqlError:  # the first answer is still an answer
             pass
         self.restore(kept)
+
+    def named_values_in(self, sql: str) -> int:
+        """How many stored values the question names the query writes as literals.
+
+        A repair that finds rows by dropping a filter on a value the question
+        names (``WHERE region = 'alameda'`` gone, every row returned) answers
+        another question: it does not replace the answer it was asked to mend.
+        """
+        tree = parse(sql)
+        written = {normalize(lit.this) for lit in tree.find_all(exp.Literal) if lit.is_string} if tree is not None else set()
+        return len({normalize(m.value) for m in self.named_values} & written)
 
     def repair(self, tried: set[str], **request: Any) -> SqlPlan | None:
         """A repair that is none of the queries ``tried``, or None when every one drawn repeats one.

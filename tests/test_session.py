@@ -244,6 +244,14 @@ def test_an_empty_result_stands_when_the_repair_finds_nothing_better(settings: S
     assert [d.program for d in answer.decisions].count("repair_sql") == recorded
 
 
+def test_a_repair_that_finds_rows_by_dropping_a_value_the_question_names_does_not_replace_the_answer(settings: Settings) -> None:
+    empty = "SELECT o.order_id FROM orders o WHERE o.channel = 'cancelled'"  # runs, finds nothing: 'cancelled' is a status
+    unfiltered = "SELECT o.order_id FROM orders o"  # rows and no doubt, but no longer about cancelled orders
+    answer = ask(settings, {**DIRECT, "plan_sql": [empty], "repair_sql": [unfiltered]}, "Which orders were cancelled?")
+    assert answer.status == "ok" and answer.row_count == 0 and "o.channel = 'cancelled'" in answer.sql
+    assert [d.program for d in answer.decisions].count("repair_sql") == 1 and len(answer.doubts) == 1
+
+
 def test_no_empty_result_repair_without_attempts_left(settings: Settings) -> None:
     answer = ask(settings, {**DIRECT, "plan_sql": [EMPTY_SQL]}, max_attempts=0)
     assert answer.status == "ok" and answer.row_count == 0 and "repair_sql" not in [d.program for d in answer.decisions]
