@@ -39,7 +39,6 @@ from programs.plain_sql import plain_sql
 from programs.types import DecisionOutput, FlowDecision, SqlPlan, TableSelection
 
 SAMPLE_TEMPERATURE = 0.8  # sampled plan candidates (Settings.candidates > 1): varied, still mostly on topic (0.5B model)
-RESAMPLED_REPAIRS = 2  # sampled repairs drawn when the greedy one repeats a query already tried (_Run.repair)
 MAX_NAMED_VALUES = 100  # question values kept for literals_from_question (hints show fewer)
 EMPTY_RESULT = "it ran but returned no rows; check that each filter uses the right column and a value that occurs in the data"
 DOUBTFUL_RESULT = "it ran, but the data shows it answers another question"
@@ -242,7 +241,7 @@ class _Run:
             checked = self.answer.attempts[-1].sql  # after the deterministic fixes: the SQL the error is about
             message = "; ".join([error.message, *s.values.misplaced_literals(checked, schema)])
             repaired = self.repair(tried, failed_sql=checked, error=message, selection=selection, context=ctx, avoid=_unknown_names(error))
-            if repaired is None:  # every repair drawn repeated a failed query
+            if repaired is None:  # greedy decoding repeated a failed query: another try would too
                 return self.fall_back(_gave_up(error, attempt + 1), ctx, tried, execute=execute, max_rows=max_rows)
             plan = repaired
 
@@ -380,25 +379,16 @@ class _Run:
         return len({normalize(m.value) for m in self.named_values} & written)
 
     def repair(self, tried: set[str], **request: Any) -> SqlPlan | None:
-        """A repair that is none of the queries ``tried``, or None when every one drawn repeats one.
+        """The repair decision's query, or None when it repeats one of the queries ``tried``.
 
-        Greedy decoding of the same prompt gives the same query again (seen in
-        the 1.5B answers: a repair told that a value is stored in another
-        column wrote the failed query unchanged). A repeated greedy repair is
-        followed by up to RESAMPLED_REPAIRS sampled ones after the same prompt
-        (the KV cache serves it; each costs its own decode), seeded from the
-        question so that the same question gets the same answer; the first new
-        query goes on to validation and execution like any repair.
+        Greedy decoding of the same prompt would give the same query again, so
+        a repeat ends the repairs. Sampling the repair again when it repeats was
+        measured (docs/results.md, twentieth session) and not kept: no gain on
+        seven of eight databases with either local model.
         """
         s = self.session
         plan = repair_sql(s.model, s.schema, self.answer.question, **request)
         self.record("repair_sql", plan)
-        for i in range(RESAMPLED_REPAIRS):
-            if _normalized(plan.sql) not in tried:
-                return plan
-            with seeded(f"{self.answer.question}\0{plan.sql}\0{i}"):
-                plan = repair_sql(s.model, s.schema, self.answer.question, temperature=SAMPLE_TEMPERATURE, **request)
-            self.record("repair_sql_sample", plan)
         return plan if _normalized(plan.sql) not in tried else None
 
     def try_plan(self, plan: SqlPlan, *, execute: bool, max_rows: int | None) -> DecideSqlError | None:

@@ -85,20 +85,17 @@ def repair_sql(
     selection: TableSelection,
     context: QuestionContext | None = None,
     avoid: list[str] | tuple[str, ...] = (),
-    temperature: float | None = None,
 ) -> SqlPlan:
     """Rewrite ``failed_sql`` given the validator's or database's ``error`` message.
 
     ``avoid``: identifiers the error proved wrong; on grammar backends the
     repair grammar cannot write them again (greedy decoding would repeat them).
-    ``temperature``: None decodes greedily; a value samples after the same prompt
-    (engine/session.py draws one when the greedy repair repeats a tried query).
     """
     ctx = context or QuestionContext.build(schema, question)
     tables = _repair_tables(ctx, selection, failed_sql)
     hint = f" Tables (with aliases): {tables}." if tables else ""
     instruction = REPAIR_INSTRUCTION.format(sql=failed_sql.strip(), error=error.strip(), tables=hint)
-    return _write_sql(model, ctx, "repair_sql", instruction, selection, avoid=avoid, temperature=temperature)
+    return _write_sql(model, ctx, "repair_sql", instruction, selection, avoid=avoid)
 
 
 def _allowed(ctx: QuestionContext, selection: TableSelection) -> list[Table]:

@@ -10,7 +10,7 @@ import pytest
 from engine.answer import Answer
 from engine.errors import ExitCode, SqlRefused
 from engine.models.scripted import scripted_model
-from engine.session import RESAMPLED_REPAIRS, Session, _widen, exit_code_of
+from engine.session import Session, _widen, exit_code_of
 from engine.settings import Settings
 from engine.policy.validator import validate
 from programs.types import TableSelection
@@ -289,23 +289,6 @@ def test_identical_repair_stops_early(settings: Settings) -> None:
     answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": [bad]}, max_attempts=2)
     assert answer.status == "error" and answer.error.code == "no_valid_sql" and answer.attempts[-1].error.code == "sql_error"
     assert len(answer.attempts) == 1 and [d.program for d in answer.decisions].count("repair_sql") == 1
-    assert [d.program for d in answer.decisions].count("repair_sql_sample") == RESAMPLED_REPAIRS  # every sample repeated it too
-
-
-def test_a_repeated_repair_is_sampled_again_and_the_new_query_runs(settings: Settings) -> None:
-    """Greedy decoding repeats a failed query; a sampled repair after the same prompt is the next try."""
-    bad = "SELECT COUNT(*) FROM orders o WHERE o.status / 2 = 1"
-    answer = ask(settings, {**DIRECT, "plan_sql": [bad], "repair_sql": [bad, COUNT_SQL]})
-    assert answer.status == "ok" and answer.rows == truth(settings, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
-    assert [d.program for d in answer.decisions][-2:] == ["repair_sql", "repair_sql_sample"]
-    assert [a.stage for a in answer.attempts] == ["execute", "ok"]
-
-
-def test_a_doubted_answer_whose_repair_repeats_it_gets_a_sampled_repair(settings: Settings) -> None:
-    doubtful = "SELECT COUNT(*) FROM orders o WHERE o.channel = 'UPS'"
-    answer = ask(settings, {**DIRECT, "plan_sql": [doubtful], "repair_sql": [doubtful, UPS_ORDERS]}, "How many orders went by UPS?")
-    assert answer.status == "ok" and answer.doubts == [] and answer.rows == truth(settings, UPS_ORDERS) != [[0]]
-    assert [d.program for d in answer.decisions][-2:] == ["repair_sql", "repair_sql_sample"]
 
 
 def test_values_the_question_names_are_reported_and_ground_the_literal(settings: Settings) -> None:

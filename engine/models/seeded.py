@@ -1,4 +1,4 @@
-"""Sampled decisions that are reproducible: the same question draws the same samples.
+"""Sampled decisions that are reproducible: the same question draws the same samples (the voting candidates).
 
 Guidance samples tokens at a temperature with numpy's global random state
 (guidance/models/_engine/_engine.py), so an unseeded sampled decision gives

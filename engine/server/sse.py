@@ -5,7 +5,7 @@ Events, in order (``event: <name>`` then ``data: <one JSON object>``):
 - ``queued`` {position, waiting}: while the request waits for the model, at each new position;
 - ``started`` {model}: the model took the question;
 - ``decision`` {program, output, tokens, ms}: each decision (resolve_follow_up, select_tables, choose_flow, check_answerable, plan_sql,
-  plan_sql_candidate, repair_sql, repair_sql_sample, plain_sql);
+  plan_sql_candidate, repair_sql, plain_sql);
 - ``attempt`` {sql, stage, error}: each SQL statement validated / run;
 - ``result`` {status, row_count, truncated, columns}: the outcome;
 - ``answer``: the whole Answer, exactly as ``POST /api/ask`` returns it;
