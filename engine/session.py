@@ -371,7 +371,7 @@ class _Run:
         """How many stored values the question names the query writes as literals.
 
         A repair that finds rows by dropping a filter on a value the question
-        names (``WHERE region = 'alameda'`` gone, every row returned) answers
+        names (``WHERE region = 'north'`` gone, every row returned) answers
         another question: it does not replace the answer it was asked to mend.
         """
         tree = parse(sql)
