@@ -55,6 +55,11 @@ def test_a_value_held_by_many_columns_gets_no_hint() -> None:
     assert value_hints([*everywhere, rare]) == ["'oakton' (region.capital)"]
 
 
+def test_a_value_the_question_names_twice_is_hinted_once_per_column() -> None:
+    twice = [ValueMatch(text="oakton", value="oakton", table="region", column=c) for c in ("capital", "capital", "region_name", "region_name")]
+    assert value_hints(twice) == ["'oakton' (region.capital, region.region_name)"]
+
+
 def test_common_words_and_short_words_are_not_value_evidence(db) -> None:
     schema, probe = db
     index = ValueIndex.build(schema, probe)
