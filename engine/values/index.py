@@ -81,7 +81,7 @@ def value_hints(matches: list[ValueMatch]) -> list[str]:
     columns: dict[str, list[str]] = {}
     for m in matches:
         columns.setdefault(m.value, []).append(f"{m.table}.{m.column}")
-    columns = {value: list(dict.fromkeys(cols)) for value, cols in columns.items()}  # a column holding two spellings once
+    columns = {value: list(dict.fromkeys(cols)) for value, cols in columns.items()}  # a value the question names twice: each column once
     return [f"'{value.replace(chr(39), chr(39) * 2)}' ({', '.join(cols)})" for value, cols in columns.items() if len(cols) <= MAX_HINT_COLUMNS]
 
 
