@@ -78,10 +78,9 @@ def value_hints(matches: list[ValueMatch]) -> list[str]:
     every listed column into its WHERE clause (measured); such values get no
     hint (grounding still fixes their spelling).
     """
-    columns: dict[str, list[str]] = {}
+    columns: dict[str, dict[str, None]] = {}  # value -> its columns, each once (a value the question names twice)
     for m in matches:
-        columns.setdefault(m.value, []).append(f"{m.table}.{m.column}")
-    columns = {value: list(dict.fromkeys(cols)) for value, cols in columns.items()}  # a value the question names twice: each column once
+        columns.setdefault(m.value, {})[f"{m.table}.{m.column}"] = None
     return [f"'{value.replace(chr(39), chr(39) * 2)}' ({', '.join(cols)})" for value, cols in columns.items() if len(cols) <= MAX_HINT_COLUMNS]
 
 
