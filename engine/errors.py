@@ -105,7 +105,7 @@ FATAL_DB_CODES = frozenset({ErrorCode.CONNECTION_FAILED, ErrorCode.CONNECTION_LO
 class ErrorDetails(BaseModel):
     """What a refusal or a database error found, as data: the repair decision uses it directly, never the message text."""
 
-    unknown_names: list[str] = Field(default_factory=list)  # names that do not exist; the repair may not write them again
+    unknown_names: list[str] = Field(default_factory=list)  # names that do not exist (and a qualified one as written: t1.x); the repair may not write them again
     suggested: list[str] = Field(default_factory=list)  # table.column spellings that would resolve
     join_path: list[str] = Field(default_factory=list)  # tables of the foreign-key path that links two compared keys
     sqlstate: str | None = None  # the database's SQLSTATE for an error it raised (42703: undefined column, ...)

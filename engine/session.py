@@ -225,6 +225,7 @@ class _Run:
         self.record("plan_sql", plan)
         plan = self.vote(plan, selection, flow, ctx, execute=execute, max_rows=max_rows)
         tried: set[str] = set()
+        avoided: list[str] = []  # every name an error proved wrong: the schema does not change between repairs
         for attempt in range(max_attempts + 1):
             error = self.try_plan(plan, execute=execute, max_rows=max_rows)
             if error is None:
@@ -241,7 +242,8 @@ class _Run:
             selection = _widen(selection, error, schema)
             checked = self.answer.attempts[-1].sql  # after the deterministic fixes: the SQL the error is about
             message = "; ".join([error.message, *s.values.misplaced_literals(checked, schema)])
-            repaired = self.repair(tried, failed_sql=checked, error=message, selection=selection, context=ctx, avoid=_unknown_names(error))
+            avoided = list(dict.fromkeys(avoided + _unknown_names(error)))
+            repaired = self.repair(tried, failed_sql=checked, error=message, selection=selection, context=ctx, avoid=avoided)
             if repaired is None:  # greedy decoding repeated a failed query: another try would too
                 return self.fall_back(_gave_up(error, attempt + 1), ctx, tried, execute=execute, max_rows=max_rows)
             plan = repaired
@@ -448,8 +450,8 @@ def _normalized(sql: str) -> str:
 
 
 def _unknown_names(error: DecideSqlError) -> list[str]:
-    """Identifiers the error found not to exist (``ErrorDetails.unknown_names``): the repair may not write them again."""
-    return list(dict.fromkeys(error.details.unknown_names)) if error.details else []
+    """Identifiers the error found not to exist (``ErrorDetails.unknown_names``): no later repair may write them again."""
+    return list(error.details.unknown_names) if error.details else []
 
 
 def _widen(selection: TableSelection, error: DecideSqlError, schema: Schema) -> TableSelection:

@@ -105,7 +105,8 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
 
     The fence lets a model end the statement the way it ends code blocks; strip
     it from the capture with ``strip_fence``. ``avoid`` lists bare words the
-    statement may not contain (identifiers a failed attempt proved wrong).
+    statement may not contain (identifiers a failed attempt proved wrong), and
+    ``alias.column`` pairs a short free alias may not qualify again.
     """
     aliases = table_aliases(tables)
     sources, refs, terminals = [], [], []
@@ -122,6 +123,19 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
             f"C{i}: {_alternatives(columns)}",
         ]
         qualifiers += [re.escape(table.name), f"{alias}[0-9]?"]
+    # "t1.ticker_id" in avoid: a free alias the failed attempt qualified a wrong column with keeps
+    # every column but that one (banning the bare column would also ban it where it is right).
+    # Unquoted aliases fold to lower case, so T1 is t1.
+    banned_refs: dict[str, set[str]] = {}
+    for ref in avoid:
+        qualifier, _, column = ref.lower().partition(".")
+        if column and re.fullmatch(FREE_ALIAS_PATTERN.strip("/"), qualifier) and not re.fullmatch(f"(?:{'|'.join(qualifiers)})", qualifier):
+            banned_refs.setdefault(qualifier, set()).add(column.strip('"'))
+    for j, (qualifier, columns) in enumerate(sorted(banned_refs.items())):
+        kept = [quote_ident(c.name) for t in tables for c in t.columns if c.name.lower() not in columns] or ["id"]
+        refs.append(f'B{j} "." (BC{j} | "*")')
+        terminals += [f"B{j}: /(?i:{qualifier})/", f"BC{j}: {_alternatives(kept)}"]
+    rebound = "|".join(banned_refs) or "_none_"
     reserved = "|".join(FORBIDDEN_WORDS + ["from", "join", "with"])
     after_table = "|".join(KEYWORDS_AFTER_TABLE)
     banned = "|".join(re.escape(w) for w in avoid if re.fullmatch(r"[A-Za-z_]\w*", w)) or "_none_"
@@ -164,7 +178,7 @@ WITH: /(?i:with)/
 CTE_NAME: /step[1-{MAX_CTE_STEPS}]/
 ANY_COLUMN: {_alternatives(all_columns)}
 BARE_COLUMN: {_alternatives([c for c in all_columns if c.strip('"').lower() not in avoided] or ["id"])}
-FREE_QUAL: {FREE_ALIAS_PATTERN} & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/ & {NO_CASE_TURN}
+FREE_QUAL: {FREE_ALIAS_PATTERN} & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/ & ~/(?i:{rebound})/ & {NO_CASE_TURN}
 FREE_ALIAS: {FREE_ALIAS_PATTERN} & ~/(?i:{reserved}|{after_table})/ & ~/(?:{taken})/ & {NO_CASE_TURN}
 WORD: {word} & ~/(?i:(?:{banned})[A-Za-z0-9_]*)/ & ~/(?:{bare_aliases})/ & ~/(?i:{open_words})/
 OPEN_WORD: /(?i:{open_words})/

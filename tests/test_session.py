@@ -142,6 +142,15 @@ def test_repair_cannot_repeat_an_unknown_column(settings: Settings) -> None:
     assert "grammar" in answer.error.message and "repair_sql" in answer.error.message  # the repair grammar would not write "state" again
 
 
+def test_no_later_repair_can_write_an_alias_column_pair_an_earlier_error_refused(settings: Settings) -> None:
+    # first_name and email are columns of customers, also selected: the grammar admits them after a free alias
+    script = {**DIRECT, "select_tables": ['{"tables": ["orders", "customers"]}'], "plan_sql": ["SELECT COUNT(*) FROM orders AS T1 WHERE T1.first_name = 'x'"]}
+    script["repair_sql"] = ["SELECT COUNT(*) FROM orders AS T1 WHERE T1.email = 'x'", "SELECT COUNT(*) FROM orders AS T1 WHERE T1.first_name = 'x'"]
+    answer = ask(settings, script, trace=True)
+    assert [a.error.code for a in answer.attempts] == ["unknown_column", "unknown_column"]
+    assert answer.error.code == "model_output_invalid" and "repair_sql" in answer.error.message  # the second repair's grammar refused T1.first_name
+
+
 def test_a_repair_is_told_where_a_misplaced_value_is_stored(settings: Settings) -> None:
     # an integer column: refused before it runs; the value is in another table, so no rewrite moves it
     mismatch = "SELECT COUNT(*) FROM orders o WHERE o.order_id = 'gold'"

@@ -74,6 +74,18 @@ def test_avoid_bans_words_a_failed_attempt_proved_wrong() -> None:
     assert grammar.match("SELECT count(*) FROM orders WHERE ordered_at > '2025-01-01'") is not None
 
 
+def test_avoid_bans_a_wrong_column_after_a_free_alias_and_keeps_it_where_it_is_right() -> None:
+    schema = shop_schema()
+    tables = [schema.table("orders"), schema.table("customers")]
+    grammar = guidance.lark(sql_grammar(tables, avoid=["customer_id", "t2.first_name"]), name="sql")
+    joined = "SELECT t1.first_name FROM customers t1 JOIN orders t2 ON t1.customer_id = t2.customer_id"
+    assert grammar.match(joined) is not None
+    assert grammar.match(joined.replace("t1.first_name", "t2.first_name")) is None  # the pair the error named
+    assert grammar.match(joined.replace("t1.first_name", "t2.status")) is not None  # t2 keeps its other columns
+    assert grammar.match(joined.replace("t1.first_name", "T2.first_name")) is None  # T2 is t2
+    assert grammar.match(joined.replace("t1.", "T1.").replace("t2.", "T2.").replace(" t1 ", " T1 ").replace(" t2 ", " T2 ")) is not None
+
+
 def test_aliases_never_stand_alone_and_banned_words_cannot_be_extended() -> None:
     schema = shop_schema()
     grammar = guidance.lark(sql_grammar([schema.table("orders"), schema.table("customers")], avoid=["order_date"]), name="sql")

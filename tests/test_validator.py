@@ -79,7 +79,7 @@ def test_row_limit(sql: str, max_rows: int | None, expected: str, applied: bool)
     [
         (
             "SELECT o.total FROM orders o",
-            "column o.total does not exist (o is orders); orders has: order_id, customer_id, status, total_amount, ordered_at; did you mean orders.total_amount?",
+            "column o.total does not exist (o is orders); orders has: order_id, customer_id, status, total_amount, ordered_at; did you mean o.total_amount?",
         ),
         (
             "SELECT c.city FROM customers c",
@@ -103,6 +103,12 @@ def test_row_limit(sql: str, max_rows: int | None, expected: str, applied: bool)
             "SELECT SUM(T2.total_amount) FROM orders AS T1 JOIN order_items AS T2 ON T1.order_id = T2.order_id",
             "column t2.total_amount does not exist (t2 is order_items); order_items has: order_item_id, order_id, product_id, quantity, unit_price; "
             "did you mean t1.total_amount (t1 is orders)?",
+        ),
+        # compared with the same name on the alias that has it: that alias would compare the column with itself
+        (
+            "SELECT COUNT(*) FROM order_items AS T1 JOIN products AS T2 ON T1.price = T2.price",
+            "column t1.price does not exist (t1 is order_items); order_items has: order_item_id, order_id, product_id, quantity, unit_price; "
+            "did you mean t1.unit_price?",
         ),
         ('SELECT "ID" FROM products', "column ID does not exist in products; did you mean products.product_id?"),
         ('SELECT "eventid" FROM "AuditLog"', "column eventid does not exist in AuditLog; did you mean AuditLog.EventId or AuditLog.EventType?"),

@@ -43,25 +43,37 @@ def ambiguous_column(column: str, owners: list[str]) -> str:
 
 
 def unknown_column(
-    column: str, target: Table | None, in_scope: list[Table], schema: Schema, *, qualifier: str = "", aliases: dict[str, Table] | None = None
+    column: str,
+    target: Table | None,
+    in_scope: list[Table],
+    schema: Schema,
+    *,
+    qualifier: str = "",
+    aliases: dict[str, Table] | None = None,
+    compared_with: str = "",
 ) -> tuple[str, list[str]]:
     """Message for a column that is not in ``target`` (qualified) or in any table in scope, and the ``table.column``s it suggests.
 
     With the ``qualifier`` as written and the statement's ``aliases``, a
     positional alias is spelled out (``T2 is order_items``) and another alias
     whose table has the column comes first (``did you mean T1.total_amount?``).
+    ``compared_with``: the alias of a same-named column the reference is
+    compared with (``t1.ticker_id = t2.ticker_id``). Pointing at that alias
+    would compare the column with itself; the key meant is a column of
+    ``target`` named like it (``t1.tx_ticker_id``), so only those are suggested.
     """
     if target is not None:
         named = f"column {target.display_name}.{column} does not exist"
         if qualifier and qualifier != target.display_name and qualifier != target.name:
             named = f"column {qualifier}.{column} does not exist ({qualifier} is {target.display_name})"
         parts = [named, f"{target.display_name} has: {_listing([c.name for c in target.columns])}"]
-        sibling = next((a for a, t in (aliases or {}).items() if t is not target and t.column(column) is not None and a != t.name), "")
-        hint = (
-            (f"did you mean {sibling}.{column} ({sibling} is {aliases[sibling].display_name})?", [f"{aliases[sibling].display_name}.{column}"])
-            if sibling and aliases
-            else _first(_via_foreign_key(column, target, schema), _elsewhere(column, [target], schema), _close(column, [target]))
-        )
+        sibling = next((a for a, t in (aliases or {}).items() if t is not target and t.column(column) is not None and a not in (t.name, compared_with)), "")
+        if sibling and aliases:
+            hint = (f"did you mean {sibling}.{column} ({sibling} is {aliases[sibling].display_name})?", [f"{aliases[sibling].display_name}.{column}"])
+        elif compared_with:
+            hint = _close(column, [target], qualifier=qualifier)
+        else:
+            hint = _first(_via_foreign_key(column, target, schema), _elsewhere(column, [target], schema), _close(column, [target], qualifier=qualifier))
     else:
         parts = [f"column {column} does not exist in {', '.join(t.display_name for t in in_scope) or 'the tables in FROM'}"]
         hint = _first(*(_via_foreign_key(column, t, schema) for t in in_scope), _elsewhere(column, in_scope, schema), _close(column, in_scope))
@@ -99,11 +111,13 @@ def _elsewhere(column: str, in_scope: list[Table], schema: Schema, most: int = 2
     return (f"did you mean {' or '.join(owners)} (join it)?", owners) if owners else NO_HINT
 
 
-def _close(column: str, tables: list[Table]) -> Hint:
+def _close(column: str, tables: list[Table], *, qualifier: str = "") -> Hint:
     """Similar names in ``tables``, closest first; for a date-like name, date and time columns first.
 
     ``order_date`` in a table with ``order_id`` and ``ordered_at`` suggests
-    ``ordered_at`` first: a small model takes the first suggestion.
+    ``ordered_at`` first: a small model takes the first suggestion. With the
+    ``qualifier`` the reference was written with (one table), the sentence
+    spells the names with it (``o.ordered_at``), as the model would copy them.
     """
     spelled = {f"{t.display_name}.{c.name}": c for t in tables for c in t.columns}
     wanted = column.lower()  # "ID" (quoted) was probably meant as id
@@ -113,7 +127,8 @@ def _close(column: str, tables: list[Table]) -> Hint:
     picks = list(dict.fromkeys(prefix + similar))
     if TEMPORAL_NAME.search(wanted):
         picks.sort(key=lambda q: spelled[q].type_class != "temporal")  # stable: closeness kept within each group
-    return (f"did you mean {' or '.join(picks[:3])}?", picks[:3]) if picks else NO_HINT
+    shown = [f"{qualifier}.{spelled[q].name}" for q in picks[:3]] if qualifier else picks[:3]
+    return (f"did you mean {' or '.join(shown)}?", picks[:3]) if picks else NO_HINT
 
 
 def _via_foreign_key(column: str, table: Table, schema: Schema) -> Hint:

@@ -430,8 +430,18 @@ def _unresolved_refusal(found: Unresolved, schema: Schema) -> SqlRefused:
         return _refuse("ambiguous_column", messages.ambiguous_column(column, list(found.owners)))
     if found.kind == "derived_column":
         return _refuse("unknown_column", messages.derived_column(column, found.outputs or {}))
-    message, suggested = messages.unknown_column(column, found.table, in_scope, schema, qualifier=qualifier, aliases=tables)
-    return _refuse(ErrorCode.UNKNOWN_COLUMN, message, ErrorDetails(unknown_names=[column], suggested=suggested))
+    message, suggested = messages.unknown_column(column, found.table, in_scope, schema, qualifier=qualifier, aliases=tables, compared_with=_compared_with(found.column))
+    unknown = [column, f"{qualifier}.{column}"] if qualifier else [column]  # the pair, for a repair grammar that bans it
+    return _refuse(ErrorCode.UNKNOWN_COLUMN, message, ErrorDetails(unknown_names=unknown, suggested=suggested))
+
+
+def _compared_with(column: exp.Column) -> str:
+    """The qualifier of the column ``column`` is compared with when both have its name (``t1.x = t2.x``: ``t2``), else ""."""
+    parent = column.parent
+    if not isinstance(parent, exp.EQ):
+        return ""
+    other = parent.expression if parent.this is column else parent.this
+    return other.table if isinstance(other, exp.Column) and other.name.lower() == column.name.lower() else ""
 
 
 def _apply_limit(tree: exp.Expression, max_rows: int) -> bool:
