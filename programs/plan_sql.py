@@ -33,7 +33,8 @@ DECOMPOSE_INSTRUCTION = (
     "{steps}."
 )
 # "Where is ...?" asks for a place: shown as one location column (a city), the answer names neither the place nor
-# where in the city it is. The hint asks for both, only on questions that ask where.
+# where in the city it is. The hint asks for both, only on questions that ask where (measured with 1.5B on
+# the 61 development questions it fires on: 15 right with it, 6 without, gains on both databases; docs/results.md).
 WHERE_QUESTION = re.compile(r"^\W*where\b|\bwhere (?:is|are|can|could|do|does|did|was|were|would|should)\b", re.IGNORECASE)
 WHERE_HINT = " The question asks where: select the name of each place it asks about together with every column that gives its location."
 REPAIR_INSTRUCTION = """This query failed:
