@@ -123,13 +123,14 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
             f"C{i}: {_alternatives(columns)}",
         ]
         qualifiers += [re.escape(table.name), f"{alias}[0-9]?"]
+    taken = "|".join(qualifiers) or "_none_"
     # "t1.ticker_id" in avoid: a free alias the failed attempt qualified a wrong column with keeps
     # every column but that one (banning the bare column would also ban it where it is right).
     # Unquoted aliases fold to lower case, so T1 is t1.
     banned_refs: dict[str, set[str]] = {}
     for ref in avoid:
         qualifier, _, column = ref.lower().partition(".")
-        if column and re.fullmatch(FREE_ALIAS_PATTERN.strip("/"), qualifier) and not re.fullmatch(f"(?:{'|'.join(qualifiers)})", qualifier):
+        if column and re.fullmatch(FREE_ALIAS_PATTERN.strip("/"), qualifier) and not re.fullmatch(f"(?:{taken})", qualifier):
             banned_refs.setdefault(qualifier, set()).add(column.strip('"'))
     for j, (qualifier, columns) in enumerate(sorted(banned_refs.items())):
         kept = [quote_ident(c.name) for t in tables for c in t.columns if c.name.lower() not in columns] or ["id"]
@@ -139,7 +140,6 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
     reserved = "|".join(FORBIDDEN_WORDS + ["from", "join", "with"])
     after_table = "|".join(KEYWORDS_AFTER_TABLE)
     banned = "|".join(re.escape(w) for w in avoid if re.fullmatch(r"[A-Za-z_]\w*", w)) or "_none_"
-    taken = "|".join(qualifiers) or "_none_"
     column_names = {c.name.lower() for t in tables for c in t.columns}
     all_columns = [quote_ident(c.name) for t in tables for c in t.columns] or ["id"]
     avoided = {w.lower() for w in avoid}
