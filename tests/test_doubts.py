@@ -77,8 +77,22 @@ def test_shares_are_the_part_of_one_columns_values_the_other_holds(db) -> None:
         ("SELECT COUNT(*) FROM depot d WHERE d.town = 'province 1'", []),  # depot.town holds it too
         ("SELECT COUNT(*) FROM depot d WHERE d.town = 'nowhere'", []),  # stored nowhere: the answer may well be zero
         ("SELECT COUNT(*) FROM depot WHERE town = 'unterminated", []),
+        (
+            "SELECT COUNT(*) FROM depot d JOIN town t ON d.town = d.depot_name",  # both sides one table: a cross join with town
+            ["JOIN town AS t ON d.town = d.depot_name never mentions t: every town row pairs with every row the condition keeps"],
+        ),
+        (
+            "SELECT COUNT(*) FROM town a JOIN town b ON a.province = a.town_name",  # a self-join through the wrong alias
+            ["JOIN town AS b ON a.province = a.town_name never mentions b: every town row pairs with every row the condition keeps"],
+        ),
+        ("SELECT COUNT(*) FROM depot d JOIN town ON town = town_name", []),  # bare names: town_name is the joined table's
+        ("SELECT COUNT(*) FROM depot d JOIN town t ON TRUE", []),  # no column: the cross join is meant
+        ("SELECT COUNT(*) FROM depot d JOIN town t ON d.town IN (SELECT town_name FROM town)", []),  # a subquery: not read
     ],
-    ids=["coincidental-join", "where-join", "sound-join", "number-join", "misplaced-value", "value-held", "value-nowhere", "unparsable"],
+    ids=[
+        "coincidental-join", "where-join", "sound-join", "number-join", "misplaced-value", "value-held", "value-nowhere", "unparsable",
+        "unlinked-join", "unlinked-self-join", "bare-names-link", "cross-join-meant", "subquery-condition",
+    ],
 )
 def test_the_data_doubts_a_query(db, sql: str, expected: list[str]) -> None:
     assert doubts_of(db, sql) == expected

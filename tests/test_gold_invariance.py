@@ -6,6 +6,8 @@ The development sets (``../shared/benchmarks``) hold correct SQL on real
 databases: each gold statement goes through the rewrites with its own
 question, and the rewritten statement must return the same rows (and a second
 pass over it must change nothing: a repair is shown the rewritten query).
+Doubts read from the SQL alone (a join whose condition never mentions its
+table) must not fire on any of them either: a doubt costs a repair.
 Skipped when the folder is not beside the checkout (the project never needs it).
 """
 
@@ -25,6 +27,8 @@ from engine.rewrites.context import RewriteContext
 from engine.rewrites.pipeline import rewrite
 from engine.session import MAX_NAMED_VALUES, Session
 from engine.settings import Settings
+from engine.sql_tree import parse
+from engine.values.doubts import unlinked_joins
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 pytestmark = pytest.mark.skipif(not (BENCHMARKS / "questions").is_dir(), reason="no ../shared/benchmarks beside the checkout")
@@ -40,7 +44,7 @@ def _gold_by_db() -> dict[str, list[tuple[str, str]]]:
     return dict(by_db)
 
 
-def test_rewrites_keep_every_gold_result(admin_url: str, tmp_path: Path) -> None:
+def test_rewrites_keep_every_gold_result_and_no_join_doubt_fires(admin_url: str, tmp_path: Path) -> None:
     changed: list[str] = []
     rewritten = 0
     for db, golds in _gold_by_db().items():
@@ -49,6 +53,8 @@ def test_rewrites_keep_every_gold_result(admin_url: str, tmp_path: Path) -> None
         with Session(settings=settings, model="scripted") as session:
             run = session.instruments.executor.run
             for question, sql in golds:
+                tree = parse(sql)
+                changed += [f"{db}: {sql!r} is doubted: {note.text}" for note in (unlinked_joins(tree, session.schema) if tree is not None else [])]
                 try:
                     before = run(sql, max_rows=MAX_ROWS).rows
                 except DecideSqlError:

@@ -288,6 +288,14 @@ def test_a_doubtful_answer_stands_with_its_doubts_when_the_repair_keeps_them(set
     assert [d.program for d in answer.decisions].count("repair_sql") == 1 and len(answer.attempts) == 2
 
 
+def test_a_join_whose_condition_never_mentions_its_table_gets_a_repair(settings: Settings) -> None:
+    unlinked = "SELECT COUNT(*) FROM orders o JOIN shipments s ON o.order_id = o.order_id WHERE s.carrier = 'UPS'"  # every order x every UPS shipment
+    answer = ask(settings, {**DIRECT, "plan_sql": [unlinked], "repair_sql": [UPS_ORDERS]}, "How many orders went by UPS?", trace=True)
+    assert truth(settings, unlinked) != truth(settings, UPS_ORDERS)
+    assert answer.status == "ok" and answer.rows == truth(settings, UPS_ORDERS) and answer.doubts == []
+    assert "never mentions s" in answer.decisions[-1].prompt and [a.stage for a in answer.attempts] == ["ok", "ok"]
+
+
 def test_no_second_look_at_an_answer_the_data_does_not_doubt(settings: Settings) -> None:
     answer = ask(settings, {**DIRECT, "plan_sql": [UPS_ORDERS]}, "How many orders went by UPS?")
     assert answer.status == "ok" and answer.doubts == [] and "repair_sql" not in [d.program for d in answer.decisions]

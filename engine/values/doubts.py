@@ -7,7 +7,11 @@ A query can run without error and still be wrong in a way the data shows:
   shipments): the condition is never true, the answer is empty or zero;
 - it joins two text columns that share (almost) no values
   (``stores.city = addresses.region``): rows match only by coincidence
-  (a city named like a region).
+  (a city named like a region);
+- it joins a table on a condition that never mentions it
+  (``JOIN orders o ON c.id = c.ref``): every row of that table pairs with
+  every row the condition keeps, a cross join nobody asked for. This one
+  is read from the SQL alone.
 
 Each doubt is a sentence for the repair decision, naming what the data says
 instead. The engine gives a doubtful answer one more look (engine/session.py):
@@ -27,7 +31,7 @@ from engine.errors import DatabaseError
 from engine.database.executor import Executor
 from engine.schema import Column, Schema, Table
 from engine.sql_tree import parse
-from engine.scope import resolve_column, tables_by_alias
+from engine.scope import resolve_column, schema_table, tables_by_alias
 from engine.values.index import SCAN_ROWS, Note, Occurs, ValueIndex
 
 MIN_SHARED = 0.25  # a join whose columns share less than this (either way round) is doubtful
@@ -50,7 +54,32 @@ def doubts(sql_text: str, schema: Schema, values: ValueIndex, *, occurs: Occurs,
     if tree is None:
         return []
     literals = [Note(f"a value its column never holds: {note.text}", note.tables) for note in values.misplaced_literals_in(tree, schema, occurs=occurs)]
-    return literals + unrelated_joins(tree, schema, values, shares)
+    return literals + unrelated_joins(tree, schema, values, shares) + unlinked_joins(tree, schema)
+
+
+def unlinked_joins(tree: exp.Expression, schema: Schema) -> list[Note]:
+    """One note per JOIN of a table whose ON condition compares columns but none of that table's.
+
+    A condition without columns (``ON true``) says the cross join is meant,
+    and one with a subquery may reach the table in ways not read here: both
+    are left alone. A bare column counts as the joined table's when it has a
+    column of that name.
+    """
+    aliases = tables_by_alias(tree, schema)
+    notes: list[Note] = []
+    for join in tree.find_all(exp.Join):
+        on, joined = join.args.get("on"), join.this
+        table = schema_table(joined, schema) if isinstance(joined, exp.Table) else None
+        columns = list(on.find_all(exp.Column)) if on is not None else []
+        if table is None or not columns or on.find(exp.Select):
+            continue
+        name = joined.alias_or_name.lower()
+        if any(c.table.lower() == name if c.table else table.column(c.name) is not None for c in columns):
+            continue
+        text = f"JOIN {joined.sql(dialect='postgres')} ON {on.sql(dialect='postgres')} never mentions {joined.alias_or_name}: every {table.display_name} row pairs with every row the condition keeps"
+        others = [t.display_name for c in columns if (t := aliases.get(c.table)) is not None]
+        notes.append(Note(text, tuple(dict.fromkeys([table.display_name, *others]))))
+    return notes
 
 
 def unrelated_joins(tree: exp.Expression, schema: Schema, values: ValueIndex, shares: Shares) -> list[Note]:
