@@ -14,8 +14,10 @@ Skipped when the folder is not beside the checkout (the project never needs it).
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import closing
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from engine.errors import DecideSqlError
@@ -77,3 +79,18 @@ def test_rewrites_keep_every_gold_result_and_no_join_doubt_fires(admin_url: str,
                     changed.append(f"{db}: {sql!r} -> {done.sql!r} ({'; '.join(f'{f.kind}: {f}' for f in done.fixes)})")
     print(f"{rewritten} gold statements rewritten, {len(changed)} with another result")
     assert not changed, "\n".join(changed)
+
+
+def test_the_projects_own_gold_queries_run_and_find_rows(admin_url: str) -> None:
+    """benchmarks/questions/other-schemas.jsonl: every gold query runs on its dump and returns rows (an empty gold scores nothing)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "questions" / "other-schemas.jsonl"
+    questions = load_questions(path)
+    assert len(questions) == 30 and len({q.db for q in questions}) == 5
+    empty: list[str] = []
+    for db in sorted({q.db for q in questions}):
+        ensure_dump(admin_url, BENCHMARKS / "databases", db)
+        with closing(psycopg2.connect(database_url(admin_url, db))) as conn, conn.cursor() as cur:
+            for q in (q for q in questions if q.db == db):
+                cur.execute(q.gold_sql)
+                empty += [] if cur.fetchall() else [f"{q.id}: {q.gold_sql}"]
+    assert not empty, "\n".join(empty)
