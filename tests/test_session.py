@@ -151,6 +151,14 @@ def test_no_later_repair_can_write_an_alias_column_pair_an_earlier_error_refused
     assert answer.error.code == "model_output_invalid" and "repair_sql" in answer.error.message  # the second repair's grammar refused T1.first_name
 
 
+def test_columns_postgresql_cannot_compare_are_repaired_with_the_one_that_would(settings: Settings) -> None:
+    gold = "SELECT COUNT(*) FROM orders o JOIN customers c ON o.customer_id = c.customer_id WHERE c.loyalty_tier = 'gold'"
+    mismatch = gold.replace("o.customer_id = c.customer_id", "o.channel = c.customer_id")  # text = integer
+    answer = ask(settings, {**DIRECT, "plan_sql": [mismatch], "repair_sql": [gold]}, "How many orders did gold customers place?", trace=True)
+    assert answer.status == "ok" and answer.rows == truth(settings, gold) and answer.attempts[0].error.code == "type_mismatch"
+    assert "did you mean o.customer_id = c.customer_id?" in answer.decisions[-1].prompt
+
+
 def test_a_repair_is_told_where_a_misplaced_value_is_stored(settings: Settings) -> None:
     # an integer column: refused before it runs; the value is in another table, so no rewrite moves it
     mismatch = "SELECT COUNT(*) FROM orders o WHERE o.order_id = 'gold'"

@@ -259,3 +259,51 @@ def test_a_column_missing_from_a_subquery_or_cte_names_its_output_columns(sql: s
     # it used to say "does not exist in orders", and the repair kept looking in the table
     refused = refusal(sql)
     assert (refused.code, refused.message) == ("unknown_column", message)
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (
+            "SELECT c.email FROM orders o JOIN customers c ON o.status = c.customer_id",
+            "o.status is text and c.customer_id is integer: PostgreSQL cannot compare them; did you mean o.customer_id = c.customer_id?",
+        ),
+        (
+            "SELECT 1 FROM orders WHERE ordered_at > total_amount",
+            "ordered_at is timestamp with time zone and total_amount is numeric(12,2): PostgreSQL cannot compare them; "
+            "did you mean order_id or customer_id or total_amount?",
+        ),
+        (
+            "SELECT 1 FROM customers c JOIN addresses a ON c.email = a.address_id",
+            "c.email is text and a.address_id is integer: PostgreSQL cannot compare them; did you mean c.address_id = a.address_id?",
+        ),
+    ],
+)
+def test_columns_postgresql_cannot_compare_are_refused_with_the_ones_that_would(retail_url: str, sql: str, message: str) -> None:
+    found = refusal(sql)
+    assert (found.code, found.message) == ("type_mismatch", message)
+    conn = psycopg2.connect(retail_url)
+    try:
+        with pytest.raises(psycopg2.errors.UndefinedFunction), conn.cursor() as cur:  # nothing PostgreSQL would run is refused
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1 FROM orders o JOIN order_items oi ON o.total_amount > oi.quantity",  # numeric and integer compare
+        "SELECT 1 FROM customers c JOIN orders o ON c.created_at < o.ordered_at",
+        "SELECT 1 FROM customers c JOIN addresses a ON a.city = c.first_name",
+        "SELECT 1 FROM products p WHERE p.tags = p.tags",  # arrays: not a kind this check knows
+    ],
+)
+def test_columns_of_one_kind_compare(sql: str) -> None:
+    assert validate(sql, SCHEMA).sql
+
+
+def test_a_subquerys_comparison_is_read_with_its_own_tables() -> None:
+    # inside, email and first_name are customers' (text = text); read with the outer orders, bare names would not resolve at all
+    assert validate("SELECT o.order_id FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE email = first_name AND c.customer_id = o.customer_id)", SCHEMA).sql
+    assert refusal("SELECT o.order_id FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE c.email = c.customer_id)").code == "type_mismatch"

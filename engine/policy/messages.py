@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from engine.schema import ForeignKey, Schema, Table
+from engine.schema import Column, ForeignKey, Schema, Table
 
 MAX_LISTED = 40
 TEMPORAL_NAME = re.compile(r"date|time|_at$|year|month|day")
@@ -98,6 +98,31 @@ def type_mismatch(written: str, column_type: str, value: str, table: Table) -> s
     fits = [c for c in table.columns if c.type_class == ("temporal" if temporal else "text")]
     hint = f"; did you mean {' or '.join(f'{table.display_name}.{c.name} ({c.type})' for c in fits[:2])}?" if fits else ""
     return f"{written} is {column_type}, but '{shown}' is not a number{hint}"
+
+
+def column_types_differ(left: str, left_table: Table, left_column: Column, right: str, right_table: Table, right_column: Column) -> str:
+    """``u.uid is bigint and r.user_id is text: PostgreSQL cannot compare them; did you mean u.user_id = r.user_id?``
+
+    Suggested: a column of either side's table named like the other side's
+    column and of its kind (the key the comparison meant, spelled with the
+    qualifier as written), else the columns of that kind in the left side's table.
+    """
+    one_table = left_table.key == right_table.key  # then the column named like the other side is that side itself
+    picks = [] if one_table else [f"{_respelled(left, c.name)} = {right}" for c in left_table.columns if _same(c, right_column)]
+    picks += [] if one_table else [f"{left} = {_respelled(right, c.name)}" for c in right_table.columns if _same(c, left_column)]
+    picks = picks or [_respelled(left, c.name) for c in left_table.columns if c.type_class == right_column.type_class]
+    hint = f"; did you mean {' or '.join(picks[:3])}?" if picks else ""
+    return f"{left} is {left_column.type} and {right} is {right_column.type}: PostgreSQL cannot compare them{hint}"
+
+
+def _same(column: Column, other: Column) -> bool:
+    return column.name.lower() == other.name.lower() and column.type_class == other.type_class
+
+
+def _respelled(written: str, name: str) -> str:
+    """``u.uid`` with ``user_id`` -> ``u.user_id``: another column under the qualifier as written."""
+    qualifier = written.rpartition(".")[0]
+    return f"{qualifier}.{name}" if qualifier else name
 
 
 def _elsewhere(column: str, in_scope: list[Table], schema: Schema, most: int = 2) -> Hint:

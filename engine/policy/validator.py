@@ -32,7 +32,9 @@ these stable codes and a message precise enough to feed back to a model:
   (sqlglot's qualify against the schema decides; engine/scope.py finds the
   reference at fault in its own query level), with suggestions (engine/policy/messages.py)
 - ``type_mismatch``: a number column compared with a string that is not a
-  number (``order_id = '2025-12-31'``), with the columns that fit the value
+  number (``order_id = '2025-12-31'``), with the columns that fit the value;
+  or two columns of kinds PostgreSQL cannot compare (a number with text or a
+  date: ``u.uid = r.user_id``), with the columns that would compare
 - ``join_mismatch``: two key columns that name rows of different tables
   compared with ``=`` (``orders.order_id = customers.customer_id``), with the foreign-key
   path that links the two tables
@@ -310,6 +312,7 @@ def _check_columns(tree: exp.Expression, schema: Schema) -> None:
     except OptimizeError as exc:
         raise _column_refusal(scope, str(exc).splitlines()[0]) from None
     _check_literal_types(scope)
+    _check_column_types(scope)
     _check_join_keys(scope)
 
 
@@ -371,6 +374,31 @@ def _check_literal_types(scope: QueryScope) -> None:
             typed = found[0].table.column(found[1]) if found else None
             if typed is not None and typed.type_class == "number":
                 raise _refuse("type_mismatch", messages.type_mismatch(column.sql(dialect="postgres"), typed.type, literal.this, found[0].table))
+
+
+COMPARABLE_KINDS = ("number", "text", "temporal")  # no column of one kind compares with a column of another
+
+
+def _check_column_types(scope: QueryScope) -> None:
+    """Refuse ``u.uid = r.user_id`` (bigint = text) before PostgreSQL does.
+
+    PostgreSQL fails with "operator does not exist: bigint = text", which names
+    neither column (the last error of 0.5B answers on three databases). The refusal names both columns and their types,
+    and the columns that would compare. Only a number, text or date/time
+    column against one of another of these kinds, which PostgreSQL never
+    compares without a cast: nothing it would run is refused.
+    """
+    for select in scope.selects:
+        sources = scope.sources(select)
+        for node in select.expression.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE):
+            sides = [owner(side, sources) for side in (node.this, node.expression)]
+            if sides[0] is None or sides[1] is None or node.find_ancestor(exp.Select) is not select.expression:
+                continue  # a subquery's comparison is read with its own sources
+            (left, left_name), (right, right_name) = sides
+            typed = [left.table.column(left_name), right.table.column(right_name)]
+            kinds = [c.type_class if c is not None else "other" for c in typed]
+            if kinds[0] != kinds[1] and all(k in COMPARABLE_KINDS for k in kinds):
+                raise _refuse("type_mismatch", messages.column_types_differ(node.this.sql(dialect="postgres"), left.table, typed[0], node.expression.sql(dialect="postgres"), right.table, typed[1]))  # type: ignore[arg-type]
 
 
 def _check_join_keys(scope: QueryScope) -> None:
