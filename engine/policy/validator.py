@@ -382,11 +382,12 @@ COMPARABLE_KINDS = ("number", "text", "temporal")  # no column of one kind compa
 def _check_column_types(scope: QueryScope) -> None:
     """Refuse ``u.uid = r.user_id`` (bigint = text) before PostgreSQL does.
 
-    PostgreSQL fails with "operator does not exist: bigint = text", which names
-    neither column (the last error of 0.5B answers on three databases). The refusal names both columns and their types,
-    and the columns that would compare. Only a number, text or date/time
-    column against one of another of these kinds, which PostgreSQL never
-    compares without a cast: nothing it would run is refused.
+    PostgreSQL fails with "operator does not exist: bigint = text", which
+    names neither column (the last error of 0.5B answers on three databases).
+    The refusal names both columns, their types and the columns that would
+    compare. Only a number, text or date/time column against one of another
+    of these kinds, which PostgreSQL never compares without a cast: nothing it
+    would run is refused.
     """
     for select in scope.selects:
         sources = scope.sources(select)
