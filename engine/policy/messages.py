@@ -107,9 +107,10 @@ def column_types_differ(left: str, left_table: Table, left_column: Column, right
     column and of its kind (the key the comparison meant, spelled with the
     qualifier as written), else the columns of that kind in the left side's table.
     """
-    one_table = left_table.key == right_table.key  # then the column named like the other side is that side itself
-    picks = [] if one_table else [f"{_respelled(left, c.name)} = {right}" for c in left_table.columns if _same(c, right_column)]
-    picks += [] if one_table else [f"{left} = {_respelled(right, c.name)}" for c in right_table.columns if _same(c, left_column)]
+    picks: list[str] = []
+    if left_table.key != right_table.key:  # in one table, the column named like the other side is that side itself
+        picks += [f"{_respelled(left, c.name)} = {right}" for c in left_table.columns if _same(c, right_column)]
+        picks += [f"{left} = {_respelled(right, c.name)}" for c in right_table.columns if _same(c, left_column)]
     picks = picks or [_respelled(left, c.name) for c in left_table.columns if c.type_class == right_column.type_class]
     hint = f"; did you mean {' or '.join(picks[:3])}?" if picks else ""
     return f"{left} is {left_column.type} and {right} is {right_column.type}: PostgreSQL cannot compare them{hint}"
