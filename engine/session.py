@@ -19,7 +19,7 @@ from typing import Any
 from sqlglot import exp
 
 from engine.answer import Answer, Attempt, Candidate, Clarification, Decision, ErrorInfo, Usage, ValueFix
-from engine.values.doubts import Shares, database_shares, doubts
+from engine.values.doubts import Repeats, Shares, database_repeats, database_shares, doubts
 from engine.errors import FATAL_DB_CODES, POLICY_CODES, BadInput, DatabaseError, DecideSqlError, ErrorCode, ExitCode, NoValidSql, SqlRefused
 from engine.instruments import Instruments
 from engine.models.handle import ModelHandle
@@ -68,6 +68,7 @@ class Session:
         self.introspect_ms = (time.perf_counter() - started) * 1000
         self.probe = self._stack.enter_context(probe_executor(self.instruments.url, self.settings))
         self.shares: Shares = database_shares(self.probe)
+        self.repeats: Repeats = database_repeats(self.probe)
         self._values: ValueIndex | None = None
 
     @property
@@ -338,7 +339,7 @@ class _Run:
     def doubts_about(self, sql: str) -> list[str]:
         """What the data says against a query that ran (engine/values/doubts.py)."""
         s, started = self.session, time.perf_counter()
-        found = doubts(sql, s.schema, s.values, occurs=database_occurs(s.probe), shares=s.shares)
+        found = doubts(sql, s.schema, s.values, occurs=database_occurs(s.probe), shares=s.shares, repeats=s.repeats)
         self.timed("doubts", started)
         self.doubt_tables = [t for d in found for t in d.tables]
         return [d.text for d in found]

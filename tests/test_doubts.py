@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.values.doubts import database_shares, doubts
+from engine.values.doubts import database_repeats, database_shares, doubts
 from engine.database.executor import Executor
 from engine.settings import Settings
 from engine.values.index import SCAN_ROWS, ValueIndex, database_occurs, probe_executor
@@ -24,6 +24,10 @@ INSERT INTO depot VALUES (11, 'depot 11', 'province 1', 2011);
 CREATE TABLE big (code text);
 INSERT INTO big SELECT 'c' || i FROM generate_series(1, {SCAN_ROWS}) i;
 INSERT INTO big VALUES ('province 3');
+CREATE TABLE delivery (delivery_id int PRIMARY KEY, depot_id int REFERENCES depot (depot_id), weight int);
+INSERT INTO delivery SELECT i, 1 + i % 4, i FROM generate_series(1, 12) i;
+CREATE TABLE visit (town_name text, visited date);
+INSERT INTO visit SELECT 'town ' || (1 + i % 3), DATE '2024-01-01' + i FROM generate_series(1, 9) i;
 """
 
 
@@ -34,9 +38,10 @@ def db(make_schema_db) -> Iterator[tuple[object, Executor, ValueIndex]]:
         yield schema, probe, ValueIndex.build(schema, probe)
 
 
-def doubts_of(db, sql: str, shares=None) -> list[str]:
+def doubts_of(db, sql: str, shares=None, repeats=None) -> list[str]:
     schema, probe, values = db
-    return [d.text for d in doubts(sql, schema, values, occurs=database_occurs(probe), shares=shares or database_shares(probe))]
+    found = doubts(sql, schema, values, occurs=database_occurs(probe), shares=shares or database_shares(probe), repeats=repeats or database_repeats(probe))
+    return [d.text for d in found]
 
 
 def distinct(probe: Executor, sql: str) -> set[str]:
@@ -88,10 +93,46 @@ def test_shares_are_the_part_of_one_columns_values_the_other_holds(db) -> None:
         ("SELECT COUNT(*) FROM depot d JOIN town ON town = town_name", []),  # bare names: town_name is the joined table's
         ("SELECT COUNT(*) FROM depot d JOIN town t ON TRUE", []),  # no column: the cross join is meant
         ("SELECT COUNT(*) FROM depot d JOIN town t ON d.town IN (SELECT town_name FROM town)", []),  # a subquery: not read
+        (
+            "SELECT depot_name, COUNT(*) FROM depot GROUP BY depot_name",  # one depot per name, in the data
+            ["COUNT over depot grouped by depot_name: no two depot rows share it, so every count is 1; "
+             "the rows to count are in a table that refers to depot: delivery"],  # by its declared key
+        ),
+        (
+            "SELECT town_name FROM town WHERE population > 50 GROUP BY town_name ORDER BY COUNT(*) DESC LIMIT 1",  # the primary key
+            ["COUNT over town grouped by town_name: no two town rows share it, so every count is 1; "
+             "the rows to count are in a table that refers to town: visit (town_name)"],  # no key declared: a column of its name that repeats
+        ),
+        ("SELECT province, COUNT(*) FROM town GROUP BY province", []),  # provinces repeat: real counts
+        ("SELECT d.depot_name, COUNT(*) FROM depot d JOIN delivery v ON v.depot_id = d.depot_id GROUP BY d.depot_name", []),
+        ("SELECT town_name, COUNT(*) OVER () FROM town GROUP BY town_name", []),  # counts the groups
+        ("SELECT depot_name, MAX(opened) FROM depot GROUP BY depot_name", []),  # no count
+        ("SELECT n, COUNT(*) FROM (SELECT depot_name AS n FROM depot) s GROUP BY n", []),  # a derived table: not read
+        (
+            "SELECT depot_name FROM depot WHERE depot_id IN (SELECT depot_id FROM town WHERE population > 100)",  # town has no depot_id
+            ["(SELECT depot_id FROM town ...): depot_id is not a column of town, "
+             "so the subquery returns the outer row's own value and each row is compared with itself"],
+        ),
+        (
+            "SELECT d.depot_name FROM depot d WHERE d.depot_id NOT IN (SELECT d.depot_id FROM delivery v)",  # the outer alias
+            ["(SELECT d.depot_id FROM delivery ...): depot_id is not a column of delivery, "
+             "so the subquery returns the outer row's own value and each row is compared with itself"],
+        ),
+        (
+            "SELECT depot_name FROM depot WHERE depot_id = (SELECT depot_id FROM town GROUP BY depot_id ORDER BY COUNT(*) DESC LIMIT 1)",
+            ["(SELECT depot_id FROM town ...): depot_id is not a column of town, "
+             "so the subquery returns the outer row's own value and each row is compared with itself"],
+        ),
+        ("SELECT depot_name, (SELECT depot_id FROM town LIMIT 1) FROM depot", []),  # an output, not a comparison
+        ("SELECT depot_name FROM depot WHERE depot_id NOT IN (SELECT depot_id FROM delivery)", []),  # delivery's own column
+        ("SELECT depot_name FROM depot d WHERE d.depot_id IN (SELECT v.depot_id FROM delivery v JOIN town t ON true)", []),
+        ("WITH s AS (SELECT 1 AS x) SELECT depot_name FROM depot WHERE depot_id IN (SELECT depot_id FROM s)", []),  # a CTE: not read
     ],
     ids=[
         "coincidental-join", "where-join", "sound-join", "number-join", "misplaced-value", "value-held", "value-nowhere", "unparsable",
         "unlinked-join", "unlinked-self-join", "bare-names-link", "cross-join-meant", "subquery-condition",
+        "count-per-unique-name", "count-per-primary-key", "count-per-repeated-value", "count-over-a-join", "window-count", "no-count",
+        "derived-table", "in-outer-bare", "not-in-outer-alias", "equals-outer", "output-subquery", "in-own-column", "in-joined-column", "in-cte",
     ],
 )
 def test_the_data_doubts_a_query(db, sql: str, expected: list[str]) -> None:
@@ -101,6 +142,13 @@ def test_the_data_doubts_a_query(db, sql: str, expected: list[str]) -> None:
 def test_no_doubt_when_the_shares_cannot_be_measured(db) -> None:
     """A share query that times out on a large table gives no doubt rather than a guess."""
     assert doubts_of(db, "SELECT d.depot_name FROM depot d JOIN town t ON d.town = t.province", shares=lambda *_: None) == []
+
+
+def test_one_row_groups_need_the_catalog_or_the_data(db) -> None:
+    """A primary key says every group has one row without a query; another column needs the scan, and no answer means no doubt."""
+    unknown = lambda *_: None  # noqa: E731 - the scan timed out
+    assert doubts_of(db, "SELECT town_name, COUNT(*) FROM town GROUP BY town_name", repeats=unknown) != []
+    assert doubts_of(db, "SELECT depot_name, COUNT(*) FROM depot GROUP BY depot_name", repeats=unknown) == []
 
 
 

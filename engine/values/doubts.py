@@ -11,7 +11,15 @@ A query can run without error and still be wrong in a way the data shows:
 - it joins a table on a condition that never mentions it
   (``JOIN orders o ON c.id = c.ref``): every row of that table pairs with
   every row the condition keeps, a cross join nobody asked for. This one
-  is read from the SQL alone.
+  is read from the SQL alone;
+- it compares a value with a subquery whose output is not the subquery's
+  own column (``keyphrasename IN (SELECT keyphrasename FROM paper)`` where
+  paper has none): the subquery returns the outer row's own value, so IN
+  holds for every row (NOT IN for none). Read from the SQL;
+- it counts rows per group of one table grouped by columns no two of its
+  rows share (``SELECT name, COUNT(*) FROM airline GROUP BY name``): every
+  count is 1 by the table's own key, whatever the question; the rows to
+  count are in a table that refers to this one.
 
 Each doubt is a sentence for the repair decision, naming what the data says
 instead. The engine gives a doubtful answer one more look (engine/session.py):
@@ -39,6 +47,11 @@ ALTERNATIVE_SHARED = 0.5  # a column pair offered instead shares at least this m
 VALUES_CHECKED = 200  # distinct values of one side looked up in the other
 MAX_ALTERNATIVES = 3
 
+# True when two of the table's rows share values in all these columns (a bounded scan), None when unknown.
+Repeats = Callable[[Table, tuple[str, ...]], bool | None]
+
+REPEAT_QUERY = "SELECT EXISTS (SELECT 1 FROM (SELECT {cols} FROM {nsp}.{rel} LIMIT {scan}) r GROUP BY {cols} HAVING count(*) > 1)"
+
 # The share of ``a``'s distinct values (up to VALUES_CHECKED, from a bounded scan) that ``b`` holds; None when unknown.
 Shares = Callable[[Table, Column, Table, Column], float | None]
 
@@ -48,13 +61,45 @@ SHARE_QUERY = (
 )
 
 
-def doubts(sql_text: str, schema: Schema, values: ValueIndex, *, occurs: Occurs, shares: Shares) -> list[Note]:
+def doubts(sql_text: str, schema: Schema, values: ValueIndex, *, occurs: Occurs, shares: Shares, repeats: Repeats) -> list[Note]:
     """Every doubt about ``sql_text`` (a validated query), for the repair; empty when the data raises none."""
     tree = parse(sql_text)
     if tree is None:
         return []
     literals = [Note(f"a value its column never holds: {note.text}", note.tables) for note in values.misplaced_literals_in(tree, schema, occurs=occurs)]
-    return literals + unrelated_joins(tree, schema, values, shares) + unlinked_joins(tree, schema)
+    return literals + unrelated_joins(tree, schema, values, shares) + unlinked_joins(tree, schema) + outer_subquery_outputs(tree, schema) + one_row_groups(tree, schema, repeats)
+
+
+def outer_subquery_outputs(tree: exp.Expression, schema: Schema) -> list[Note]:
+    """One note per subquery compared with a value (``IN``, ``=``, ``>``, ...) whose one output is not a column of its own tables.
+
+    PostgreSQL reads such a column from the enclosing query (a correlated
+    reference), so each row compares its value with itself
+    (``uid = (SELECT uid FROM tip ...)`` where tip has no uid). Left alone: a
+    subquery over a CTE or another subquery (its columns are not read here),
+    and an output that is not a plain column.
+    """
+    notes: list[Note] = []
+    for subquery in tree.find_all(exp.Subquery):
+        select = subquery.this
+        if not isinstance(subquery.parent, (exp.In, exp.Binary)) or isinstance(subquery.parent, (exp.And, exp.Or)):
+            continue
+        if not isinstance(select, exp.Select) or len(select.expressions) != 1 or not isinstance(select.expressions[0].unalias(), exp.Column):
+            continue
+        nodes = [t for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select]
+        own = {t.alias_or_name.lower(): schema_table(t, schema) for t in nodes}
+        if not own or None in own.values():
+            continue
+        output = select.expressions[0].unalias()
+        if output.table.lower() in own if output.table else any(t.column(output.name) is not None for t in own.values() if t):
+            continue
+        tables = list(dict.fromkeys(t.display_name for t in own.values() if t))
+        text = (
+            f"(SELECT {output.sql(dialect='postgres')} FROM {', '.join(tables)} ...): {output.name} is not a column of {', '.join(tables)}, "
+            "so the subquery returns the outer row's own value and each row is compared with itself"
+        )
+        notes.append(Note(text, tuple(tables)))
+    return notes
 
 
 def unlinked_joins(tree: exp.Expression, schema: Schema) -> list[Note]:
@@ -80,6 +125,53 @@ def unlinked_joins(tree: exp.Expression, schema: Schema) -> list[Note]:
         others = [t.display_name for c in columns if (t := aliases.get(c.table)) is not None]
         notes.append(Note(text, tuple(dict.fromkeys([table.display_name, *others]))))
     return notes
+
+
+def one_row_groups(tree: exp.Expression, schema: Schema, repeats: Repeats) -> list[Note]:
+    """One note per SELECT that reads one table, groups it by columns no two of its rows share, and counts.
+
+    Such a count is 1 in every group because of the table's key, not the
+    data the question is about. Grouping by the primary key (or more) is
+    known from the catalog; other columns are read from a bounded scan. A
+    count over the groups (``COUNT(*) OVER ()``) counts groups and is left
+    alone, as are grouping expressions other than plain columns.
+    """
+    notes: list[Note] = []
+    for select in tree.find_all(exp.Select):
+        group, source = select.args.get("group"), select.args.get("from_")
+        if group is None or select.args.get("joins") or source is None or not isinstance(source.this, exp.Table):
+            continue
+        table = schema_table(source.this, schema)
+        columns = [table.column(g.name) if table and isinstance(g, exp.Column) else None for g in group.expressions]
+        if table is None or not columns or None in columns:
+            continue
+        if not any(c.parent_select is select and not isinstance(c.parent, exp.Window) for c in select.find_all(exp.Count)):
+            continue
+        names = tuple(dict.fromkeys(c.name for c in columns if c is not None))
+        keyed = bool(table.primary_key) and set(table.primary_key) <= set(names)
+        if not keyed and repeats(table, names) is not False:
+            continue
+        referring = list(dict.fromkeys((other.display_name, "") for other, _ in schema.neighbours(table))) or _referring_by_name(table, schema, repeats)
+        shown = ", ".join(f"{name} ({column})" if column else name for name, column in referring)
+        text = f"COUNT over {table.display_name} grouped by {', '.join(names)}: no two {table.display_name} rows share {'these' if len(names) > 1 else 'it'}, so every count is 1"
+        instead = f"; the rows to count are in a table that refers to {table.display_name}" + (f": {shown}" if shown else "")
+        notes.append(Note(text + instead, tuple(dict.fromkeys([table.display_name, *(name for name, _ in referring)]))))
+    return notes
+
+
+def _referring_by_name(table: Table, schema: Schema, repeats: Repeats) -> list[tuple[str, str]]:
+    """Tables that hold a column of ``table`` under its own name, where ``table`` has one row per value and they repeat it.
+
+    The keys a database does not declare (``flight.airline_code`` for
+    ``airline.airline_code``): one side unique, the other many, read from
+    bounded scans. Only asked when a doubt is raised, never for a prompt.
+    """
+    found: list[tuple[str, str]] = []
+    for column in table.columns:
+        holders = [(t, held) for t in schema.tables if t.key != table.key and (held := t.column(column.name)) is not None]
+        if holders and repeats(table, (column.name,)) is False:
+            found += [(t.display_name, held.name) for t, held in holders if repeats(t, (held.name,)) is True]
+    return found[:MAX_ALTERNATIVES]
 
 
 def unrelated_joins(tree: exp.Expression, schema: Schema, values: ValueIndex, shares: Shares) -> list[Note]:
@@ -122,6 +214,27 @@ def database_shares(executor: Executor) -> Shares:
         return known[key]
 
     return shares
+
+
+def database_repeats(executor: Executor) -> Repeats:
+    """A ``Repeats`` that asks the database (read-only, the executor's short timeout), once per column set."""
+    known: dict[tuple[str, tuple[str, ...]], bool | None] = {}
+
+    def repeats(table: Table, columns: tuple[str, ...]) -> bool | None:
+        key = (table.display_name, columns)
+        if key not in known:
+            query = pgsql.SQL(REPEAT_QUERY).format(
+                cols=pgsql.SQL(", ").join(map(pgsql.Identifier, columns)),
+                nsp=pgsql.Identifier(table.schema_name), rel=pgsql.Identifier(table.name), scan=pgsql.Literal(SCAN_ROWS),
+            )
+            try:
+                ((found,),) = executor.run(query.as_string(executor.connection()), max_rows=1).rows
+                known[key] = bool(found)
+            except DatabaseError:
+                known[key] = None
+        return known[key]
+
+    return repeats
 
 
 def _sharing_pairs(a: Table, b: Table, values: ValueIndex) -> list[str]:
