@@ -65,3 +65,14 @@ def test_every_timings_key_the_engine_writes_is_documented() -> None:
     written |= set(re.findall(r'timings\["([a-z_]+)"\]', conversation)) | set(re.findall(r'"(resolve_follow_up)"', conversation))
     assert {"select_tables", "plan_sql", "validate", "execute", "total"} <= written  # the scan still finds the engine's keys
     assert written <= documented, sorted(written - documented)
+
+
+def test_every_rewrite_step_is_documented_in_order() -> None:
+    """The `--rewrites` row of docs/evaluation.md lists STEPS in order; the README and docs/answer.md name each."""
+    from engine.rewrites.pipeline import STEP_NAMES
+
+    evaluation = (ROOT / "docs" / "evaluation.md").read_text()
+    row = next(line for line in evaluation.splitlines() if line.startswith("| `--rewrites"))
+    listed = re.search(r"comma-separated list of `([^`]+)`", row)
+    assert listed and [n.strip() for n in listed.group(1).split(",")] == list(STEP_NAMES)
+    assert [n for n in STEP_NAMES if f"`{n}`" not in README or f"`{n}`" not in ANSWER_DOC] == []

@@ -12,6 +12,7 @@ from engine.errors import DatabaseError, SqlRefused
 from engine.evaluation.scoring import results_match
 from engine.policy.validator import validate
 from engine.rewrites.labels import label_columns
+from engine.schema.inferred_keys import with_inferred_keys
 from engine.settings import Settings
 from tests.rewrite_steps import fields, run_step, unchanged
 
@@ -44,6 +45,15 @@ INSERT INTO sale VALUES (100, 7, 2, 3), (101, 7, 3, 1), (102, 8, 2, 2), (103, 8,
 """
 
 
+# A third schema that declares no keys at all (a dump): venues and their bookings, the key implied by the names.
+VENUES = """
+CREATE TABLE venue (venue_id int, name text, city text);
+CREATE TABLE booking (booking_id int, venue_id int, guests int);
+INSERT INTO venue VALUES (1, 'Hall', 'Oslo'), (2, 'Loft', 'Oslo'), (3, 'Barn', 'Bergen');
+INSERT INTO booking VALUES (10, 1, 40), (11, 1, 25), (12, 3, 80);
+"""
+
+
 @pytest.fixture(scope="module")
 def heroes(make_schema_db) -> Iterator[tuple[object, Executor]]:
     url, schema = make_schema_db(HEROES)
@@ -56,6 +66,13 @@ def shop(make_schema_db) -> Iterator[tuple[object, Executor]]:
     url, schema = make_schema_db(SHOP)
     with Executor(url, Settings()) as executor:
         yield schema, executor
+
+
+@pytest.fixture(scope="module")
+def venues(make_schema_db) -> Iterator[tuple[object, Executor]]:
+    url, schema = make_schema_db(VENUES)
+    with Executor(url, Settings()) as executor:
+        yield with_inferred_keys(schema), executor
 
 
 def run(db, sql: str) -> list[list]:
@@ -241,3 +258,31 @@ def test_a_lookup_id_compared_with_a_label_is_compared_through_its_lookup_table(
 )
 def test_other_comparisons_are_left_alone(heroes, sql: str) -> None:
     assert unchanged(run_step("lookup_comparisons", sql, heroes[0]), sql)
+
+
+def test_a_key_no_one_declared_gets_its_label_when_another_table_refers_to_it(venues) -> None:
+    """booking.venue_id names a venue, so venue.venue_id is venue's key although the dump declares none."""
+    rows, fixes = labelled(venues, "SELECT v.venue_id FROM venue v WHERE v.city = 'Oslo' ORDER BY v.venue_id")
+    assert rows == [[1, "Hall"], [2, "Loft"]]
+    assert fixes == [("labels", "v.venue_id", "v.venue_id, v.name")]
+
+
+def test_a_key_to_an_undeclared_key_is_looked_up_one_row_at_most(venues) -> None:
+    rows, fixes = labelled(venues, "SELECT b.venue_id, SUM(b.guests) AS guests FROM booking b GROUP BY b.venue_id ORDER BY guests DESC")
+    assert rows == [[3, "Barn", 80], [1, "Hall", 65]]
+    assert fixes == [("labels", "b.venue_id", "b.venue_id, (SELECT lbl.name FROM venue AS lbl WHERE lbl.venue_id = b.venue_id LIMIT 1) AS venue_name")]
+    again = "SELECT b.venue_id, (SELECT v.name FROM venue AS v WHERE v.venue_id = b.venue_id LIMIT 1) AS n FROM booking b"
+    assert unchanged(run_step("labels", again, venues[0]), again)  # a lookup the answer makes already
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT venue_id FROM venue GROUP BY venue_id",  # grouped: PostgreSQL allows other columns only by a declared key
+        "SELECT booking_id FROM booking",  # nothing refers to bookings
+        "SELECT city FROM venue",
+    ],
+)
+def test_left_alone_without_declared_keys(venues, sql: str) -> None:
+    run(venues, sql)
+    assert unchanged(run_step("labels", sql, venues[0]), sql)

@@ -7,8 +7,10 @@ label column(s) of that entity are added *beside* it (the id stays, so a
 correct query keeps every column it had, in place):
 
 - a selected column that is its table's single-column primary key
-  (``SELECT c.customer_id ...``): the label columns of that same table,
-  read from the same row (``c.name``);
+  (``SELECT c.customer_id ...``), or, in a table that declares no key, a
+  column other tables' keys refer to (declared or inferred from the names;
+  not in a grouped query): the label columns of that same table, read from
+  the same row (``c.name``);
 - a selected single-column foreign key to another table's single-column
   primary key (``SELECT o.customer_id ...``): that table's label columns, each
   read by a scalar subquery on the key (``(SELECT l.name FROM customers AS l
@@ -76,7 +78,7 @@ def show_labels_in(tree: exp.Expression, query: QueryScope) -> list[Fix]:
         if found is None or not isinstance(column, exp.Column) or (group is not None and not any(e == column for e in group.expressions)):
             continue
         source, name = found
-        entity = _entity(source.table, name, schema)
+        entity = _entity(source.table, name, schema, grouped=group is not None)
         if entity is None:
             continue
         target, key, own = entity
@@ -133,13 +135,21 @@ def _stems(name: str) -> list[str]:
     return out
 
 
-def _entity(table: Table, column: str, schema: Schema) -> tuple[Table, str, bool] | None:
-    """The table whose row ``column`` identifies, its key column, and whether that is ``table`` itself."""
-    if table.primary_key == [column] and label_columns(table):
+def _entity(table: Table, column: str, schema: Schema, *, grouped: bool) -> tuple[Table, str, bool] | None:
+    """The table whose row ``column`` identifies, its key column, and whether that is ``table`` itself.
+
+    A column other tables refer to by a foreign key (declared or inferred from
+    the names) is its table's key too when none is declared
+    (``business.business_id``, which ``review.business_id`` names). Selected
+    itself, it shows its own row's label only outside GROUP BY (PostgreSQL
+    lets a grouped query show other columns of a row only by a declared
+    primary key); a foreign key to it gets a lookup, grouped or not.
+    """
+    if table.is_key(column) and (table.primary_key or not grouped) and label_columns(table):
         return table, column, True
     for fk in table.foreign_keys:
         target = schema.table(f"{fk.to_schema}.{fk.to_table}")
-        if fk.from_columns == [column] and target is not None and len(target.primary_key) == 1 and target.primary_key == fk.to_columns:
+        if fk.from_columns == [column] and target is not None and len(fk.to_columns) == 1 and target.is_key(fk.to_columns[0]):
             return target, fk.to_columns[0], False
     return None
 
@@ -173,11 +183,11 @@ def _lookup_shown(node: exp.Expression, sources: dict[str, Source], schema: Sche
     if len(tables) != 1 or where is None or not isinstance(where.this, exp.EQ) or not isinstance(label, exp.Column):
         return None
     target = schema.table(".".join(part for part in (tables[0].db, tables[0].name) if part))
-    if target is None or len(target.primary_key) != 1:
+    if target is None:
         return None
     mine = {tables[0].alias_or_name.lower()}
     for key_side, outer_side in ((where.this.this, where.this.expression), (where.this.expression, where.this.this)):
-        if isinstance(key_side, exp.Column) and key_side.table.lower() in mine and key_side.name == target.primary_key[0]:
+        if isinstance(key_side, exp.Column) and key_side.table.lower() in mine and target.is_key(key_side.name):
             outer = owner(outer_side, sources) if isinstance(outer_side, exp.Column) and outer_side.table.lower() not in mine else None
             if outer is not None and label.table.lower() in mine | {""}:
                 return target.key, label.name, id(outer[0]), outer[1]
@@ -191,14 +201,18 @@ def _own_label(source: Source, label: str, outputs: set[str]) -> exp.Expression:
 
 
 def _looked_up(target: Table, key: str, label: str, column: exp.Column, source: Source, inner: str, alias: str) -> exp.Expression:
-    """``(SELECT lbl.name FROM customers AS lbl WHERE lbl.customer_id = o.customer_id) AS customer_name``."""
+    """``(SELECT lbl.name FROM customers AS lbl WHERE lbl.customer_id = o.customer_id) AS customer_name``.
+
+    A key no one declared is not known to be unique: ``LIMIT 1`` keeps the
+    lookup to one row (a scalar subquery that finds two fails the query).
+    """
     outer = exp.Column(this=column.this.copy(), table=source.ref())
     lookup = (
         exp.select(exp.Column(this=ident(label), table=ident(inner)))
         .from_(table_node(target).as_(inner, copy=False))
         .where(exp.EQ(this=exp.Column(this=ident(key), table=ident(inner)), expression=outer))
     )
-    return exp.alias_(exp.Subquery(this=lookup), ident(alias))
+    return exp.alias_(exp.Subquery(this=lookup if target.primary_key else lookup.limit(1)), ident(alias))
 
 
 def _output_name(column: str, target: Table, label: str) -> str:

@@ -78,6 +78,14 @@ class Table(BaseModel):
                 return col
         return None
 
+    def is_key(self, column: str) -> bool:
+        """``column`` names one row: the single-column primary key, or, where none is declared, a column another table's key refers to.
+
+        Dumps often declare no keys; ``review.business_id`` (declared or
+        inferred from the names) says ``business.business_id`` is business's.
+        """
+        return self.primary_key == [column] or (not self.primary_key and any(fk.to_columns == [column] for fk in self.referenced_by))
+
     def never_matches(self, column: str, other: "Table", other_column: str) -> bool:
         """True when the two columns are keys naming rows of different tables (``orders.order_id``, ``customers.customer_id``)."""
         mine, theirs = self.identifies(column), other.identifies(other_column)
