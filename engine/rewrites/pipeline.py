@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from engine.rewrites import dates, fanout, grouping, labels, names, nulls, ratios
+from engine.rewrites import dates, fanout, labels, names, nulls, ratios
 from engine.rewrites.context import RewriteContext
 from engine.rewrites.fix import Fix
 from engine.sql_tree import parse, render
@@ -62,7 +62,6 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("date_like", dates.cast_dates_for_like),  # a date compared with LIKE, as text
     ("nulls_last", nulls.skip_nulls_in_top_rows),  # ORDER BY ... DESC under a LIMIT skips NULLs
     ("numeric_division", ratios.divide_in_numeric),  # a ratio of two integers computed in numeric, not integer division
-    ("grouped_keys", grouping.group_shown_columns_by_key),  # columns shown beside an undeclared grouped key are grouped too
     ("labels", _labels),  # a selected entity id gets its label column(s) beside it
     ("fanout", _fanout),  # an answer a filtering join repeats, listed once
 )
