@@ -123,7 +123,7 @@ def _write_sql(
 ) -> SqlPlan:
     allowed = _allowed(ctx, selection)
     if model.grammar:
-        body = guidance.lark(sql_grammar(allowed, avoid=avoid), name="sql", max_tokens=MAX_SQL_TOKENS, temperature=temperature)
+        body = guidance.lark(sql_grammar(allowed, avoid=avoid, database=(ctx.full_schema or ctx.schema).tables), name="sql", max_tokens=MAX_SQL_TOKENS, temperature=temperature)
         lm, usage, prompt = run_decision(model, ctx, decision, instruction, body, prefix="```sql\n")
         sql = strip_fence(lm["sql"]) if "sql" in lm else ""
         plan = SqlPlan(tables=selection.all_tables, explanation=describe_sql(sql), sql=sql)

@@ -94,32 +94,52 @@ def table_aliases(tables: list[Table]) -> dict[str, str]:
     return out
 
 
+def _spellings(name: str, folded_names: set[str]) -> list[str]:
+    """How a name may be written: as PostgreSQL needs it, and bare when only its capitals need the quotes.
+
+    Models learned SQL where names ignore case (SQLite, MySQL) and write
+    ``Artist`` for a table created as ``"Artist"``; forced to open a quote
+    there, the 0.5B and 1.5B models wrote garbage instead. The validator
+    quotes such a name as the schema spells it (engine/policy/dialect.py:
+    schema_spelling). Not offered when the folded name is another name in
+    ``folded_names`` (PostgreSQL would read that one).
+    """
+    written = quote_ident(name)
+    bare = written != name and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and quote_ident(name.lower()) == name.lower()
+    return [written, name] if bare and name.lower() not in folded_names else [written]
+
+
 def _alternatives(names: list[str]) -> str:
     """A Lark alternation of literal strings (JSON escaping is valid Lark string escaping)."""
     uniq = sorted(set(names), key=lambda n: (-len(n), n))
     return " | ".join(json.dumps(n) for n in uniq)
 
 
-def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ()) -> str:
+def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = (), database: list[Table] | None = None) -> str:
     """Lark source for one SQL statement over ``tables``, optionally closed by a ``` fence.
 
     The fence lets a model end the statement the way it ends code blocks; strip
     it from the capture with ``strip_fence``. ``avoid`` lists bare words the
     statement may not contain (identifiers a failed attempt proved wrong), and
     ``alias.column`` pairs a short free alias may not qualify again.
+    ``database``: every table of the database (default ``tables``), so that a
+    name is offered bare only when its folded form names no other table.
     """
     aliases = table_aliases(tables)
     sources, refs, terminals = [], [], []
     qualifiers: list[str] = []
+    table_names = {t.name for t in database or tables}
+    shared_columns = {c.name for t in tables for c in t.columns}
     for i, table in enumerate(tables):
         alias = aliases[table.display_name]
-        columns = [quote_ident(c.name) for c in table.columns] or ["id"]
+        columns = [w for c in table.columns for w in _spellings(c.name, {n for n in (c2.name for c2 in table.columns)} - {c.name})] or ["id"]
+        written = [table_ref(table).removesuffix(quote_ident(table.name)) + w for w in _spellings(table.name, table_names - {table.name})]
         sources.append(f'T{i} (_WS ("AS"i _WS)? (A{i} | FREE_ALIAS))?')
         refs.append(f'Q{i} "." (C{i} | "*")')
         terminals += [
-            f"T{i}: {json.dumps(table_ref(table))}",
+            f"T{i}: {_alternatives(written)}",
             f"A{i}: /{alias}[0-9]?/",
-            f"Q{i}: {json.dumps(table_ref(table))} | /{alias}[0-9]?/",
+            f"Q{i}: {_alternatives(written)} | /{alias}[0-9]?/",
             f"C{i}: {_alternatives(columns)}",
         ]
         qualifiers += [re.escape(table.name), f"{alias}[0-9]?"]
@@ -133,7 +153,7 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
         if column and re.fullmatch(FREE_ALIAS_PATTERN.strip("/"), qualifier) and not re.fullmatch(f"(?:{taken})", qualifier):
             banned_refs.setdefault(qualifier, set()).add(column.strip('"'))
     for j, (qualifier, columns) in enumerate(sorted(banned_refs.items())):
-        kept = [quote_ident(c.name) for t in tables for c in t.columns if c.name.lower() not in columns] or ["id"]
+        kept = [w for t in tables for c in t.columns if c.name.lower() not in columns for w in _spellings(c.name, shared_columns - {c.name})] or ["id"]
         refs.append(f'B{j} "." (BC{j} | "*")')
         terminals += [f"B{j}: /(?i:{qualifier})/", f"BC{j}: {_alternatives(kept)}"]
     rebound = "|".join(banned_refs) or "_none_"
@@ -141,7 +161,7 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = ())
     after_table = "|".join(KEYWORDS_AFTER_TABLE)
     banned = "|".join(re.escape(w) for w in avoid if re.fullmatch(r"[A-Za-z_]\w*", w)) or "_none_"
     column_names = {c.name.lower() for t in tables for c in t.columns}
-    all_columns = [quote_ident(c.name) for t in tables for c in t.columns] or ["id"]
+    all_columns = [w for t in tables for c in t.columns for w in _spellings(c.name, shared_columns - {c.name})] or ["id"]
     avoided = {w.lower() for w in avoid}
     name_words = column_names | {t.name.lower() for t in tables}
     bare_aliases = "|".join(f"{a}[0-9]?" for a in aliases.values() if a not in column_names) or "_none_"

@@ -173,3 +173,33 @@ def test_a_statement_cannot_end_on_a_keyword_or_operator_that_needs_an_operand(s
     grammar = guidance.lark(sql_grammar([schema.table("orders"), schema.table("customers")]), name="sql")
     assert grammar.match(sql) is None, sql
     assert grammar.match(sql + " o.status") is not None  # with an operand it may end
+
+
+def _music_tables() -> list[Table]:
+    artist = Table(schema_name="public", name="Artist", columns=[Column(name="ArtistId", type="integer"), Column(name="Name", type="text")])
+    album = Table(schema_name="public", name="Album", columns=[Column(name="AlbumId", type="integer"), Column(name="ArtistId", type="integer"), Column(name="title", type="text"), Column(name="Title", type="text")])
+    return [artist, album]
+
+
+@pytest.mark.parametrize(
+    ("sql", "ok"),
+    [
+        ('SELECT a."Name" FROM "Artist" a', True),  # as PostgreSQL needs it
+        ("SELECT a.Name FROM Artist a JOIN Album al ON al.ArtistId = a.ArtistId", True),  # as SQLite and MySQL take it
+        ("SELECT Name, ArtistId FROM Artist", True),
+        ("SELECT al.Title FROM Album al", False),  # Album has a lower-case title: bare Title would read that one
+        ('SELECT al."Title" FROM Album al', True),
+        ("SELECT a.Nam FROM Artist a", False),  # still only real names
+    ],
+)
+def test_names_whose_capitals_need_quotes_may_be_written_bare(sql: str, ok: bool) -> None:
+    grammar = guidance.lark(sql_grammar(_music_tables()), name="sql")
+    assert (grammar.match(sql) is not None) == ok, sql
+
+
+def test_a_bare_name_is_not_offered_when_it_folds_to_another_table() -> None:
+    lower = Table(schema_name="public", name="artist", columns=[Column(name="id", type="integer")])
+    tables = _music_tables()
+    grammar = guidance.lark(sql_grammar(tables, database=[*tables, lower]), name="sql")
+    assert grammar.match("SELECT Name FROM Artist") is None  # PostgreSQL would read the table artist
+    assert grammar.match('SELECT Name FROM "Artist"') is not None

@@ -93,6 +93,7 @@ _ALLOWED = {
     "mixed_case_names": "SELECT Order_Id FROM Orders AS O WHERE O.Status = 'paid'",
     "quoted_lower": 'SELECT "order_id" FROM "orders"',
     "quoted_mixed_table": 'SELECT "EventId", "EventType" FROM "AuditLog"',
+    "auditlog_bare": "SELECT EventId FROM AuditLog",  # folds to auditlog: quoted as the schema spells it (schema_spelling)
     "second_schema": "SELECT warehouse_code, quantity FROM warehouse.stock",
     "second_schema_alias": "SELECT s.quantity FROM warehouse.stock AS s JOIN products p ON p.product_id = s.product_id",
     "trailing_semicolon": "SELECT 1;",
@@ -329,7 +330,7 @@ _REFUSED: dict[str, tuple[str, str]] = {
     "unknown_schema_table": ("SELECT * FROM sales.orders", "unknown_table"),
     "second_schema_bare": ("SELECT * FROM stock", "unknown_table"),
     "quoted_upper_table": ('SELECT * FROM "Orders"', "unknown_table"),
-    "auditlog_unquoted": ("SELECT * FROM AuditLog", "unknown_table"),
+    "auditlog_quoted_lower": ('SELECT * FROM "auditlog"', "unknown_table"),  # quoted names are exact: no spelling mends them
     "cross_database": ("SELECT * FROM otherdb.public.orders", "unknown_table"),
     "cte_out_of_scope": ("SELECT * FROM (WITH x AS (SELECT 1) SELECT * FROM x) a, x", "unknown_table"),
     "pg_catalog_table": ("SELECT * FROM pg_catalog.pg_class", "system_catalog"),

@@ -1,12 +1,20 @@
 """Which SQL dialect a statement is written in, and its PostgreSQL spelling.
 
-Two jobs, both about sqlglot dialects:
+Three jobs, all about sqlglot dialects:
 
 - ``READING``: PostgreSQL as the validator reads and writes it. sqlglot's
   PostgreSQL dialect is corrected where it misreads PostgreSQL: ``f(x -> 'k')``
   is JSON access, not a lambda (PostgreSQL has no lambdas), ``x > ALL (array)``
   is the ALL predicate, not a call of a function named ALL, and ``CURRENT_TIME``
   is written without parentheses (``CURRENT_TIME()`` is a syntax error).
+- ``schema_spelling``: names written without the double quotes their capitals
+  need (``SELECT a.Name FROM Artist a`` on a table created as ``"Artist"``):
+  SQLite, MySQL and T-SQL compare names ignoring case, PostgreSQL folds an
+  unquoted name to lower case and finds no ``artist``. Each unquoted table or
+  column name that folds to no name of the query's tables but equals exactly
+  one of them ignoring case is written as the schema spells it, quoted. The
+  validator asks for it only after refusing a name, so a statement PostgreSQL
+  resolves is never changed.
 - ``to_postgres``: SQL written with SQLite, MySQL or T-SQL habits (strftime,
   YEAR(), DATEDIFF, IFNULL, ``TOP n``, backticks, ``INTERVAL 7 DAY``, ``+`` on
   strings ...) transpiled to PostgreSQL, but only when the PostgreSQL reading
@@ -25,10 +33,11 @@ from typing import NamedTuple
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
-from sqlglot.errors import SqlglotError
+from sqlglot.errors import OptimizeError, SqlglotError
+from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.tokens import TokenType
 
-from engine.schema import Schema
+from engine.schema import Schema, Table
 
 
 class PostgresReading(Postgres):
@@ -246,3 +255,116 @@ def _text_columns(tree: exp.Expression, schema: Schema | None) -> set[str]:
             for column in table.columns:
                 kinds.setdefault(column.name, set()).add(column.type_class)
     return {name for name, k in kinds.items() if k == {"text"}}
+
+
+def schema_spelling(sql: str, schema: Schema) -> str | None:
+    """``sql`` with the unquoted names PostgreSQL's case folding loses spelled as their sources spell them; None when there is none.
+
+    Query by query, innermost first (sqlglot's scopes), so a CTE's or a
+    subquery's output columns are known in the spelling they end up with. A
+    name stays as written when its folded form is a name of its source (the
+    statement means that one), when it may name an output alias (an ORDER BY
+    or GROUP BY item), or when it equals several names ignoring case.
+    """
+    tree = _read(sql, READING)
+    if tree is None:
+        return None
+    try:
+        scopes = traverse_scope(tree)
+    except (OptimizeError, RecursionError):
+        return None
+    changed = False
+    sources: dict[int, dict[str, list[str] | None]] = {}  # per scope: source name -> its columns as spelled; None when unknown
+    for scope in scopes:  # tables first: a correlated reference reads a table of an enclosing query
+        sources[id(scope)] = {}
+        for name, source in scope.sources.items():
+            if isinstance(source, exp.Table):
+                table, fixed = _spelled_table(source, schema)
+                changed |= fixed
+                sources[id(scope)][name] = [c.name for c in table.columns] if table is not None else None
+    for scope in scopes:  # innermost first: a CTE's or subquery's outputs are spelled before the query that reads them
+        for name, source in scope.sources.items():
+            if not isinstance(source, exp.Table):
+                sources[id(scope)][name] = _output_names(source) if isinstance(source, Scope) else None
+        outputs = {e.alias.lower() for e in scope.expression.expressions if isinstance(e, exp.Alias)} if isinstance(scope.expression, exp.Select) else set()
+        for column in scope.columns:
+            if column.find_ancestor(exp.Select) is scope.expression:
+                changed |= _spell_column(column, _visible(scope, sources), outputs)
+    return tree.sql(dialect=READING) if changed else None
+
+
+def _spelled_table(node: exp.Table, schema: Schema) -> tuple[Table | None, bool]:
+    """The schema table ``node`` reads, its name quoted as the schema spells it when folding would lose it; and whether it changed."""
+    ident = node.this
+    if not isinstance(ident, exp.Identifier):
+        return None, False
+    where = node.db or "public"
+    found = schema.table(f"{where}.{ident.name if ident.quoted else ident.name.lower()}")
+    if found is not None or ident.quoted:
+        return found, False
+    matches = [t for t in schema.tables if t.schema_name.lower() == where.lower() and t.name.lower() == ident.name.lower()]
+    if len(matches) != 1:
+        return None, False
+    node.set("this", exp.to_identifier(matches[0].name, quoted=True))
+    if not node.alias:  # qualifiers keep naming it as written, and PostgreSQL folds them like this alias
+        node.set("alias", exp.TableAlias(this=exp.to_identifier(ident.name)))
+    return matches[0], True
+
+
+def _visible(scope: Scope, sources: dict[int, dict[str, list[str] | None]]) -> list[dict[str, list[str] | None]]:
+    """The sources of ``scope`` and of the queries around it, nearest first."""
+    out: list[dict[str, list[str] | None]] = []
+    outer: Scope | None = scope
+    while outer is not None:
+        out.append(sources.get(id(outer), {}))
+        outer = outer.parent
+    return out
+
+
+def _output_names(scope: Scope) -> list[str] | None:
+    """The output columns of a CTE or subquery as PostgreSQL names them (unquoted names folded); None when not all are known."""
+    query = scope.expression
+    alias = query.parent.args.get("alias") if isinstance(query.parent, (exp.CTE, exp.Subquery)) else None
+    if isinstance(alias, exp.TableAlias) and alias.columns:
+        return [_folded(c) for c in alias.columns]
+    if not isinstance(query, exp.Select) or query.is_star:
+        return None
+    names = []
+    for e in query.expressions:
+        ident = e.args.get("alias") if isinstance(e, exp.Alias) else e.this if isinstance(e, exp.Column) else None
+        ident = ident.this if isinstance(ident, exp.TableAlias) else ident
+        if not isinstance(ident, exp.Identifier):
+            return None
+        names.append(_folded(ident))
+    return names
+
+
+def _spell_column(column: exp.Column, visible: list[dict[str, list[str] | None]], outputs: set[str]) -> bool:
+    """Quote ``column`` as its one source spells it when PostgreSQL's folding would lose it; whether it changed.
+
+    ``visible``: the sources of its query, then of the queries around it.
+    """
+    ident = column.this
+    if not isinstance(ident, exp.Identifier) or ident.quoted:
+        return False
+    folded = ident.name.lower()
+    if column.table:
+        candidates = next(([v for k, v in level.items() if k.lower() == column.table.lower()] for level in visible if any(
+            k.lower() == column.table.lower() for k in level)), [])  # the nearest query with a source of that name
+        if len(candidates) != 1:
+            return False
+    else:
+        if folded in outputs and isinstance(column.parent, (exp.Ordered, exp.Group)):
+            return False
+        candidates = list(visible[0].values())
+    if any(c is None for c in candidates):
+        return False
+    names = {n for c in candidates for n in c or [] if n.lower() == folded}
+    if folded in names or len(names) != 1:
+        return False
+    column.set("this", exp.to_identifier(names.pop(), quoted=True))
+    return True
+
+
+def _folded(ident: exp.Identifier) -> str:
+    return ident.name if ident.quoted else ident.name.lower()

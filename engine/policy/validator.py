@@ -58,7 +58,7 @@ from sqlglot.schema import MappingSchema
 from sqlglot.tokens import Token, TokenType
 
 from engine.policy import messages as messages
-from engine.policy.dialect import READING, to_postgres
+from engine.policy.dialect import READING, schema_spelling, to_postgres
 from engine.errors import ErrorCode, ErrorDetails, SqlRefused
 from engine.schema import Schema
 from engine.scope import QueryScope, Unresolved, is_visible_cte, owner, schema_table
@@ -80,6 +80,8 @@ MAX_TREE_DEPTH = 250
 SYSTEM_SCHEMAS = ("information_schema",)  # and every schema whose name starts with pg_
 QUERY_NODES = (exp.Select, exp.SetOperation, exp.Subquery)
 NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER)
+NAME_CODES = (ErrorCode.UNKNOWN_TABLE, ErrorCode.UNKNOWN_COLUMN)  # refusals a name's spelling may cause (schema_spelling)
+UNQUOTED_NAMES = "unquoted_names"  # ValidatedSql.normalized_from when schema_spelling quoted names
 _DIALECT = READING  # sqlglot's PostgreSQL with its misreadings corrected (engine/policy/dialect.py)
 _CALL = re.compile(r"^\s*([^\s(]+)\s*\(")
 
@@ -88,7 +90,8 @@ class ValidatedSql(BaseModel):
     sql: str  # normalized, limited: the exact text the executor runs
     tables: list[str]  # schema tables read (display names), each once; CTEs are not listed
     limit_applied: bool  # True when a LIMIT was injected or tightened
-    normalized_from: str | None = None  # "sqlite", "mysql" or "tsql": the input was written in that dialect and transpiled
+    normalized_from: str | None = None  # "sqlite", "mysql" or "tsql": the input was written in that dialect and transpiled;
+    # "unquoted_names": names whose capitals need quotes were written without them (engine/policy/dialect.py: schema_spelling)
 
 
 def validate(
@@ -104,6 +107,18 @@ def validate(
     if normalized is not None:
         sql = normalized.sql
     try:
+        return _validated(sql, schema, max_rows=max_rows, allow_system_catalogs=allow_system_catalogs, normalized_from=normalized.dialect if normalized else None)
+    except SqlRefused as refused:
+        spelled = schema_spelling(sql, schema) if normalize_dialect and refused.code in NAME_CODES and len(sql) <= MAX_SQL_CHARS else None
+        if spelled is None:
+            raise
+        # Names written as SQLite, MySQL and T-SQL accept them: a proposal the checks decide on, like a transpiled
+        # statement; when it is refused too, its refusal names what is still wrong.
+        return _validated(spelled, schema, max_rows=max_rows, allow_system_catalogs=allow_system_catalogs, normalized_from=normalized.dialect if normalized else UNQUOTED_NAMES)
+
+
+def _validated(sql: str, schema: Schema, *, max_rows: int | None, allow_system_catalogs: bool, normalized_from: str | None) -> ValidatedSql:
+    try:
         tokens = _tokenize(sql)
         tree = _parse(tokens, sql)
         _check_statement_kind(tree, tokens[0].text.upper())
@@ -114,7 +129,7 @@ def validate(
             _check_columns(tree, schema)
         limit_applied = _apply_limit(tree, max_rows) if max_rows else False
         return ValidatedSql(
-            sql=_render(tree, tokens), tables=tables, limit_applied=limit_applied, normalized_from=normalized.dialect if normalized else None
+            sql=_render(tree, tokens), tables=tables, limit_applied=limit_applied, normalized_from=normalized_from
         )
     except RecursionError:
         raise _refuse("too_complex", "statement is nested too deeply to check; simplify it") from None
@@ -307,7 +322,7 @@ def _check_columns(tree: exp.Expression, schema: Schema) -> None:
     scope = QueryScope.of(tree, schema)
     _check_qualifiers(scope)
     try:
-        qualify(_with_function_columns(tree.copy()), schema=_mapping(schema), dialect="postgres", db="public",
+        qualify(_with_own_aliases(_with_function_columns(tree.copy())), schema=_mapping(schema), dialect="postgres", db="public",
                 validate_qualify_columns=True, quote_identifiers=False, identify=False, expand_stars=True)
     except OptimizeError as exc:
         raise _column_refusal(scope, str(exc).splitlines()[0]) from None
@@ -337,6 +352,18 @@ def _with_function_columns(tree: exp.Expression) -> exp.Expression:
         if node.args.get("offset") or node.args.get("ordinality"):
             columns.append(exp.to_identifier("ordinality"))
         alias.set("columns", columns)
+    return tree
+
+
+def _with_own_aliases(tree: exp.Expression) -> exp.Expression:
+    """Give each table read without an alias its own name as one, spelled as written, for sqlglot's qualify.
+
+    PostgreSQL calls ``FROM "Artist"`` by its name, ``"Artist"``; sqlglot's
+    qualify names it ``artist`` and then refused ``SELECT "Artist"."Name"``.
+    """
+    for node in tree.find_all(exp.Table):
+        if isinstance(node.this, exp.Identifier) and not node.alias and isinstance(node.parent, (exp.From, exp.Join)):
+            node.set("alias", exp.TableAlias(this=node.this.copy()))
     return tree
 
 
