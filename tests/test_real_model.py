@@ -1,4 +1,4 @@
-"""The default local model (Qwen2.5-Coder-1.5B via llama.cpp) end to end on the demo database.
+"""The default local model (Qwen2.5-Coder-1.5B via llama.cpp) end to end on the demo database, and on a small one whose names keep capitals.
 
 Few but real: each question has a different shape, and its result is checked
 against hand-written SQL for the same question, run on the same database.
@@ -69,3 +69,28 @@ def test_write_request_is_refused_and_database_unchanged(session: Session) -> No
     answer = session.ask("delete all orders")
     assert answer.status == "refused" and answer.sql is None
     assert rows_of(session, checksum) == before
+
+
+# A shop whose tool kept capitals in every name: the model writes them bare (FROM Artist), as SQLite and MySQL take them.
+CAPITALS_SETUP = """
+CREATE TABLE "Artist" ("ArtistId" integer PRIMARY KEY, "Name" text);
+CREATE TABLE "Album" ("AlbumId" integer PRIMARY KEY, "Title" text, "ArtistId" integer REFERENCES "Artist");
+INSERT INTO "Artist" VALUES (1, 'AC/DC'), (2, 'Accept'), (3, 'Aerosmith');
+INSERT INTO "Album" VALUES (10, 'Back in Black', 1), (11, 'Highway to Hell', 1), (12, 'Balls to the Wall', 2), (13, 'Restless and Wild', 2), (14, 'Let There Be Rock', 1);
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        ("List the titles of the albums by AC/DC.", """SELECT b."Title" FROM "Album" b JOIN "Artist" a USING ("ArtistId") WHERE a."Name" = 'AC/DC'"""),
+        ("Which artist has the most albums?", 'SELECT a."Name" FROM "Artist" a JOIN "Album" b USING ("ArtistId") GROUP BY a."Name" ORDER BY count(*) DESC LIMIT 1'),
+    ],
+    ids=["filter-through-a-key", "top-of-a-count"],
+)
+def test_names_with_capitals(make_schema_db, tmp_path, question: str, gold: str) -> None:
+    url, _ = make_schema_db(CAPITALS_SETUP)
+    with Session(settings=Settings(database_url=url, data_dir=tmp_path), model=PRODUCT_MODEL) as s:
+        answer = s.ask(question)
+        assert answer.status == "ok", (answer.error, answer.attempts)
+        assert results_match(rows_of(s, gold), answer.rows), answer.sql
