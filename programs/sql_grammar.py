@@ -129,10 +129,10 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = (),
     sources, refs, terminals = [], [], []
     qualifiers: list[str] = []
     table_names = {t.name for t in database or tables}
-    shared_columns = {c.name for t in tables for c in t.columns}
+    selected_columns = {c.name for t in tables for c in t.columns}
     for i, table in enumerate(tables):
         alias = aliases[table.display_name]
-        columns = [w for c in table.columns for w in _spellings(c.name, {n for n in (c2.name for c2 in table.columns)} - {c.name})] or ["id"]
+        columns = [w for c in table.columns for w in _spellings(c.name, {other.name for other in table.columns} - {c.name})] or ["id"]
         written = [table_ref(table).removesuffix(quote_ident(table.name)) + w for w in _spellings(table.name, table_names - {table.name})]
         sources.append(f'T{i} (_WS ("AS"i _WS)? (A{i} | FREE_ALIAS))?')
         refs.append(f'Q{i} "." (C{i} | "*")')
@@ -153,7 +153,7 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = (),
         if column and re.fullmatch(FREE_ALIAS_PATTERN.strip("/"), qualifier) and not re.fullmatch(f"(?:{taken})", qualifier):
             banned_refs.setdefault(qualifier, set()).add(column.strip('"'))
     for j, (qualifier, columns) in enumerate(sorted(banned_refs.items())):
-        kept = [w for t in tables for c in t.columns if c.name.lower() not in columns for w in _spellings(c.name, shared_columns - {c.name})] or ["id"]
+        kept = [w for t in tables for c in t.columns if c.name.lower() not in columns for w in _spellings(c.name, selected_columns - {c.name})] or ["id"]
         refs.append(f'B{j} "." (BC{j} | "*")')
         terminals += [f"B{j}: /(?i:{qualifier})/", f"BC{j}: {_alternatives(kept)}"]
     rebound = "|".join(banned_refs) or "_none_"
@@ -161,7 +161,7 @@ def sql_grammar(tables: list[Table], *, avoid: list[str] | tuple[str, ...] = (),
     after_table = "|".join(KEYWORDS_AFTER_TABLE)
     banned = "|".join(re.escape(w) for w in avoid if re.fullmatch(r"[A-Za-z_]\w*", w)) or "_none_"
     column_names = {c.name.lower() for t in tables for c in t.columns}
-    all_columns = [w for t in tables for c in t.columns for w in _spellings(c.name, shared_columns - {c.name})] or ["id"]
+    all_columns = [w for t in tables for c in t.columns for w in _spellings(c.name, selected_columns - {c.name})] or ["id"]
     avoided = {w.lower() for w in avoid}
     name_words = column_names | {t.name.lower() for t in tables}
     bare_aliases = "|".join(f"{a}[0-9]?" for a in aliases.values() if a not in column_names) or "_none_"
