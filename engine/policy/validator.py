@@ -109,7 +109,7 @@ def validate(
     try:
         return _validated(sql, schema, max_rows=max_rows, allow_system_catalogs=allow_system_catalogs, normalized_from=normalized.dialect if normalized else None)
     except SqlRefused as refused:
-        spelled = schema_spelling(sql, schema) if normalize_dialect and refused.code in NAME_CODES and len(sql) <= MAX_SQL_CHARS else None
+        spelled = schema_spelling(sql, schema) if normalize_dialect and refused.code in NAME_CODES else None
         if spelled is None:
             raise
         # Names written as SQLite, MySQL and T-SQL accept them: a proposal the checks decide on, like a transpiled

@@ -19,11 +19,7 @@ A query can run without error and still be wrong in a way the data shows:
 - it counts rows per group of one table grouped by columns no two of its
   rows share (``SELECT name, COUNT(*) FROM airline GROUP BY name``): every
   count is 1 by the table's own key, whatever the question; the rows to
-  count are in a table that refers to this one;
-- it joins a table it reads nothing from, on columns several of that
-  table's rows share (``SELECT COUNT(c.city_code) FROM city c JOIN airport a
-  ON a.state_code = c.state_code``): each city is counted once per airport
-  of its state. Read from the SQL and a bounded scan.
+  count are in a table that refers to this one.
 
 Each doubt is a sentence for the repair decision, naming what the data says
 instead. The engine gives a doubtful answer one more look (engine/session.py):
@@ -43,7 +39,7 @@ from engine.errors import DatabaseError
 from engine.database.executor import Executor
 from engine.schema import Column, Schema, Table
 from engine.sql_tree import parse
-from engine.scope import QueryScope, Source, owner, resolve_column, schema_table, tables_by_alias
+from engine.scope import resolve_column, schema_table, tables_by_alias
 from engine.values.index import SCAN_ROWS, Note, Occurs, ValueIndex
 
 MIN_SHARED = 0.25  # a join whose columns share less than this (either way round) is doubtful
@@ -71,7 +67,7 @@ def doubts(sql_text: str, schema: Schema, values: ValueIndex, *, occurs: Occurs,
     if tree is None:
         return []
     literals = [Note(f"a value its column never holds: {note.text}", note.tables) for note in values.misplaced_literals_in(tree, schema, occurs=occurs)]
-    return literals + unrelated_joins(tree, schema, values, shares) + unlinked_joins(tree, schema) + outer_subquery_outputs(tree, schema) + one_row_groups(tree, schema, repeats) + multiplying_joins(tree, schema, repeats)
+    return literals + unrelated_joins(tree, schema, values, shares) + unlinked_joins(tree, schema) + outer_subquery_outputs(tree, schema) + one_row_groups(tree, schema, repeats)
 
 
 def outer_subquery_outputs(tree: exp.Expression, schema: Schema) -> list[Note]:
@@ -161,112 +157,6 @@ def one_row_groups(tree: exp.Expression, schema: Schema, repeats: Repeats) -> li
         instead = f"; the rows to count are in a table that refers to {table.display_name}" + (f": {shown}" if shown else "")
         notes.append(Note(text + instead, tuple(dict.fromkeys([table.display_name, *(name for name, _ in referring)]))))
     return notes
-
-
-def multiplying_joins(tree: exp.Expression, schema: Schema, repeats: Repeats) -> list[Note]:
-    """One note per table a query joins but reads nothing from, when several of its rows match one row of the others.
-
-    A joined table whose columns appear only in the one join condition that links it
-    (after such tables further out are set aside: a bridge to one of them is
-    set aside too) only decides which rows go on, and when the columns it
-    matches on repeat in it (a bounded scan; never for a declared key), each
-    other row goes on once per match. That changes the answer of a COUNT,
-    SUM or AVG of the other tables' columns, and of a plain list of rows (the
-    outermost query only). Left alone: DISTINCT, aggregates over DISTINCT,
-    COUNT(*) (it may mean the matches), an aggregate of a table the query
-    also groups by (the matches per group), grouped lists, MIN and MAX only,
-    LIMIT 1, outer and cross joins, USING, and queries with sources other
-    than tables or column references this cannot place.
-    """
-    query = QueryScope.of(tree, schema)
-    notes: list[Note] = []
-    for scope in query.selects:
-        select = scope.expression
-        joins = (select.args.get("joins") or []) if isinstance(select, exp.Select) else []
-        sources = query.real_sources(scope)
-        if not joins or sources is None or select.args.get("distinct") or select.is_star:
-            continue
-        if any(j.side or (j.kind or "").upper() not in ("", "INNER") or j.args.get("using") or j.args.get("on") is None for j in joins):
-            continue
-        uses = _column_uses(select, sources, joins)
-        first = select.args["from_"].this.alias_or_name  # what the query is about: its rows may well be the matches
-        idle = _set_aside(uses, keep=first) if uses is not None else {}
-        if not idle or not _answer_repeats_rows(select, sources, outermost=select is tree):
-            continue
-        for key, clause in idle.items():
-            table, on = sources[key].table, joins[clause].args["on"]
-            columns = tuple(dict.fromkeys(c.name for c in on.find_all(exp.Column) if _owner_key(c, sources) == key))
-            if not columns or (table.primary_key and set(table.primary_key) <= set(columns)) or repeats(table, columns) is not True:
-                continue
-            others = [sources[k].table.display_name for k, where in uses.items() if k != key and clause in where]
-            text = (
-                f"{table.display_name} ({key}) is read only in ON {on.sql(dialect='postgres')}, and several {table.display_name} rows share "
-                f"{', '.join(columns)}: each {' / '.join(dict.fromkeys(others))} row is taken once per matching {table.display_name} row; "
-                "drop the join, or test for a match with EXISTS"
-            )
-            notes.append(Note(text, tuple(dict.fromkeys([table.display_name, *others]))))
-    return notes
-
-
-def _owner_key(column: exp.Column, sources: dict[str, Source]) -> str | None:
-    found = owner(column, sources)  # type: ignore[arg-type]
-    return next((k for k, s in sources.items() if found is not None and s is found[0]), None)
-
-
-def _column_uses(select: exp.Select, sources: dict[str, Source], joins: list[exp.Join]) -> dict[str, set[int | None]] | None:
-    """Where each source's columns are read: the index of the join whose ON holds them, None for anywhere else.
-
-    None when a column of this query belongs to no single source. A column of
-    a subquery that any of these sources could provide counts as read elsewhere.
-    """
-    uses: dict[str, set[int | None]] = {key: set() for key in sources}
-    for column in select.find_all(exp.Column):
-        if column.find_ancestor(exp.Select) is not select:
-            for key, source in sources.items():
-                if column.table == key or (not column.table and source.table.column(column.name) is not None):
-                    uses[key].add(None)
-            continue
-        key = _owner_key(column, sources)
-        if key is None:
-            return None
-        join = column.find_ancestor(exp.Join)
-        uses[key].add(next((i for i, j in enumerate(joins) if j is join), None))
-    return uses
-
-
-def _set_aside(uses: dict[str, set[int | None]], *, keep: str) -> dict[str, int]:
-    """Joined sources (not ``keep``, the FROM table) read only in one join condition, once the sources set aside before them are gone: source -> that join."""
-    idle: dict[str, int] = {}
-    changed = True
-    while changed:
-        changed = False
-        gone = set(idle.values())
-        for key, where in uses.items():
-            left = where - gone
-            if key in idle or key == keep or len(left) != 1 or None in left:
-                continue
-            clause = next(iter(left))
-            if any(clause in uses[k] for k in uses if k != key and k not in idle):  # linked to a source that stays
-                idle[key] = clause  # type: ignore[assignment]
-                changed = True
-                break
-    return idle
-
-
-def _answer_repeats_rows(select: exp.Select, sources: dict[str, Source], *, outermost: bool) -> bool:
-    """Whether a row taken once per match changes what ``select`` returns (see ``multiplying_joins``)."""
-    own = [a for a in select.find_all(exp.AggFunc) if a.find_ancestor(exp.Select) is select and not a.find_ancestor(exp.Window)]
-    if not own:
-        limit = select.args.get("limit")
-        single = limit is not None and isinstance(limit.expression, exp.Literal) and limit.expression.this == "1"
-        return outermost and not select.args.get("group") and not single
-    counted = [a for a in own if isinstance(a, (exp.Count, exp.Sum, exp.Avg))]
-    if not counted or any(a.find(exp.Distinct, exp.Star) for a in counted):
-        return False
-    tables = {_owner_key(c, sources) for a in counted for c in a.find_all(exp.Column)}
-    group = select.args.get("group")
-    grouped = {_owner_key(c, sources) for c in group.find_all(exp.Column)} if group is not None else set()
-    return bool(tables) and None not in tables and not (tables & grouped)
 
 
 def _referring_by_name(table: Table, schema: Schema, repeats: Repeats) -> list[tuple[str, str]]:
