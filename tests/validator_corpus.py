@@ -136,6 +136,9 @@ _ALLOWED = {
     "any_array": "SELECT order_id FROM orders WHERE status = ANY (ARRAY['paid', 'shipped'])",
     "derived_table": "SELECT t.n FROM (SELECT count(*) AS n FROM orders) t",
     "lateral": "SELECT c.customer_id, l.total_amount FROM customers c CROSS JOIN LATERAL (SELECT total_amount FROM orders o WHERE o.customer_id = c.customer_id ORDER BY total_amount DESC LIMIT 1) l",
+    "comma_join": "SELECT o.order_id, c.email FROM orders o, customers c WHERE c.customer_id = o.customer_id",
+    "nested_join_conditions": "SELECT 1 FROM orders o JOIN customers c JOIN addresses a ON a.address_id = c.address_id ON c.customer_id = o.customer_id",
+    "natural_join": "SELECT order_id FROM orders NATURAL JOIN customers",
     "left_join_lateral": "SELECT c.customer_id, l.n FROM customers c LEFT JOIN LATERAL (SELECT count(*) AS n FROM orders o WHERE o.customer_id = c.customer_id) l ON true",
     "case": "SELECT CASE WHEN total_amount > 100 THEN 'big' WHEN total_amount > 10 THEN 'mid' ELSE 'small' END FROM orders",
     "simple_case": "SELECT CASE status WHEN 'paid' THEN 1 ELSE 0 END FROM orders",
@@ -225,6 +228,12 @@ _REFUSED: dict[str, tuple[str, str]] = {
     "nul_byte": ("SELECT 1\x00; DROP TABLE orders", "parse_error"),
     "psql_meta": ("SELECT 1 \\g", "parse_error"),
     "cyrillic_delete": ("DЕLETE FROM orders", "parse_error"),
+    # PostgreSQL requires ON or USING after [INNER|LEFT|RIGHT|FULL] JOIN; sqlglot would read a plan cut short as a cross join
+    "join_without_on": ("SELECT COUNT(*) FROM orders o JOIN customers c", "parse_error"),
+    "join_without_on_where": ("SELECT o.order_id FROM orders o JOIN customers c WHERE o.status = 'paid'", "parse_error"),
+    "inner_join_without_on": ("SELECT o.order_id FROM orders o INNER JOIN customers c", "parse_error"),
+    "left_join_without_on": ("SELECT o.order_id FROM orders o LEFT JOIN customers c", "parse_error"),
+    "second_join_without_on": ("SELECT 1 FROM orders o JOIN customers c ON c.customer_id = o.customer_id JOIN addresses a", "parse_error"),
     # stacked statements and comment tricks
     "stacked": ("SELECT 1; SELECT 2", "multiple_statements"),
     "stacked_drop": ("SELECT * FROM orders; DROP TABLE orders", "multiple_statements"),

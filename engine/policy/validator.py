@@ -10,7 +10,8 @@ these stable codes and a message precise enough to feed back to a model:
 - ``too_complex``: longer than MAX_SQL_CHARS, brackets nested deeper than
   MAX_NESTING, or a tree too deep to walk (MAX_TREE_DEPTH)
 - ``parse_error``: not valid PostgreSQL for sqlglot, a NUL byte, or text that
-  sqlglot parsed but did not keep (the regenerated SQL lost a name of the input)
+  sqlglot parsed but did not keep (the regenerated SQL lost a name of the input),
+  or a JOIN without the ON or USING condition PostgreSQL requires
 - ``multiple_statements``: more than one statement (also when a comment hides one)
 - ``write_statement``: anything that is not a SELECT query or a set operation of
   them: INSERT/UPDATE/DELETE/MERGE, DDL, COPY, GRANT, SET/RESET/SHOW, CALL, DO,
@@ -123,6 +124,7 @@ def _validated(sql: str, schema: Schema, *, max_rows: int | None, allow_system_c
         tree = _parse(tokens, sql)
         _check_statement_kind(tree, tokens[0].text.upper())
         _check_nodes(tree)
+        _check_join_conditions(tree)
         _check_functions(tree)
         tables, system = _check_tables(tree, schema, allow_system_catalogs)
         if not system:  # system catalogs are not in the schema: the database resolves their columns
@@ -248,6 +250,26 @@ def _check_nodes(tree: exp.Expression) -> None:
             raise _refuse("forbidden_function", "OPERATOR(...) syntax may call any function; use the plain operator")
         if not isinstance(node, ALLOWED_NODES):
             raise _refuse("write_statement", f"{_kind(node)} is not allowed in a read-only query; use a plain SELECT")
+
+
+def _check_join_conditions(tree: exp.Expression) -> None:
+    """``a JOIN b`` with no ON or USING is a syntax error in PostgreSQL; sqlglot reads it as ``a, b``.
+
+    Run as sqlglot reads it, a plan cut short after ``JOIN b`` would pair every
+    row of ``a`` with every row of ``b``: refused instead, so a repair writes the
+    condition. CROSS JOIN, NATURAL JOIN and the comma stay what they are.
+    """
+    for join in tree.find_all(exp.Join):
+        if join.args.get("on") or join.args.get("using") or join.args.get("method") or join.args.get("kind") == "CROSS":
+            continue
+        keyword = "pivots" in join.args or join.args.get("side") or join.args.get("kind")  # sqlglot gives a comma join neither
+        if keyword:
+            written = " ".join(filter(None, (join.args.get("side"), join.args.get("kind"), "JOIN", join.this.sql(dialect="postgres"))))
+            raise _refuse(
+                "parse_error",
+                f"{written} has no ON or USING condition, which PostgreSQL requires; join on the columns that link the tables "
+                "(ON a.col = b.col), or write CROSS JOIN to pair every row with every row",
+            )
 
 
 def _check_functions(tree: exp.Expression) -> None:
