@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -331,3 +332,34 @@ def test_demo_database(demo_url: str) -> None:
     assert _table(schema, "employees").column("role").sample_values  # low cardinality, from pg_stats
     text = render_schema(schema, max_tokens=1500)
     assert estimate_tokens(text) <= 1500 and "CREATE TABLE" in text
+
+
+def test_only_what_the_role_may_read(url: str) -> None:
+    """A role granted some tables and columns is offered exactly those: every name listed can be read."""
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE ROLE {role} LOGIN")
+        cur.execute(f"GRANT SELECT ON stores TO {role}")  # sales.*: no USAGE on the schema, whatever the table grants
+        cur.execute(f"GRANT SELECT ON sales.regions TO {role}")
+        cur.execute(f"GRANT SELECT (event_id, kind) ON events TO {role}")  # columns only: the key's `at` is not readable
+    reader = psycopg2.connect(url, user=role)
+    try:
+        readable = introspect(reader)
+        assert {t.key: [c.name for c in t.columns] for t in readable.tables} == {
+            "public.stores": ["store_id", "name", "region"],
+            "public.events": ["event_id", "kind"],
+        }
+        assert _table(readable, "public.stores").primary_key == ["store_id"]
+        assert _table(readable, "public.events").primary_key == []  # (event_id, at): a key the role cannot use
+        assert not _table(readable, "public.stores").referenced_by  # sales.visits is out of reach
+        with reader.cursor() as cur:
+            for table in readable.tables:
+                cur.execute(f"SELECT {', '.join(c.name for c in table.columns)} FROM {table.key} LIMIT 1")
+        assert fingerprint(reader) == readable.fingerprint != introspect(admin).fingerprint
+    finally:
+        reader.close()
+        with admin.cursor() as cur:
+            cur.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+        admin.close()

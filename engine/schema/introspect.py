@@ -6,6 +6,9 @@ columns, constraints, statistics. Sample values come from pg_stats (no table
 scan); only tables that were never analyzed get a bounded ``SELECT DISTINCT``
 per column, each under a statement timeout, until ``sample_budget_ms`` is spent.
 
+Only what the connected role may read is listed: schemas it may use, tables
+and columns it may SELECT, and keys whose columns are all readable.
+
 All reads run read-only without disturbing the caller: an idle connection gets
 a REPEATABLE READ READ ONLY transaction of ours (one snapshot for every query)
 that is rolled back; a connection inside a transaction gets a read-only
@@ -44,8 +47,12 @@ WITH rels AS (
     AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
     AND n.nspname !~ '^pg_(toast_)?temp_'
     AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[]))
+    AND pg_catalog.has_schema_privilege(n.oid, 'USAGE') AND pg_catalog.has_any_column_privilege(c.oid, 'SELECT')
 )
 """
+# Only what the connected role may read: a role granted some tables or columns (a read-only role for one
+# schema, say) would otherwise be offered names whose every query fails with "permission denied".
+_READABLE = "pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT')"
 _DESCRIPTION = "LEFT JOIN pg_catalog.pg_description {d} ON {d}.classoid = 'pg_catalog.pg_class'::regclass AND {d}.objoid = {oid} AND {d}.objsubid = {sub}"
 
 # One cheap query: a sha256 over every structural fact the Schema holds (the cache key).
@@ -59,7 +66,7 @@ SELECT encode(pg_catalog.sha256(convert_to(coalesce(string_agg(x, E'\\n' ORDER B
   FROM rels r JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid
   LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
   {_DESCRIPTION.format(d="d", oid="a.attrelid", sub="a.attnum")}
-  WHERE a.attnum > 0 AND NOT a.attisdropped
+  WHERE a.attnum > 0 AND NOT a.attisdropped AND {_READABLE}
   UNION ALL
   SELECT concat_ws('|', 'c', con.oid, con.conname, con.contype, con.conrelid, con.confrelid, con.conkey::text, con.confkey::text)
   FROM rels r JOIN pg_catalog.pg_constraint con ON con.conrelid = r.oid
@@ -83,7 +90,7 @@ FROM rels r JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 {_DESCRIPTION.format(d="d", oid="a.attrelid", sub="a.attnum")}
-WHERE a.attnum > 0 AND NOT a.attisdropped
+WHERE a.attnum > 0 AND NOT a.attisdropped AND {_READABLE}
 ORDER BY a.attrelid, a.attnum
 """
 _KEY_NAMES = """ARRAY(SELECT a.attname::text FROM unnest(con.{keys}) WITH ORDINALITY k(num, pos)
@@ -165,9 +172,11 @@ def _constraints(cur: psycopg2.extensions.cursor, params: dict[str, Any], tables
         table = tables.get(relid)
         if table is None:  # as in _columns: a relation newer than the relations query
             continue
+        if not _readable(table, cols):  # a key over a column the role may not read cannot be used
+            continue
         if contype == "p":
             table.primary_key = list(cols)
-        elif frelid in tables:  # edges to relations outside the introspected set are not shown
+        elif frelid in tables and _readable(tables[frelid], fcols):  # edges to relations outside the introspected set are not shown
             target = tables[frelid]
             fk = ForeignKey(
                 name=conname,
@@ -180,6 +189,12 @@ def _constraints(cur: psycopg2.extensions.cursor, params: dict[str, Any], tables
             )
             table.foreign_keys.append(fk)
             target.referenced_by.append(fk)
+
+
+def _readable(table: Table, columns: list[str]) -> bool:
+    """Whether every column of a key is one the role may read (introspection lists only those)."""
+    names = {c.name for c in table.columns}
+    return all(c in names for c in columns)
 
 
 def _clean_values(values: list[str | None]) -> list[str]:
