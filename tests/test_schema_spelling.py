@@ -1,10 +1,13 @@
-"""Names written without the quotes their capitals need (engine/policy/dialect.py: schema_spelling).
+"""Names written without the quotes their capitals need, or without the one schema
+that holds them (engine/policy/dialect.py: schema_spelling).
 
 SQLite, MySQL and T-SQL read ``SELECT a.Name FROM Artist a`` on a table created
 as ``"Artist"``; PostgreSQL folds the bare names to ``artist`` and ``name`` and
 finds neither. The validator quotes each such name as the schema spells it,
 only after refusing the statement as written, and checks the result like any
 other statement: each case below is validated and run on a real PostgreSQL.
+A table only the schema ``hr`` holds is written ``staff`` by a role whose
+search_path names ``hr``; the executor reads ``public`` only, so it is qualified.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import pytest
 from engine.database.executor import Executor
 from engine.errors import SqlRefused
 from engine.policy.dialect import schema_spelling
-from engine.policy.validator import UNQUOTED_NAMES, validate
+from engine.policy.validator import SCHEMA_NAMES, validate
 from engine.settings import Settings
 
 # A music shop created by a tool that keeps capitals; "Genre" also has a lower-case "name" beside "Name".
@@ -31,6 +34,14 @@ INSERT INTO "Album" VALUES (10, 'Back in Black', 1), (11, 'Highway to Hell', 1),
 INSERT INTO "Invoice" VALUES (100, 3.96, 'Canada'), (101, 5.94, 'Canada'), (102, 1.98, 'France');
 INSERT INTO "Genre" VALUES (1, 'Rock', 'rock');
 INSERT INTO track VALUES (1, 'Hells Bells', 10), (2, 'Shoot to Thrill', 10), (3, 'Highway to Hell', 11);
+CREATE SCHEMA hr;
+CREATE SCHEMA sales;
+CREATE TABLE hr.staff (staff_id integer PRIMARY KEY, name text);
+CREATE TABLE hr."Payroll" ("StaffId" integer REFERENCES hr.staff, "Amount" numeric(10,2));
+CREATE TABLE hr.region (code text);
+CREATE TABLE sales.region (code text);
+INSERT INTO hr.staff VALUES (1, 'Ann'), (2, 'Bo');
+INSERT INTO hr."Payroll" VALUES (1, 100), (2, 250);
 """
 
 # (id, SQL with bare names, the rows it returns once spelled)
@@ -45,6 +56,9 @@ SPELLED = [
     ("correlated", "SELECT a.Name FROM Artist a WHERE NOT EXISTS (SELECT 1 FROM Album b WHERE b.ArtistId = a.ArtistId)", [["Aerosmith"]]),
     ("lower-case-table-capital-column", "SELECT t.Name FROM track t JOIN Album a ON a.AlbumId = t.AlbumId WHERE a.Title = 'Highway to Hell'",
      [["Highway to Hell"]]),
+    ("other-schema", "SELECT s.name FROM staff s WHERE s.staff_id = 2", [["Bo"]]),
+    ("other-schema-table-qualifier", "SELECT staff.name FROM staff ORDER BY staff.staff_id DESC", [["Bo"], ["Ann"]]),
+    ("other-schema-capitals", "SELECT s.name FROM Payroll p JOIN staff s ON s.staff_id = p.StaffId WHERE p.Amount > 200", [["Bo"]]),
 ]
 
 
@@ -62,7 +76,7 @@ def db(make_schema_db) -> Iterator[tuple[object, Executor]]:
 def test_bare_names_are_spelled_as_the_schema_spells_them(db, sql: str, rows: list[list[object]]) -> None:
     schema, executor = db
     checked = validate(sql, schema)
-    assert checked.normalized_from == UNQUOTED_NAMES
+    assert checked.normalized_from == SCHEMA_NAMES
     assert executor.run(checked.sql).rows == rows
 
 
@@ -73,6 +87,7 @@ def test_bare_names_are_spelled_as_the_schema_spells_them(db, sql: str, rows: li
         'SELECT "Artist"."Name" FROM "Artist" WHERE "ArtistId" = 1',  # a quoted table's own name as qualifier
         "SELECT track_id FROM track",
         'SELECT name FROM "Genre"',  # the lower-case column: PostgreSQL reads it, so it stays
+        "SELECT name FROM hr.staff",
     ],
 )
 def test_names_postgresql_resolves_are_left_as_written(db, sql: str) -> None:
@@ -89,6 +104,7 @@ def test_names_postgresql_resolves_are_left_as_written(db, sql: str) -> None:
         ("SELECT Nme FROM Artist", "unknown_column", "nme"),  # spelled, the statement still names a column no table has
         ("SELECT Colour FROM Genre", "unknown_column", "colour"),
         ("SELECT Name FROM Album", "unknown_column", "name"),  # Album has no Name
+        ("SELECT code FROM region", "unknown_table", "region"),  # hr.region or sales.region: not guessed
     ],
 )
 def test_what_spelling_cannot_mend_is_refused_with_what_is_still_wrong(db, sql: str, code: str, names: str) -> None:

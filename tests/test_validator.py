@@ -119,7 +119,7 @@ def test_row_limit(sql: str, max_rows: int | None, expected: str, applied: bool)
         ("SELECT x.order_id FROM orders o", "column x.order_id does not resolve: x is not a table or alias in scope; use one of: o"),
         ("SELECT * FROM ordrs", "table ordrs does not exist; did you mean orders or order_items?"),
         ('SELECT * FROM "auditlog"', "table auditlog does not exist; did you mean AuditLog?"),  # quoted: exact, so not spelled
-        ("SELECT * FROM stock", "table stock does not exist; did you mean warehouse.stock?"),
+        ("SELECT * FROM warehouse.stocks", "table warehouse.stocks does not exist; did you mean warehouse.stock?"),
         (
             "SELECT * FROM zzz",
             "table zzz does not exist; tables are: addresses, customers, products, orders, order_items, AuditLog, warehouse.stock",

@@ -96,6 +96,7 @@ _ALLOWED = {
     "auditlog_bare": "SELECT EventId FROM AuditLog",  # folds to auditlog: quoted as the schema spells it (schema_spelling)
     "second_schema": "SELECT warehouse_code, quantity FROM warehouse.stock",
     "second_schema_alias": "SELECT s.quantity FROM warehouse.stock AS s JOIN products p ON p.product_id = s.product_id",
+    "second_schema_bare": "SELECT * FROM stock",  # only warehouse holds a stock: qualified (schema_spelling)
     "trailing_semicolon": "SELECT 1;",
     "trailing_semicolons": "SELECT 1;;  ",
     "comment_only_tail": "SELECT 1 -- just a comment",
@@ -337,7 +338,6 @@ _REFUSED: dict[str, tuple[str, str]] = {
     # tables
     "unknown_table": ("SELECT * FROM ordrs", "unknown_table"),
     "unknown_schema_table": ("SELECT * FROM sales.orders", "unknown_table"),
-    "second_schema_bare": ("SELECT * FROM stock", "unknown_table"),
     "quoted_upper_table": ('SELECT * FROM "Orders"', "unknown_table"),
     "auditlog_quoted_lower": ('SELECT * FROM "auditlog"', "unknown_table"),  # quoted names are exact: no spelling mends them
     "cross_database": ("SELECT * FROM otherdb.public.orders", "unknown_table"),

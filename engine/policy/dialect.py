@@ -38,6 +38,7 @@ from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.tokens import TokenType
 
 from engine.schema import Schema, Table
+from engine.schema.render import quote_ident
 
 
 class PostgresReading(Postgres):
@@ -294,21 +295,33 @@ def schema_spelling(sql: str, schema: Schema) -> str | None:
 
 
 def _spelled_table(node: exp.Table, schema: Schema) -> tuple[Table | None, bool]:
-    """The schema table ``node`` reads, its name quoted as the schema spells it when folding would lose it; and whether it changed."""
+    """The schema table ``node`` reads, spelled as PostgreSQL needs it to find it; and whether the spelling changed.
+
+    Two spellings are mended: capitals folding loses (``Artist`` for ``"Artist"``),
+    and a bare name that only one schema other than ``public`` holds (``author``
+    for ``app.author``, which a role whose search_path names ``app`` writes so).
+    """
     ident = node.this
     if not isinstance(ident, exp.Identifier):
         return None, False
-    where = node.db or "public"
-    found = schema.table(f"{where}.{ident.name if ident.quoted else ident.name.lower()}")
-    if found is not None or ident.quoted:
+    name = ident.name if ident.quoted else ident.name.lower()
+    found = schema.table(f"{node.db or 'public'}.{name}")
+    if found is not None:
         return found, False
-    matches = [t for t in schema.tables if t.schema_name.lower() == where.lower() and t.name.lower() == ident.name.lower()]
+    matches = [
+        t for t in schema.tables
+        if (not node.db or t.schema_name.lower() == node.db.lower()) and (t.name == name if ident.quoted else t.name.lower() == name)
+    ]  # fmt: skip
     if len(matches) != 1:
         return None, False
-    node.set("this", exp.to_identifier(matches[0].name, quoted=True))
-    if not node.alias:  # qualifiers keep naming it as written, and PostgreSQL folds them like this alias
-        node.set("alias", exp.TableAlias(this=exp.to_identifier(ident.name)))
-    return matches[0], True
+    table = matches[0]
+    if table.name != name:
+        node.set("this", exp.to_identifier(table.name, quoted=True))
+        if not node.alias:  # qualifiers keep naming it as written, and PostgreSQL folds them like this alias
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(ident.name)))
+    if table.schema_name != (node.db or "public"):
+        node.set("db", exp.to_identifier(table.schema_name, quoted=quote_ident(table.schema_name) != table.schema_name))
+    return table, True
 
 
 def _visible(scope: Scope, sources: dict[int, dict[str, list[str] | None]]) -> list[dict[str, list[str] | None]]:

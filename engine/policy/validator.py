@@ -82,7 +82,7 @@ SYSTEM_SCHEMAS = ("information_schema",)  # and every schema whose name starts w
 QUERY_NODES = (exp.Select, exp.SetOperation, exp.Subquery)
 NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER)
 NAME_CODES = (ErrorCode.UNKNOWN_TABLE, ErrorCode.UNKNOWN_COLUMN)  # refusals a name's spelling may cause (schema_spelling)
-UNQUOTED_NAMES = "unquoted_names"  # ValidatedSql.normalized_from when schema_spelling quoted names
+SCHEMA_NAMES = "schema_names"  # ValidatedSql.normalized_from when schema_spelling spelled names as the schema does
 _DIALECT = READING  # sqlglot's PostgreSQL with its misreadings corrected (engine/policy/dialect.py)
 _CALL = re.compile(r"^\s*([^\s(]+)\s*\(")
 
@@ -92,7 +92,7 @@ class ValidatedSql(BaseModel):
     tables: list[str]  # schema tables read (display names), each once; CTEs are not listed
     limit_applied: bool  # True when a LIMIT was injected or tightened
     normalized_from: str | None = None  # "sqlite", "mysql" or "tsql": the input was written in that dialect and transpiled;
-    # "unquoted_names": names whose capitals need quotes were written without them (engine/policy/dialect.py: schema_spelling)
+    # "schema_names": names written without the quotes their capitals need or the schema only they are in (engine/policy/dialect.py: schema_spelling)
 
 
 def validate(
@@ -115,7 +115,7 @@ def validate(
             raise
         # Names written as SQLite, MySQL and T-SQL accept them: a proposal the checks decide on, like a transpiled
         # statement; when it is refused too, its refusal names what is still wrong.
-        return _validated(spelled, schema, max_rows=max_rows, allow_system_catalogs=allow_system_catalogs, normalized_from=normalized.dialect if normalized else UNQUOTED_NAMES)
+        return _validated(spelled, schema, max_rows=max_rows, allow_system_catalogs=allow_system_catalogs, normalized_from=normalized.dialect if normalized else SCHEMA_NAMES)
 
 
 def _validated(sql: str, schema: Schema, *, max_rows: int | None, allow_system_catalogs: bool, normalized_from: str | None) -> ValidatedSql:
