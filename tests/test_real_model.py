@@ -1,4 +1,5 @@
-"""The default local model (Qwen2.5-Coder-1.5B via llama.cpp) end to end on the demo database, and on a small one whose names keep capitals.
+"""The default local model (Qwen2.5-Coder-1.5B via llama.cpp) end to end on the demo database, on a small one whose names keep capitals,
+and on one read by a role granted some tables of a schema other than public.
 
 Few but real: each question has a different shape, and its result is checked
 against hand-written SQL for the same question, run on the same database.
@@ -6,9 +7,12 @@ against hand-written SQL for the same question, run on the same database.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg2
 import pytest
 
 from engine.database.executor import Executor
@@ -94,3 +98,33 @@ def test_names_with_capitals(make_schema_db, tmp_path, question: str, gold: str)
         answer = s.ask(question)
         assert answer.status == "ok", (answer.error, answer.attempts)
         assert results_match(rows_of(s, gold), answer.rows), answer.sql
+
+
+# A shop kept in its own schema, read by a role granted some of its tables: every name offered to the model
+# is one the role may read (engine/schema/introspect.py), so the answer comes from those.
+RESTRICTED_SETUP = """
+CREATE SCHEMA shop;
+CREATE TABLE shop.customers (customer_id integer PRIMARY KEY, name text, city text);
+CREATE TABLE shop.orders (order_id integer PRIMARY KEY, customer_id integer REFERENCES shop.customers, total numeric(10,2));
+CREATE TABLE shop.payroll (customer_id integer, salary numeric(10,2));
+INSERT INTO shop.customers VALUES (1, 'Ann', 'Oslo'), (2, 'Bo', 'Lima'), (3, 'Cy', 'Oslo');
+INSERT INTO shop.orders VALUES (10, 1, 20), (11, 1, 35), (12, 2, 15), (13, 3, 5), (14, 1, 10);
+INSERT INTO shop.payroll VALUES (1, 5000), (2, 6000);
+"""
+
+
+def test_a_role_granted_some_tables_of_another_schema(make_schema_db, tmp_path) -> None:
+    url, _ = make_schema_db(RESTRICTED_SETUP)
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg2.connect(url) as admin, admin.cursor() as cur:
+        cur.execute(f"CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA shop TO {role}; GRANT SELECT ON shop.customers, shop.orders TO {role}")
+    reader_url = urlunsplit(urlsplit(url)._replace(netloc=f"{role}@" + urlsplit(url).netloc.rpartition("@")[2]))
+    try:
+        with Session(settings=Settings(database_url=reader_url, data_dir=tmp_path), model=PRODUCT_MODEL) as s:
+            assert {t.key for t in s.schema.tables} == {"shop.customers", "shop.orders"}
+            answer = s.ask("How many orders did customers from Oslo place?")
+            assert answer.status == "ok", (answer.error, answer.attempts)
+            assert results_match([[4]], answer.rows), answer.sql
+    finally:
+        with psycopg2.connect(url) as admin, admin.cursor() as cur:
+            cur.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
