@@ -7,7 +7,10 @@ started once in a temporary directory and stopped at the end.
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
@@ -71,6 +74,32 @@ def make_schema_db(make_db) -> Callable[[str], tuple[str, object]]:
             conn.close()
 
     return make
+
+
+@pytest.fixture()
+def make_role() -> Iterator[Callable[[str, str], str]]:
+    """Factory: a LOGIN role in the database at ``url``, given ``grants`` (SQL with ``{role}``); returns a URL that connects as it.
+
+    Roles belong to the whole server: each gets a fresh name and is dropped after the test.
+    """
+    made: list[tuple[str, str]] = []
+
+    def run(url: str, sql: str) -> None:
+        with closing(psycopg2.connect(url)) as admin:
+            admin.autocommit = True
+            with admin.cursor() as cur:
+                cur.execute(sql)
+
+    def make(url: str, grants: str) -> str:
+        role = f"reader_{uuid.uuid4().hex[:8]}"
+        run(url, f"CREATE ROLE {role} LOGIN; " + grants.format(role=role))
+        made.append((url, role))
+        parts = urlsplit(url)
+        return urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}"))
+
+    yield make
+    for url, role in made:
+        run(url, f"DROP OWNED BY {role}; DROP ROLE {role}")
 
 
 @pytest.fixture()

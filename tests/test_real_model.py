@@ -7,12 +7,9 @@ against hand-written SQL for the same question, run on the same database.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
 import pytest
 
 from engine.database.executor import Executor
@@ -113,18 +110,11 @@ INSERT INTO shop.payroll VALUES (1, 5000), (2, 6000);
 """
 
 
-def test_a_role_granted_some_tables_of_another_schema(make_schema_db, tmp_path) -> None:
+def test_a_role_granted_some_tables_of_another_schema(make_schema_db, make_role, tmp_path) -> None:
     url, _ = make_schema_db(RESTRICTED_SETUP)
-    role = f"reader_{uuid.uuid4().hex[:8]}"
-    with psycopg2.connect(url) as admin, admin.cursor() as cur:
-        cur.execute(f"CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA shop TO {role}; GRANT SELECT ON shop.customers, shop.orders TO {role}")
-    reader_url = urlunsplit(urlsplit(url)._replace(netloc=f"{role}@" + urlsplit(url).netloc.rpartition("@")[2]))
-    try:
-        with Session(settings=Settings(database_url=reader_url, data_dir=tmp_path), model=PRODUCT_MODEL) as s:
-            assert {t.key for t in s.schema.tables} == {"shop.customers", "shop.orders"}
-            answer = s.ask("How many orders did customers from Oslo place?")
-            assert answer.status == "ok", (answer.error, answer.attempts)
-            assert results_match([[4]], answer.rows), answer.sql
-    finally:
-        with psycopg2.connect(url) as admin, admin.cursor() as cur:
-            cur.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+    reader_url = make_role(url, "GRANT USAGE ON SCHEMA shop TO {role}; GRANT SELECT ON shop.customers, shop.orders TO {role}")
+    with Session(settings=Settings(database_url=reader_url, data_dir=tmp_path), model=PRODUCT_MODEL) as s:
+        assert {t.key for t in s.schema.tables} == {"shop.customers", "shop.orders"}
+        answer = s.ask("How many orders did customers from Oslo place?")
+        assert answer.status == "ok", (answer.error, answer.attempts)
+        assert results_match([[4]], answer.rows), answer.sql
