@@ -189,7 +189,7 @@ w_item: FROMJOIN _WS source (_WS? "," _WS? table_source)*
 p_item: "(" _WS? seq? _WS? ")" | "*"
 p_open: OP | ","
 operand: ref | BARE_COLUMN | WORD | QUOTED | NUMBER | STRING | "(" _WS? seq? _WS? ")"
-source: table_source | ref | ANY_COLUMN | NUMBER | STRING | "(" _WS? seq _WS? ")"
+source: table_source | ref | BARE_COLUMN | NUMBER | STRING | "(" _WS? seq _WS? ")"
 table_source: {" | ".join(sources + ['CTE_NAME (_WS ("AS"i _WS)? WORD)?']) if sources else 'CTE_NAME'}
 ref: {" | ".join(refs + ['CTE_NAME "." (WORD | "*")', 'FREE_QUAL "." (ANY_COLUMN | "*")'])}
 {chr(10).join(terminals)}

@@ -74,6 +74,17 @@ def test_avoid_bans_words_a_failed_attempt_proved_wrong() -> None:
     assert grammar.match("SELECT count(*) FROM orders WHERE ordered_at > '2025-01-01'") is not None
 
 
+def test_a_column_written_as_a_table_is_not_written_there_again() -> None:
+    """After FROM a bare column may follow (EXTRACT(YEAR FROM ordered_at)); once the validator refused it as a
+    table name (``FROM ordered_at``, unknown_table), the repair's grammar no longer offers it there."""
+    schema = shop_schema()
+    extract = "SELECT EXTRACT(YEAR FROM ordered_at) FROM orders"
+    assert guidance.lark(sql_grammar([schema.table("orders")]), name="sql").match(extract) is not None
+    repair = guidance.lark(sql_grammar([schema.table("orders")], avoid=["ordered_at"]), name="sql")
+    assert repair.match("SELECT COUNT(*) FROM ordered_at") is None
+    assert repair.match("SELECT COUNT(*) FROM orders") is not None
+
+
 def test_avoid_bans_a_wrong_column_after_a_free_alias_and_keeps_it_where_it_is_right() -> None:
     schema = shop_schema()
     tables = [schema.table("orders"), schema.table("customers")]
