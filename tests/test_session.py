@@ -304,6 +304,17 @@ def test_a_join_whose_condition_never_mentions_its_table_gets_a_repair(settings:
     assert "never mentions s" in answer.decisions[-1].prompt and [a.stage for a in answer.attempts] == ["ok", "ok"]
 
 
+def test_an_answer_that_only_repeats_the_value_it_filters_on_gets_a_repair(settings: Settings) -> None:
+    echo = "SELECT DISTINCT s.carrier FROM shipments s WHERE s.carrier = 'UPS'"  # runs, and every row is 'UPS'
+    asked = "SELECT s.order_id FROM shipments s WHERE s.carrier = 'UPS'"
+    answer = ask(settings, {**DIRECT, "plan_sql": [echo], "repair_sql": [asked]}, "Which orders went by UPS?", trace=True)
+    assert truth(settings, echo) == [["UPS"]]
+    assert answer.status == "ok" and answer.rows == truth(settings, asked) and answer.doubts == []
+    prompt = answer.decisions[-1].prompt
+    assert "it shows shipments.carrier, the column its WHERE sets to 'UPS', so it can only return 'UPS'" in prompt
+    assert "orders o" in prompt.split("Tables (with aliases):")[1].split("\n")[0]  # a table one key away is shown
+
+
 def test_no_second_look_at_an_answer_the_data_does_not_doubt(settings: Settings) -> None:
     answer = ask(settings, {**DIRECT, "plan_sql": [UPS_ORDERS]}, "How many orders went by UPS?")
     assert answer.status == "ok" and answer.doubts == [] and "repair_sql" not in [d.program for d in answer.decisions]
