@@ -503,7 +503,8 @@ def _unresolved_refusal(found: Unresolved, schema: Schema) -> SqlRefused:
     in_scope = list({t.key: t for t in tables.values()}.values())
     if found.kind == "qualifier":
         names = ", ".join(found.visible) or "none"
-        return _refuse("unknown_column", f"column {qualifier}.{column} does not resolve: {qualifier} is not a table or alias in scope; use one of: {names}")
+        message = f"column {qualifier}.{column} does not resolve: {qualifier} is not a table or alias in scope; use one of: {names}"
+        return _refuse(ErrorCode.UNKNOWN_COLUMN, message, ErrorDetails(unknown_names=[f"{qualifier}.{column}"]))  # the pair, for the repair grammar
     if found.kind == "ambiguous":
         return _refuse("ambiguous_column", messages.ambiguous_column(column, list(found.owners)))
     if found.kind == "derived_column":
