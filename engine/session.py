@@ -233,7 +233,7 @@ class _Run:
                 if execute:
                     self.answer.doubts = self.doubts_about(self.answer.sql)
                     if (self.answer.row_count == 0 or self.answer.doubts) and attempt < max_attempts:
-                        self.second_look(plan, selection, ctx, tried | {_normalized(plan.sql)}, max_rows=max_rows, repairs=max_attempts - attempt)
+                        self.second_look(plan, selection, ctx, tried | {_normalized(plan.sql)}, max_rows=max_rows)
                 return
             if error.code in POLICY_CODES or error.code in FATAL_DB_CODES:
                 raise error
@@ -344,8 +344,8 @@ class _Run:
         self.doubt_tables = [t for d in found for t in d.tables]
         return [d.text for d in found]
 
-    def second_look(self, plan: SqlPlan, selection: TableSelection, ctx: QuestionContext, tried: set[str], *, max_rows: int | None, repairs: int = 1) -> None:
-        """Repairs of a query that ran but found no rows or raised doubts; the repaired query replaces it only if it does better.
+    def second_look(self, plan: SqlPlan, selection: TableSelection, ctx: QuestionContext, tried: set[str], *, max_rows: int | None) -> None:
+        """One repair of a query that ran but found no rows or raised doubts; the repair replaces it only if it does better.
 
         An empty result is more often a wrong filter (column or value) than the
         true answer (execution-guided decoding), and a doubt is a sign in the
@@ -353,34 +353,20 @@ class _Run:
         kept when it finds rows, has fewer doubts and still writes every
         value the question names that the first query wrote; otherwise the
         first answer stands (a repair that fails, repeats itself, finds
-        nothing or drops what was asked for is no better). A repair that the
-        validator or the database refuses is itself repaired, as a plan is,
-        while ``repairs`` (the attempts left) last.
+        nothing or drops what was asked for is no better).
         """
         s = self.session
         kept = self.snapshot()
         before = len(self.answer.doubts) + (self.answer.row_count == 0)
         named = self.named_values_in(self.answer.sql or "")
-        reason = "; ".join([EMPTY_RESULT if self.answer.row_count == 0 else DOUBTFUL_RESULT, *self.answer.doubts])
+        reason = [EMPTY_RESULT if self.answer.row_count == 0 else DOUBTFUL_RESULT, *self.answer.doubts]
         selection = _with_tables(selection, [t for t in self.doubt_tables if s.schema.table(t) is not None])
-        failed_sql, avoided = plan.sql, []
         try:
-            for _ in range(repairs):
-                repaired = self.repair(tried, failed_sql=failed_sql, error=reason, selection=selection, context=ctx, avoid=avoided)
-                if repaired is None:
-                    break
-                error = self.try_plan(repaired, execute=True, max_rows=max_rows)
-                if error is None:
-                    if self.answer.row_count > 0:
-                        self.answer.doubts = self.doubts_about(self.answer.sql)
-                        if len(self.answer.doubts) < before and self.named_values_in(self.answer.sql) >= named:
-                            return
-                    break
-                if error.code in POLICY_CODES or error.code in FATAL_DB_CODES:
-                    break
-                tried.add(_normalized(repaired.sql))
-                failed_sql, reason = self.answer.attempts[-1].sql, error.message
-                avoided = list(dict.fromkeys(avoided + _unknown_names(error)))
+            repaired = self.repair(tried, failed_sql=plan.sql, error="; ".join(reason), selection=selection, context=ctx)
+            if repaired is not None and self.try_plan(repaired, execute=True, max_rows=max_rows) is None and self.answer.row_count > 0:
+                self.answer.doubts = self.doubts_about(self.answer.sql)
+                if len(self.answer.doubts) < before and self.named_values_in(self.answer.sql) >= named:
+                    return
         except DecideSqlError:  # the first answer is still an answer
             pass
         self.restore(kept)

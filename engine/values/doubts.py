@@ -19,11 +19,7 @@ A query can run without error and still be wrong in a way the data shows:
 - it counts rows per group of one table grouped by columns no two of its
   rows share (``SELECT name, COUNT(*) FROM airline GROUP BY name``): every
   count is 1 by the table's own key, whatever the question; the rows to
-  count are in a table that refers to this one;
-- it shows only columns its WHERE fixes to values it wrote, and filters on
-  nothing else (``SELECT city FROM stores WHERE city = 'Lyon'``):
-  every row repeats the question's own value, so the answer says only that
-  the value is stored. Read from the SQL.
+  count are in a table that refers to this one.
 
 Each doubt is a sentence for the repair decision, naming what the data says
 instead. The engine gives a doubtful answer one more look (engine/session.py):
@@ -42,7 +38,7 @@ from sqlglot import exp
 from engine.errors import DatabaseError
 from engine.database.executor import Executor
 from engine.schema import Column, Schema, Table
-from engine.sql_tree import conjuncts, parse
+from engine.sql_tree import parse
 from engine.scope import resolve_column, schema_table, tables_by_alias
 from engine.values.index import SCAN_ROWS, Note, Occurs, ValueIndex
 
@@ -71,7 +67,7 @@ def doubts(sql_text: str, schema: Schema, values: ValueIndex, *, occurs: Occurs,
     if tree is None:
         return []
     literals = [Note(f"a value its column never holds: {note.text}", note.tables) for note in values.misplaced_literals_in(tree, schema, occurs=occurs)]
-    return literals + unrelated_joins(tree, schema, values, shares) + unlinked_joins(tree, schema) + outer_subquery_outputs(tree, schema) + one_row_groups(tree, schema, repeats) + echoed_values(tree, schema, values)
+    return literals + unrelated_joins(tree, schema, values, shares) + unlinked_joins(tree, schema) + outer_subquery_outputs(tree, schema) + one_row_groups(tree, schema, repeats)
 
 
 def outer_subquery_outputs(tree: exp.Expression, schema: Schema) -> list[Note]:
@@ -196,83 +192,6 @@ def unrelated_joins(tree: exp.Expression, schema: Schema, values: ValueIndex, sh
         text = f"{note}; columns of these tables that do share values: {', '.join(instead)}" if instead else note
         notes.append(Note(text, (left[0].display_name, right[0].display_name)))
     return list(dict.fromkeys(notes))
-
-
-def echoed_values(tree: exp.Expression, schema: Schema, values: ValueIndex | None = None) -> list[Note]:
-    """One note when the outer query shows only columns its WHERE sets equal to literals, and its WHERE holds nothing else.
-
-    Each such row is the literal itself, so the answer repeats the value the
-    question named (its column was chosen for showing as well as for
-    matching). Any other condition (a comparison, a subquery, a HAVING) makes
-    the rows say which values pass it, and is left alone, as are aggregates,
-    ``*``, set operations and columns of a self-join's other side. The note
-    names the other columns whose sampled values hold the literal (only the
-    query's own tables when they hold it): matched there, the shown column
-    can say something new. Where no other column holds it, the note names the
-    tables one key away, so the repair is shown where the asked-for column
-    may be.
-    """
-    if not isinstance(tree, exp.Select) or tree.args.get("having") is not None or (where := tree.args.get("where")) is None:
-        return []
-    sources = _outer_sources(tree, schema)
-    fixed: dict[tuple[str, str], exp.Literal] = {}
-    for part in _all_conjuncts(where.this):
-        column, value = (part.this, part.expression) if isinstance(part, exp.EQ) else (None, None)
-        if isinstance(column, exp.Literal):
-            column, value = value, column
-        if not (isinstance(column, exp.Column) and isinstance(value, exp.Literal)) or (key := _source_key(column, sources)) is None:
-            return []
-        fixed[key] = value
-    shown = [_undistinct(e.unalias()) for e in tree.expressions]
-    keys = [_source_key(e, sources) if isinstance(e, exp.Column) else None for e in shown]
-    if not keys or None in keys or not set(keys) <= set(fixed):
-        return []
-    tables = [sources[alias] for alias, _ in keys]  # type: ignore[misc]
-    names = {f"{t.display_name}.{column}": None for t, (_, column) in zip(tables, keys)}  # type: ignore[misc]
-    literals = list(dict.fromkeys(fixed[k] for k in keys))  # type: ignore[index]
-    written = ", ".join(lit.sql(dialect="postgres") for lit in literals)
-    text = f"it shows {', '.join(names)}, the column its WHERE sets to {written}, so it can only return {written}, the value the question gave"
-    used = list(dict.fromkeys(t.display_name for t in sources.values() if t is not None))
-    homes = [] if values is None else [
-        (t, c) for lit in literals if lit.is_string for t, c in values.stored_in(lit.this) if f"{t}.{c}" not in names
-    ]
-    homes = [h for h in dict.fromkeys(homes) if h[0] in used] or list(dict.fromkeys(homes))  # the query's own tables: the smallest repair
-    homes = homes[:MAX_ALTERNATIVES]
-    if homes:
-        text += f"; {written} is also stored in {', '.join(f'{t}.{c}' for t, c in homes)}: match it there and show what the question asks for"
-        return [Note(text, tuple(dict.fromkeys([*used, *(t for t, _ in homes)])))]
-    joined = {t.key for t in sources.values() if t is not None}
-    nearby = [o.display_name for t in sources.values() if t is not None for o, _ in schema.neighbours(t) if o.key not in joined]
-    text += ": keep the filter and show the column the question asks for, from a table joined to these if it is stored there"
-    return [Note(text, tuple(dict.fromkeys([*used, *list(dict.fromkeys(nearby))[:MAX_ALTERNATIVES]])))]
-
-
-def _outer_sources(select: exp.Select, schema: Schema) -> dict[str, Table | None]:
-    """Alias -> table of each source in the query's own FROM and JOINs; None for a subquery or an unknown name."""
-    from_ = select.args.get("from_")
-    nodes = ([from_.this] if from_ is not None else []) + [j.this for j in select.args.get("joins") or []]
-    return {n.alias_or_name.lower(): schema_table(n, schema) if isinstance(n, exp.Table) else None for n in nodes}
-
-
-def _source_key(column: exp.Column, sources: dict[str, Table | None]) -> tuple[str, str] | None:
-    """(alias, column) of a reference; a bare name only when exactly one source is a table that has it and none is unknown."""
-    name = column.name.lower()
-    if column.table:
-        return (column.table.lower(), name) if sources.get(column.table.lower()) is not None else None
-    if None in sources.values():
-        return None
-    owners = [alias for alias, table in sources.items() if table is not None and table.column(column.name) is not None]
-    return (owners[0], name) if len(owners) == 1 else None
-
-
-def _undistinct(node: exp.Expression) -> exp.Expression:
-    return node.expressions[0] if isinstance(node, exp.Distinct) and len(node.expressions) == 1 else node
-
-
-def _all_conjuncts(condition: exp.Expression) -> list[exp.Expression]:
-    """AND-ed parts at any depth of parentheses."""
-    parts = conjuncts(condition)
-    return parts if len(parts) == 1 else [p for part in parts for p in _all_conjuncts(part)]
 
 
 def database_shares(executor: Executor) -> Shares:

@@ -136,10 +136,6 @@ class ValueIndex:
                     self._by_column.setdefault((t, c), set()).add(key)
         return self._by_column.get((table, column), set())
 
-    def stored_in(self, literal: str) -> list[tuple[str, str]]:
-        """The (table display name, column) pairs whose sampled values hold ``literal``."""
-        return [(t, c) for t, c, _ in self._entries.get(normalize(literal), [])]
-
     def misplaced_literals(self, sql_text: str, schema: Schema, *, limit: int = 3, occurs: Occurs | None = None) -> list[str]:
         """Notes such as ``'Female' is stored in gender.gender`` for a failed query.
 
