@@ -269,9 +269,12 @@ class _Run:
             raise gave_up from None
         self.record("plain_sql", plan)
         kept = self.snapshot()
-        if _normalized(plan.sql) in tried or self.try_plan(plan, execute=execute, max_rows=max_rows) is not None:
+        if _normalized(plan.sql) in tried:
             self.restore(kept)
-            raise gave_up
+            raise _after_fallback(gave_up, "wrote a query that had already failed")
+        if (error := self.try_plan(plan, execute=execute, max_rows=max_rows)) is not None:
+            self.restore(kept)
+            raise _after_fallback(gave_up, f"failed with {error.code}: {error.message}")
         if execute:
             self.answer.doubts = self.doubts_about(self.answer.sql)
 
@@ -471,6 +474,11 @@ def _gave_up(error: DecideSqlError, attempts: int) -> DecideSqlError:
     if isinstance(error, SqlRefused) or error.code == ErrorCode.SQL_ERROR:
         return NoValidSql(f"no valid SQL after {attempts} attempt{'s' * (attempts > 1)}; the last one failed with {error.code}: {error.message}", details=error.details)
     return error
+
+
+def _after_fallback(gave_up: NoValidSql, what: str) -> NoValidSql:
+    """``gave_up`` with what the plain-prompt fallback did, so the message counts every query tried."""
+    return NoValidSql(f"{gave_up.message}; a last plain prompt without the grammar {what}", details=gave_up.details)
 
 
 def _with_tables(selection: TableSelection, named: list[str]) -> TableSelection:

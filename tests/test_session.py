@@ -79,7 +79,16 @@ def test_a_failed_fallback_leaves_the_repairs_error_and_sql(settings: Settings) 
     assert answer.status == "error" and answer.error.code == "no_valid_sql" and "unknown_column" in answer.error.message
     assert answer.sql == bad and [a.stage for a in answer.attempts] == ["validate", "validate"]
     assert answer.attempts[-1].sql == writes and answer.attempts[-1].error.code != "unknown_column"
+    assert answer.error.message.startswith("no valid SQL after 1 attempt; the last one failed with unknown_column: ")
+    assert f"; a last plain prompt without the grammar failed with {answer.attempts[-1].error.code}: " in answer.error.message  # every query tried is told
     assert truth(settings, "SELECT count(*) FROM orders") != [[0]]
+
+
+def test_a_fallback_that_repeats_a_failed_query_is_told(settings: Settings) -> None:
+    bad = "SELECT COUNT(*) FROM orders WHERE state = 'x'"
+    answer = ask(settings, {**DIRECT, "plan_sql": [bad], "plain_sql": [bad + "\n```"]}, max_attempts=0)
+    assert answer.error.code == "no_valid_sql" and len(answer.attempts) == 1
+    assert answer.error.message.endswith("; a last plain prompt without the grammar wrote a query that had already failed")
 
 
 def test_database_error_goes_to_repair(settings: Settings) -> None:
