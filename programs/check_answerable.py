@@ -26,8 +26,9 @@ When every content word of the question is covered, the model is not asked.
 Words written as values (quoted, capitalised inside a sentence, numbers) are
 never concepts: a name the data may not hold gives an empty answer, not a
 refusal. Nor are the words of asking (QUERY_WORDS: "average", "distinct",
-"return", ...), which any database's questions are made of, or calendar
-words ("year", "month") when the schema has a date or time column.
+"return", ...), which any database's questions are made of, function words
+(FUNCTION_WORDS: "without", "cannot", "his"), or calendar words ("year",
+"month") when the schema has a date or time column.
 
 Runs after choose_flow, for the direct and decompose flows only
 (engine/session.py); a refusal is ``status: "refused"`` with error code
@@ -75,6 +76,18 @@ QUERY_WORDS = frozenset(
     "every both other others some none no not non also just exactly least than overall altogether whole "
     "one two three four five six seven eight nine ten hundred thousand million half second third fourth fifth "
     "did does done doing has had having been being we us our you your they them their its should would could will shall might must".split()
+)
+# English's closed word classes that STOPWORDS and QUERY_WORDS do not hold (prepositions, conjunctions, pronouns,
+# determiners, auxiliaries, negation): a grammar fact, not a list about any domain. None can name stored data, so
+# none is a phrase's head. The model may still copy one ("without", "cannot"): taking them out of the grammar made
+# it copy other words instead (docs/results.md, seventeenth session), so only the head check passes over them.
+FUNCTION_WORDS = frozenset(
+    "about above across against along amid among around behind below beneath beside besides beyond despite down except "
+    "inside into near off onto out outside over through throughout toward towards under underneath unlike until up upon "
+    "via within without although because but if nor once so though unless whereas whether while yet he him his she her "
+    "hers herself himself itself myself ourselves themselves yourself yourselves anyone anybody anything everyone "
+    "everybody everything nobody nothing someone somebody something whom whoever whatever whichever another either "
+    "neither several such am cannot cant couldnt dont doesnt didnt isnt arent wasnt werent wont wouldnt shouldnt never".split()
 )
 # Calendar words: data when the schema has a date or time column to compute them from.
 TIME_WORDS = frozenset(
@@ -175,9 +188,9 @@ def _participle(word: str) -> bool:
 
 
 def _ignorable(word: str, *, timed: bool) -> bool:
-    """A word that cannot name missing data: a stop word, a word of asking, a calendar word when there are dates."""
+    """A word that cannot name missing data: a stop word, a word of asking, a function word, a calendar word when there are dates."""
     w = word.lower()
-    return w in STOPWORDS or w in QUERY_WORDS or (timed and w in TIME_WORDS) or not words(w)
+    return w in STOPWORDS or w in QUERY_WORDS or re.sub("['’]", "", w) in FUNCTION_WORDS or (timed and w in TIME_WORDS) or not words(w)
 
 
 def _unheld(word: str, vocab: SchemaVocabulary, known: set[str], *, timed: bool) -> bool:

@@ -136,6 +136,14 @@ def test_the_head_word_decides() -> None:
     assert check_answerable(model, shop_schema(), q).verdict == "answerable"  # head: customers
 
 
+def test_a_function_word_is_never_the_missing_thing() -> None:
+    """Prepositions, pronouns and negation cannot name stored data, even when the model copies one; a noun beside one still can."""
+    model = scripted_model({"check_answerable": ['{"asks": ["without"]}', '{"asks": ["his"]}', '{"asks": ["cannot"]}', '{"asks": ["without warehouse"]}']})
+    q = "Which customers without a city placed orders his friends cannot see, without warehouse help?"
+    assert [check_answerable(model, shop_schema(), q).verdict for _ in range(3)] == ["answerable"] * 3
+    assert check_answerable(model, shop_schema(), q).missing == ["without warehouse"]  # head: warehouse
+
+
 def test_an_action_is_not_a_stored_thing() -> None:
     model = scripted_model({"check_answerable": ['{"asks": ["delivered"]}', '{"asks": ["products were delivered"]}', '{"asks": ["warehouse"]}']})
     q = "Which products were delivered from the warehouse?"
