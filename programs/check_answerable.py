@@ -15,20 +15,24 @@ given the easier half of the job and the schema the other half:
    stored values the question names counted as present. A phrase is missing
    when its head word, the last content word (``impact factor`` -> factor,
    ``author email`` -> email), names nothing in the schema.
-3. A phrase the schema does not cover is asked about once more: is it a
-   noun, a verb or something else in this question (KIND_INSTRUCTION)? Only
-   a noun names stored data that can be missing; an action ("sent money",
-   "purchase") is a relation between records, which the tables hold as rows
-   and keys rather than as a word. This second decision runs only when a
-   refusal is about to be made, so answerable questions rarely pay for it.
+3. Only a noun names stored data that can be missing: an action ("placed
+   an order") is a relation between records, which the tables hold as rows
+   and keys rather than as a word, and an adjective or adverb ("priciest",
+   "rarely") shapes the answer. A word English's lexicon (lemminflect) knows
+   only as a verb, adjective or adverb is never a head (``sold``, ``arrive``,
+   ``newer``); a phrase the schema still does not cover is asked about once
+   more: is it a noun, a verb or something else in this question
+   (KIND_INSTRUCTION)? This second decision runs only when a refusal is
+   about to be made, so answerable questions rarely pay for it.
 
 When every content word of the question is covered, the model is not asked.
 Words written as values (quoted, capitalised inside a sentence, numbers) are
 never concepts: a name the data may not hold gives an empty answer, not a
 refusal. Nor are the words of asking (QUERY_WORDS: "average", "distinct",
 "return", ...), which any database's questions are made of, function words
-(FUNCTION_WORDS: "without", "cannot", "his"), or calendar words ("year",
-"month") when the schema has a date or time column.
+(FUNCTION_WORDS: "without", "cannot", "his"), words with no noun reading,
+or calendar words ("year", "month") when the schema has a date or time
+column.
 
 Runs after choose_flow, for the direct and decompose flows only
 (engine/session.py); a refusal is ``status: "refused"`` with error code
@@ -41,6 +45,7 @@ import re
 from typing import Any
 
 import guidance
+from lemminflect import getAllLemmas
 
 from engine.schema import Schema
 from engine.schema.vocabulary import SchemaVocabulary
@@ -175,16 +180,26 @@ def missing_head(phrase: str, vocab: SchemaVocabulary, known: set[str], *, timed
     ``timed``: the schema has a date or time column (calendar words are then data).
     """
     content = [w for w in phrase.split() if not _ignorable(w, timed=timed)]
-    while len(content) > 1 and _participle(content[-1]):  # "drug amount prescribed": the head is the noun before
+    while len(content) > 1 and _no_noun(content[-1]):  # "drug amount prescribed": the head is the noun before
         content.pop()
-    if not content or (len(content) == 1 and _participle(content[0])):  # an action ("prescribed"), not a stored thing
+    if not content or (len(content) == 1 and _no_noun(content[0])):  # an action ("prescribed"), not a stored thing
         return False
     return _unheld(content[-1], vocab, known, timed=timed)
 
 
-def _participle(word: str) -> bool:
-    """A past participle or past tense (``prescribed``, ``started``): it names what was done, not a stored attribute."""
-    return len(word) > 5 and word.endswith("ed")
+def _no_noun(word: str) -> bool:
+    """A word that names what was done or how, not a stored attribute.
+
+    The shape of a past participle or past tense (``prescribed``, ``started``), or a word
+    the lexicon knows with no noun reading (``sold``: a verb; ``priciest``: an adjective;
+    ``rarely``: an adverb; not ``visits``, a noun or a verb). Measured on recorded decisions
+    (docs/results.md, twenty-ninth session): false refusals on the probe's five schemas
+    7 -> 2 of 70 with 1.5B, none of the unanswerable set's missing nouns lost.
+    """
+    if len(word) > 5 and word.endswith("ed"):
+        return True
+    readings = getAllLemmas(word.lower())
+    return bool(readings) and not readings.keys() & {"NOUN", "PROPN"}
 
 
 def _ignorable(word: str, *, timed: bool) -> bool:
@@ -194,8 +209,8 @@ def _ignorable(word: str, *, timed: bool) -> bool:
 
 
 def _unheld(word: str, vocab: SchemaVocabulary, known: set[str], *, timed: bool) -> bool:
-    """Whether ``word`` could name data and the schema covers none of its stems."""
-    return not _ignorable(word, timed=timed) and bool(vocab.uncovered(word, known=known))
+    """Whether ``word`` could name data (a noun, not a word of asking) and the schema covers none of its stems."""
+    return not _ignorable(word, timed=timed) and not _no_noun(word) and bool(vocab.uncovered(word, known=known))
 
 
 def question_tokens(question: str) -> list[tuple[str, bool]]:
