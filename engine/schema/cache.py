@@ -27,9 +27,13 @@ from engine.schema import introspect as introspection
 from engine.schema import Schema
 
 
+# Bumped when introspection reads more than before (2: keys the data proves), so no older cache is reused.
+CACHE_FORMAT = 2
+
+
 def cache_path(cache_dir: Path, database_key: str, fingerprint: str, introspect_kwargs: dict[str, Any]) -> Path:
-    """Where the Schema of this database, structure and introspection options is cached."""
-    options = json.dumps(introspect_kwargs, sort_keys=True, default=str)
+    """Where the Schema of this database, structure, introspection options and cache format is cached."""
+    options = json.dumps({**introspect_kwargs, "cache_format": CACHE_FORMAT}, sort_keys=True, default=str)
     database = _digest(f"{database_key}\n{options}")
     return Path(cache_dir) / "schemas" / f"{database}-{_digest(fingerprint)}.json"
 

@@ -35,7 +35,7 @@ def with_inferred_keys(schema: Schema) -> Schema:
         for column in table.columns:
             if column.name in declared or table.primary_key == [column.name]:
                 continue
-            found = _referenced(column, table, by_name)
+            found = name_target(column, table, by_name)
             if found is None:
                 continue
             target, key = found
@@ -48,12 +48,12 @@ def with_inferred_keys(schema: Schema) -> Schema:
     return out
 
 
-def _referenced(column: Column, table: Table, by_name: dict[tuple[str, str], list[Table]]) -> tuple[Table, Column] | None:
+def name_target(column: Column, table: Table, by_name: dict[tuple[str, str], list[Table]]) -> tuple[Table, Column] | None:
     """The one table (``by_name``: tables by schema and lowercase name) and key column ``column``'s name points at, or None."""
     match = _ID_COLUMN.match(column.name)
     if match is None:
         return None
-    names = _plurals(match["stem"].lower())
+    names = plurals(match["stem"].lower())
     targets = [t for n in sorted(names) for t in by_name.get((table.schema_name, n), []) if t.key != table.key]
     if len(targets) != 1:
         return None
@@ -72,7 +72,7 @@ def _key_column(target: Table, referencing: str) -> Column | None:
     return next((c for c in target.columns if c.name.lower() == "id"), None) or target.column(referencing)
 
 
-def _plurals(stem: str) -> set[str]:
+def plurals(stem: str) -> set[str]:
     """``category`` -> {category, categorys, categories}; ``box`` -> {box, boxs, boxes}."""
     names = {stem, stem + "s", stem + "es"}
     if stem.endswith("y"):

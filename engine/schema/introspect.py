@@ -27,6 +27,7 @@ import psycopg2.extensions
 from psycopg2 import sql
 
 from engine.errors import DatabaseError
+from engine.schema.profiled_keys import profile_keys
 from engine.schema.render import clean_text
 from engine.schema import Column, ForeignKey, Schema, Table
 
@@ -136,6 +137,7 @@ def introspect(
             cur.execute(_STATS_SQL, params)
             _samples_from_stats(tables, cur.fetchall(), sampleable)
             _samples_by_query(cur, tables, sampleable, budget_ms=sample_budget_ms)
+            profile_keys(cur, list(tables.values()), budget_ms=sample_budget_ms)
     return Schema(database=database, server_version=version, fingerprint=digest, tables=list(tables.values()))
 
 

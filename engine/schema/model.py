@@ -94,10 +94,12 @@ class Table(BaseModel):
     def identifies(self, column: str) -> set[str]:
         """Keys (``schema.table``) of the tables whose rows a value of ``column`` names.
 
-        Its own table when it is the single-column primary key, the referenced
-        table when it is a single-column foreign key; empty for other columns.
+        Its own table when it is its key (``is_key``: the single-column primary
+        key, or, where none is declared, a column other tables refer to), the
+        referenced table when it is a single-column foreign key; empty for
+        other columns.
         """
-        found = {self.key} if self.primary_key == [column] else set()
+        found = {self.key} if self.is_key(column) else set()
         return found | {f"{fk.to_schema}.{fk.to_table}" for fk in self.foreign_keys if fk.from_columns == [column]}
 
 
