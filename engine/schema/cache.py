@@ -27,9 +27,8 @@ from engine.schema import introspect as introspection
 from engine.schema import Schema
 
 
-# Bumped when introspection reads more than before, so no older cache is reused
-# (2: keys the data proves; 3: text columns that refer to text keys).
-CACHE_FORMAT = 3
+# Bumped when introspection reads more than before (2: keys the data proves), so no older cache is reused.
+CACHE_FORMAT = 2
 
 
 def cache_path(cache_dir: Path, database_key: str, fingerprint: str, introspect_kwargs: dict[str, Any]) -> Path:

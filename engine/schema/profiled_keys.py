@@ -1,20 +1,17 @@
 """Foreign keys the data proves, for columns neither the catalog nor the names link.
 
 A dump or a warehouse often declares no keys, and its key columns are not
-always named ``<table>_id``: ``visit.pid`` names a row of ``patient``,
-``store.region_name`` one of ``region``. Without the edge the model guesses
-a join (``patient.pid = visit.wid``) that the validator cannot question. The
-classic test of data profiling finds these edges: a column ``c`` of table T
-refers to table U when U has a column of the same name that is U's key (its
-declared primary key, or, where U declares none, a column whose values are
-unique and never NULL) and every value of T.c is one of U.c's. Only a many
-side counts (T.c repeats a value: one-to-one pairs have no direction), and a
-column may refer to one table only: among several candidates, the one the
-column's first name part names (``region_name`` -> ``region``), else none. A
-column of another name refers to a key when it is text (codes and names are
-specific; small integers are values of nearly every numeric key), holds at
-least two values, and exactly one text key, declared or found above, holds
-them all (``voyage.from_port`` -> ``port.port_code``).
+always named ``<table>_id``: ``writes.pid`` names a row of ``publication``,
+``city.state_name`` one of ``state``. Without the edge the model guesses a
+join (``publication.pid = domain_author.did``) that the validator cannot
+question. The classic test of data profiling finds these edges: a column
+``c`` of table T refers to table U when U has a column of the same name that
+is U's key (its declared primary key, or, where U declares none, a column
+whose values are unique and never NULL) and every value of T.c is one of
+U.c's. Only a many side counts (T.c repeats a value: one-to-one pairs have
+no direction), and a column may refer to one table only: among several
+candidates, the one the column's first name part names (``state_name`` ->
+``state``), else none.
 
 The edges are marked ``inferred=True`` like the name-implied ones
 (engine/schema/inferred_keys.py, which decides first: a column its name links
@@ -45,17 +42,11 @@ def profile_keys(cur: psycopg2.extensions.cursor, tables: list[Table], *, budget
     """Add to ``tables`` the foreign keys their data proves (in place); stop when the budget is spent."""
     clock = _Budget(cur, budget_ms)
     by_name: dict[tuple[str, str], list[Table]] = defaultdict(list)
-    for table in tables:
-        by_name[(table.schema_name, table.name.lower())].append(table)
-    base = [t for t in tables if t.kind in BASE_KINDS]
-    _same_names(clock, base, by_name)
-    _text_keys(clock, base, by_name)
-
-
-def _same_names(clock: "_Budget", tables: list[Table], by_name: dict[tuple[str, str], list[Table]]) -> None:
-    """``visit.pid`` -> ``patient.pid``: a column of the name of another table's key, all of whose values it holds."""
     by_column: dict[tuple[str, str], list[tuple[Table, Column]]] = defaultdict(list)
     for table in tables:
+        by_name[(table.schema_name, table.name.lower())].append(table)
+        if table.kind not in BASE_KINDS:
+            continue
         for column in table.columns:
             if column.type_class in KEY_TYPES:
                 by_column[(table.schema_name, column.name.lower())].append((table, column))
@@ -72,27 +63,6 @@ def _same_names(clock: "_Budget", tables: list[Table], by_name: dict[tuple[str, 
             if len(targets) > 1:
                 stems = plurals(name.split("_")[0])
                 targets = [(u, d) for u, d in targets if u.name.lower() in stems]
-            if len(targets) == 1:
-                _add_edge(table, column, *targets[0])
-
-
-def _text_keys(clock: "_Budget", tables: list[Table], by_name: dict[tuple[str, str], list[Table]]) -> None:
-    """``voyage.from_port`` -> ``port.port_code``: a text column whose values are all values of one text key.
-
-    Text only: small integers are values of nearly every numeric key, while
-    codes and names are specific. The key is already one (declared, or
-    referred to by an edge found above), the column holds at least two
-    values and repeats one, and exactly one key holds them all.
-    """
-    keys = [(u, d) for u in tables for d in u.columns if d.type_class == "text" and u.is_key(d.name)]
-    for table in tables:
-        for column in table.columns:
-            if column.type_class != "text" or _linked(table, column) or table.is_key(column.name) or name_target(column, table, by_name) is not None:
-                continue
-            candidates = [(u, d) for u, d in keys if d.name.lower() != column.name.lower()]
-            if not candidates or clock.ask(_VARIES, table, column) is not True:
-                continue
-            targets = [(u, d) for u, d in candidates if clock.ask(_INCLUDED, table, column, u, d) is True]
             if len(targets) == 1:
                 _add_edge(table, column, *targets[0])
 
@@ -120,7 +90,6 @@ def _add_edge(table: Table, column: Column, target: Table, key: Column) -> None:
 
 _UNIQUE = "SELECT count(*) > 0 AND count(*) = count({c}) AND count({c}) = count(DISTINCT {c}) FROM {t}"
 _REPEATS = "SELECT count({c}) > count(DISTINCT {c}) FROM {t}"
-_VARIES = "SELECT count(DISTINCT {c}) > 1 AND count({c}) > count(DISTINCT {c}) FROM {t}"
 _INCLUDED = "SELECT NOT EXISTS (SELECT 1 FROM {t} x WHERE x.{c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {u} y WHERE y.{d} = x.{c}))"
 
 
