@@ -27,7 +27,7 @@ from engine.schema import introspect as introspection
 from engine.schema import Schema
 
 
-# Bumped when introspection reads more than before (2: keys the data proves), so no older cache is reused.
+# Bumped when introspection reads more than before, so no older cache is reused (2: keys the data proves).
 CACHE_FORMAT = 2
 
 

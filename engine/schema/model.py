@@ -48,7 +48,7 @@ class ForeignKey(BaseModel):
     to_schema: str
     to_table: str
     to_columns: list[str]
-    inferred: bool = False  # implied by the column names, not declared (engine/schema/inferred_keys.py)
+    inferred: bool = False  # implied by the column names or proved by the data, not declared (inferred_keys.py, profiled_keys.py)
 
 
 class Table(BaseModel):

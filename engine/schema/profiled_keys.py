@@ -1,17 +1,16 @@
 """Foreign keys the data proves, for columns neither the catalog nor the names link.
 
 A dump or a warehouse often declares no keys, and its key columns are not
-always named ``<table>_id``: ``writes.pid`` names a row of ``publication``,
-``city.state_name`` one of ``state``. Without the edge the model guesses a
-join (``publication.pid = domain_author.did``) that the validator cannot
-question. The classic test of data profiling finds these edges: a column
-``c`` of table T refers to table U when U has a column of the same name that
-is U's key (its declared primary key, or, where U declares none, a column
-whose values are unique and never NULL) and every value of T.c is one of
-U.c's. Only a many side counts (T.c repeats a value: one-to-one pairs have
-no direction), and a column may refer to one table only: among several
-candidates, the one the column's first name part names (``state_name`` ->
-``state``), else none.
+always named ``<table>_id``: ``visit.pid`` names a row of ``patient``,
+``store.region_name`` one of ``region``. Without the edge the model guesses
+a join (``patient.pid = visit.wid``) that the validator cannot question. The
+classic test of data profiling finds these edges: a column ``c`` of table T
+refers to table U when U has a column of the same name that is U's key (its
+declared primary key, or, where U declares none, a column whose values are
+unique and never NULL) and every value of T.c is one of U.c's. Only a many
+side counts (T.c repeats a value: one-to-one pairs have no direction), and a
+column may refer to one table only: among several candidates, the one the
+column's first name part names (``region_name`` -> ``region``), else none.
 
 The edges are marked ``inferred=True`` like the name-implied ones
 (engine/schema/inferred_keys.py, which decides first: a column its name links
