@@ -27,6 +27,7 @@ import psycopg2.extensions
 from psycopg2 import sql
 
 from engine.errors import DatabaseError
+from engine.schema.bounded import bounded_rows
 from engine.schema.profiled_keys import profile_keys
 from engine.schema.render import clean_text
 from engine.schema import Column, ForeignKey, Schema, Table
@@ -245,15 +246,8 @@ def _distinct_values(cur: psycopg2.extensions.cursor, table: Table, column: str,
     query = sql.SQL("SELECT DISTINCT {col}::text FROM {nsp}.{rel} WHERE {col} IS NOT NULL LIMIT {limit}").format(
         col=sql.Identifier(column), nsp=sql.Identifier(table.schema_name), rel=sql.Identifier(table.name), limit=sql.Literal(MAX_SAMPLES + 1)
     )
-    cur.execute(f"SAVEPOINT sample; SET LOCAL statement_timeout = {int(timeout_ms)}")
-    try:
-        cur.execute(query)
-        values = [row[0] for row in cur.fetchall()]
-    except psycopg2.Error:
-        cur.execute("ROLLBACK TO SAVEPOINT sample")  # raises in turn if the connection itself is gone
-        return None
-    cur.execute("RELEASE SAVEPOINT sample")
-    return values
+    rows = bounded_rows(cur, query, timeout_ms=timeout_ms)
+    return None if rows is None else [row[0] for row in rows]
 
 
 @contextmanager

@@ -25,11 +25,11 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
 from engine.schema import Column, ForeignKey, Table
+from engine.schema.bounded import bounded_rows
 from engine.schema.inferred_keys import name_target, plurals
 
 QUERY_MS = 250  # statement_timeout of one profiling query
@@ -114,12 +114,5 @@ class _Budget:
             t=sql.Identifier(table.schema_name, table.name), c=sql.Identifier(column.name),
             u=sql.Identifier(target.schema_name, target.name) if target else sql.SQL(""), d=sql.Identifier(key.name) if key else sql.SQL(""),
         )
-        self.cur.execute(f"SAVEPOINT profile; SET LOCAL statement_timeout = {min(QUERY_MS, remaining_ms)}")
-        try:
-            self.cur.execute(query)
-            answer = bool(self.cur.fetchone()[0])
-        except psycopg2.Error:
-            self.cur.execute("ROLLBACK TO SAVEPOINT profile")  # a timeout or a privilege: no answer, no edge
-            return None
-        self.cur.execute("RELEASE SAVEPOINT profile")
-        return answer
+        rows = bounded_rows(self.cur, query, timeout_ms=min(QUERY_MS, remaining_ms))
+        return None if rows is None else bool(rows[0][0])  # None: a timeout or a privilege, so no edge
