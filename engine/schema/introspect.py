@@ -5,6 +5,8 @@ a fixed number of queries, whatever the table count: fingerprint, relations,
 columns, constraints, statistics. Sample values come from pg_stats (no table
 scan); only tables that were never analyzed get a bounded ``SELECT DISTINCT``
 per column, each under a statement timeout, until ``sample_budget_ms`` is spent.
+Foreign keys no one declared are then read from the data the same way, under
+a budget of their own (engine/schema/profiled_keys.py).
 
 Only what the connected role may read is listed: schemas it may use, tables
 and columns it may SELECT, and keys whose columns are all readable.
