@@ -78,7 +78,7 @@ QUERY_WORDS = frozenset(
     "distinct unique different return returned list listed provide identify indicate please give display describe "
     "order ordered sort sorted rank ranked ranking ascending descending alphabetical alphabetically decimal decimals round rounded "
     "refer refers referring among between inclusive exclusive exclude excluding include including included only respective "
-    "respectively consider considering based answer result results record records row rows value values entry entries "
+    "respectively consider considering based answer result results record records row rows value values entry entries id ids "
     "every both other others some none no not non also just exactly least than overall altogether whole "
     "one two three four five six seven eight nine ten hundred thousand million half second third fourth fifth "
     "did does done doing has had having been being we us our you your they them their its should would could will shall might must".split()
@@ -217,9 +217,11 @@ def _unheld(word: str, vocab: SchemaVocabulary, known: set[str], *, timed: bool)
 def question_tokens(question: str) -> list[tuple[str, bool]]:
     """The question's words in order, lower case, each flagged when it is written as a value.
 
-    Values: quoted text, numbers, and words capitalised inside a sentence
-    (names: ``Texas``, ``Spider-Man``, ``USD``). Sentence ends are kept as
-    ``"."`` tokens so that no phrase spans two sentences.
+    Values: quoted text, numbers and codes (``TR001``), and words capitalised inside a sentence
+    (names: ``Texas``, ``Spider-Man``). An acronym (``GDP``, ``APR``, ``USD``)
+    names a concept as often as a value, so it is a word like any other: the
+    data covers it when it holds it (``USD`` in a currency column). Sentence
+    ends are kept as ``"."`` tokens so that no phrase spans two sentences.
     """
     out: list[tuple[str, bool]] = []
     start = True
@@ -230,7 +232,8 @@ def question_tokens(question: str) -> list[tuple[str, bool]]:
             start = True
             continue
         quoted = text[0] in "'\""
-        value = quoted or text[0].isdigit() or (text[0].isupper() and not start) or (text.isupper() and len(text) > 1)
+        acronym = text.isalpha() and text.isupper() and len(text) > 1  # GDP, APR: a concept unless the data holds it
+        value = quoted or any(c.isdigit() for c in text) or (text[0].isupper() and not start and not acronym)
         out.append((text.strip("'\"").lower(), value))
         start = False
     return out

@@ -6,8 +6,7 @@ stores. A small model's yes/no on that is unreliable; this module answers it
 from the schema text, deterministically, with the tokenizer of engine/words.py.
 
 A question word is covered when
-- it equals a stem of a table or column name, a comment or a sampled value,
-  or is the plural of one (``ids`` of ``member_id``);
+- it equals a stem of a table or column name, a comment or a sampled value;
 - it and a schema word share a long prefix (``located``/``location``,
   ``cust``/``customer``, ``diag``/``diagnosis``): names are abbreviated and
   inflected, and the check must not refuse over a word ending;
@@ -55,8 +54,8 @@ class SchemaVocabulary:
 
     def covers(self, word: str) -> bool:
         """Whether the stem ``word`` (engine.words.words) names something in the schema."""
-        if word.isdigit() or word in self.stems or (word.endswith("s") and word[:-1] in self.stems):
-            return True  # the last: plurals too short for ``words`` to fold (``ids`` of ``member_id``)
+        if word.isdigit() or word in self.stems:
+            return True
         if len(word) >= MIN_INSIDE and any(word in ident for ident in self.identifiers):
             return True
         return any(_related(word, s) for s in self.stems)
