@@ -45,6 +45,20 @@ def test_ask_json(env: dict[str, str]) -> None:
         assert key in answer
 
 
+def test_check_answerable_is_an_option_of_ask(env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({**SCRIPT, "check_answerable": ['{"asks": ["fax"]}']}))
+    env = {**env, "DECIDE_SQL_MODEL": f"scripted:{script}"}
+    question = "How many orders per status, with each customer's fax number?"  # no table holds a fax number
+    code, out = run(env, "ask", question, "--check-answerable")
+    answer = json.loads(out)
+    assert code == ExitCode.REFUSED and answer["error"]["code"] == "not_in_database" and "'fax'" in answer["refusal_reason"]
+    code, out = run(env, "ask", question)  # off by default: answered
+    assert code == 0 and json.loads(out)["status"] == "ok"
+    code, out = run({**env, "DECIDE_SQL_CHECK_ANSWERABLE": "1"}, "ask", question, "--no-check-answerable")  # the option beats the environment
+    assert code == 0 and json.loads(out)["status"] == "ok"
+
+
 def test_ask_table_and_csv(env: dict[str, str]) -> None:
     code, out = run(env, "ask", "How many orders per status?", "--format", "table")
     assert code == 0 and "status" in out and "SQL:" in out and "LLM calls" in out

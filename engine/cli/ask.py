@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from engine.answer import Answer
-from engine.cli.options import CandidatesOpt, DatabaseUrlOpt, FormatOpt, MaxRowsOpt, ModelOpt, fmt_or_default, settings_from
+from engine.cli.options import CandidatesOpt, CheckAnswerableOpt, DatabaseUrlOpt, FormatOpt, MaxRowsOpt, ModelOpt, fmt_or_default, settings_from
 from engine.errors import BadInput
 from engine.cli.output import OutputFormat, dumps, emit, guard, progress
 
@@ -26,6 +26,7 @@ def ask_command(
     trace: Annotated[bool, typer.Option("--trace", help="Include every decision's prompt and its size.")] = False,
     max_attempts: Annotated[Optional[int], typer.Option("--max-attempts", min=0, max=10, help="Repair attempts after the first plan (default 2).")] = None,
     candidates: CandidatesOpt = None,
+    check_answerable: CheckAnswerableOpt = None,
 ) -> None:
     """Answer a question about the database with validated, read-only SQL."""
     from engine.session import Session, exit_code_of
@@ -35,7 +36,7 @@ def ask_command(
         questions = _questions(question, file)
         if after is not None and file is not None:
             raise BadInput("--after takes one question, not --file; ask the follow-up as the QUESTION argument")
-        settings = settings_from(database_url, max_rows, model, candidates=candidates)
+        settings = settings_from(database_url, max_rows, model, candidates=candidates, check_answerable=check_answerable)
         with Session(settings=settings, progress=progress) as session:
             if file is None:
                 if after is None:

@@ -13,7 +13,7 @@ from typing import IO, Annotated, Optional
 
 import typer
 
-from engine.cli.options import CandidatesOpt, Common, FormatOpt, ModelOpt, fmt_or_default, settings_from
+from engine.cli.options import CandidatesOpt, CheckAnswerableOpt, Common, FormatOpt, ModelOpt, fmt_or_default, settings_from
 from engine.errors import BadInput
 from engine.cli.output import OutputFormat, emit, guard, progress
 from engine.settings import Settings
@@ -38,6 +38,7 @@ def eval_command(
     ablate: Annotated[Optional[Path], typer.Option("--ablate", metavar="RUN.jsonl", help="Replay a run's --output file with each rewrite step off in turn (no model call); print gains and losses per step and database.")] = None,
     domain: Annotated[Optional[list[str]], typer.Option("--domain", metavar="DB=DOMAIN", help="With --ablate: databases of one domain (repeatable); each database is its own domain otherwise.")] = None,
     candidates: CandidatesOpt = None,
+    check_answerable: CheckAnswerableOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Measure execution accuracy (EX) of the engine, and of the same-model plain-prompt baseline with --baseline."""
@@ -57,7 +58,7 @@ def eval_command(
             raise BadInput("--database-url must contain {db} for each question's database, e.g. postgresql://user@host/{db}")
         if dumps is not None and not dumps.is_dir():
             raise BadInput(f"--dumps {dumps} is not a directory; pass the folder holding <db>.sql files")
-        settings = settings_from(model=model, rewrites=rewrites, candidates=candidates)
+        settings = settings_from(model=model, rewrites=rewrites, candidates=candidates, check_answerable=check_answerable)
         parse_steps(settings.rewrites)  # a misspelt step is a one-line error before anything loads
         domains = _domains(domain or [])
         if ablate is not None:

@@ -25,6 +25,14 @@ CandidatesOpt = Annotated[
     typer.Option("--candidates", min=1, max=9, help="SQL candidates voted by their results (greedy + sampled; env DECIDE_SQL_CANDIDATES; default 1)."),
 ]
 
+CheckAnswerableOpt = Annotated[
+    Optional[bool],
+    typer.Option(
+        "--check-answerable/--no-check-answerable",
+        help="Refuse a question about data no table holds (not_in_database) before planning SQL; env DECIDE_SQL_CHECK_ANSWERABLE; default off.",
+    ),
+]
+
 
 class Common:
     """Options given before the command; command-level options override them."""
