@@ -280,11 +280,8 @@ class _Run:
 
     def refused_as_not_in_database(self, model: ModelHandle, schema: Schema, q: str, selection: TableSelection, ctx: QuestionContext) -> bool:
         """A question about data no table holds is refused, not answered with rows about something else (opt-in:
-        ``DECIDE_SQL_CHECK_ANSWERABLE``; with 1.5B on the development sets it also refuses 2% of answerable questions).
-
-        The question's words that stored values spell count as held (``denny`` of ``Denny's``): data, not a missing concept."""
-        held = [m.text for m in self.named_values] + self.session.values.words_in_values(q)
-        answerable = check_answerable(model, schema, q, selection=selection, context=ctx, values=held)
+        ``DECIDE_SQL_CHECK_ANSWERABLE``; with 1.5B on the development sets it also refuses 5% of answerable questions)."""
+        answerable = check_answerable(model, schema, q, selection=selection, context=ctx, values=[m.text for m in self.named_values])
         if answerable.method == "model":  # a lexical pass (every word names something in the schema) is no decision
             self.record("check_answerable", answerable)
         if answerable.verdict != "missing":

@@ -12,8 +12,7 @@ given the easier half of the job and the schema the other half:
    an enum of the question's own word spans, so it cannot invent a concept).
 2. Each phrase is checked against the schema's table and column names,
    comments and sampled values (engine/schema/vocabulary.py), with the
-   stored values the question names, and its words that stored values spell
-   (``denny`` of ``Denny's``: the session passes them in), counted as present. A phrase is missing
+   stored values the question names counted as present. A phrase is missing
    when its head word, the last content word (``impact factor`` -> factor,
    ``author email`` -> email), names nothing in the schema.
 3. Only a noun names stored data that can be missing: an action ("placed
@@ -126,7 +125,7 @@ def check_answerable(
 ) -> Answerability:
     """Decide whether ``schema`` holds what ``question`` asks for.
 
-    ``values`` are stored values the question names, or words of them (the value index's matches and ``words_in_values``);
+    ``values`` are stored values the question names (the value index's matches);
     ``vocabulary`` may be passed in when many questions share a schema.
     ``selection`` is accepted for symmetry with the other decisions: the check
     looks at the whole schema, since a concept may live in any table.

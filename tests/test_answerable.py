@@ -267,24 +267,6 @@ def test_an_answerable_question_passes_through(library, tmp_path: Path) -> None:
     assert [d.program for d in answer.decisions] == ["select_tables", "choose_flow", "plan_sql"]
 
 
-KITCHEN_SQL = """
-CREATE TABLE dish (dish_id int PRIMARY KEY, dish_name text NOT NULL, price numeric NOT NULL);
-INSERT INTO dish VALUES (1, 'Lamb Tagine', 14), (2, 'Harbour Chowder', 9), (3, 'Mushroom Risotto', 12), (4, 'Lamb Kofta', 11),
-  (5, 'Leek Tart', 8), (6, 'Plum Crumble', 6), (7, 'Bean Stew', 7), (8, 'Pear Sorbet', 5), (9, 'Duck Confit', 16);
-"""
-
-
-def test_a_word_of_stored_values_is_data_the_database_holds(make_schema_db, tmp_path: Path) -> None:
-    url, schema = make_schema_db(KITCHEN_SQL)
-    assert not any(c.sample_values for t in schema.tables for c in t.columns if c.name == "dish_name")  # too many to sample: only the data knows
-    script = {"choose_flow": ["SELECT"], "check_answerable": ['{"asks": ["lamb"]}'], "phrase_kind": ["noun"], "plan_sql": ["SELECT count(*) FROM dish WHERE dish_name ILIKE '%lamb%'"]}
-    answer = _ask(url, tmp_path, script, "How many lamb dishes are there?")  # "lamb": a word of 'Lamb Tagine', no whole value
-    assert answer.status == "ok" and answer.rows == [[2]]
-    assert "check_answerable" not in [d.program for d in answer.decisions]  # every word is held: no model call
-    answer = _ask(url, tmp_path, {**script, "check_answerable": ['{"asks": ["calories"]}']}, "How many calories has the lamb?")
-    assert answer.error.code == "not_in_database" and "'calories'" in answer.refusal_reason  # a word no value spells is still missing
-
-
 def test_a_write_request_is_refused_before_the_check(library, tmp_path: Path) -> None:
     url, _ = library
     answer = _ask(url, tmp_path, {"choose_flow": ["DELETE"]}, "Delete every member's fax number")  # fax: missing too, but the write decides first

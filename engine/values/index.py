@@ -9,9 +9,7 @@ which one holds "silver". These instruments address this without another model c
   per session (bounded scans, read-only, time-boxed) and finds the question's
   n-grams among them: hints such as ``'silver' (stream.stream_name)``, reported in
   the answer (not shown to the model: the 0.5B model copied every hinted
-  column into its WHERE clause, measured on spider-dev). ``words_in_values``
-  finds the question's words that some value spells (``denny`` of ``Denny's``):
-  the answerability check counts them as data the database holds.
+  column into its WHERE clause, measured on spider-dev).
 - ``ground_literals_in`` (step ``grounding``) checks each ``column = 'literal'`` (and ``IN``/``<>``)
   of a planned query against that column's data and replaces a literal that
   does not occur by the one stored value it denotes (same text ignoring case,
@@ -39,7 +37,7 @@ from engine.schema.render import clean_text
 from engine.schema import Column, Schema, Table
 from engine.rewrites.fix import Fix
 from engine.settings import Settings
-from engine.words import STOPWORDS, normalize, words
+from engine.words import STOPWORDS, normalize
 from engine.scope import QueryScope, resolve_column, tables_by_alias
 from engine.sql_tree import compared_literals, ident, parse
 
@@ -104,7 +102,6 @@ class ValueIndex:
         self.complete = complete  # False: the time budget ran out before every column was read
         self.ms = ms
         self._by_column: dict[tuple[str, str], set[str]] | None = None
-        self._value_words: set[str] | None = None
 
     @classmethod
     def build(cls, schema: Schema, executor: Executor, *, budget_s: float = BUILD_BUDGET_S) -> "ValueIndex":
@@ -139,16 +136,6 @@ class ValueIndex:
                     self._by_column.setdefault((t, c), set()).add(key)
         return self._by_column.get((table, column), set())
 
-    def words_in_values(self, question: str) -> list[str]:
-        """The question's word stems that are a word of some stored value (``denny`` of ``Denny's``, ``arabic`` of ``arabics``).
-
-        Value linking below a whole value: a word the data spells is data the
-        database holds, whether or not the question names the whole value.
-        """
-        if self._value_words is None:
-            self._value_words = set().union(*(words(key) for key in self._entries))
-        return sorted(words(question) & self._value_words)
-
     def misplaced_literals(self, sql_text: str, schema: Schema, *, limit: int = 3, occurs: Occurs | None = None) -> list[str]:
         """Notes such as ``'Female' is stored in gender.gender`` for a failed query.
 
@@ -182,14 +169,14 @@ class ValueIndex:
 
     def matches(self, question: str, *, limit: int = MAX_HINTS) -> list[ValueMatch]:
         """Values named by the question, longest word runs first; a word is used by one run at most."""
-        tokens = normalize(question).split()
-        taken = [False] * len(tokens)
+        words = normalize(question).split()
+        taken = [False] * len(words)
         found: list[ValueMatch] = []
-        for n in range(min(MAX_NGRAM, len(tokens)), 0, -1):
-            for i in range(len(tokens) - n + 1):
+        for n in range(min(MAX_NGRAM, len(words)), 0, -1):
+            for i in range(len(words) - n + 1):
                 if any(taken[i : i + n]):
                     continue
-                text = " ".join(tokens[i : i + n])
+                text = " ".join(words[i : i + n])
                 if n == 1 and (text in STOPWORDS or len(text) < MIN_GROUND_CHARS or text.isdigit()):
                     continue
                 hits = self._entries.get(text)
