@@ -59,7 +59,7 @@ class Settings(BaseModel):
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("decide-sql")))
     allow_system_catalogs: bool = False
     prefix_cache_mb: int = Field(1024, ge=0, le=1_000_000)  # disk for saved schema-prefix KV states (LRU); 0: off
-    check_answerable: bool = False  # refuse questions about data no table holds (not_in_database); off: 2% false refusals measured (1.5B), 4 of 5 answered right without it (docs/results.md)
+    check_answerable: bool = False  # refuse questions about data no table holds (not_in_database); off: 5% false refusals measured (1.5B, docs/results.md)
     rewrites: str = "all"  # rewrite steps to apply: all, none, or a comma-separated list (engine/rewrites/pipeline.py STEPS)
     candidates: int = Field(1, ge=1, le=9)  # SQL candidates of the plan decision voted by their results (engine/voting.py); 1: the greedy plan only
 
