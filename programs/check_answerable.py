@@ -26,9 +26,10 @@ given the easier half of the job and the schema the other half:
    about to be made, so answerable questions rarely pay for it.
 
 When every content word of the question is covered, the model is not asked.
-Words written as values (quoted, capitalised inside a sentence, numbers) are
-never concepts: a name the data may not hold gives an empty answer, not a
-refusal. Nor are the words of asking (QUERY_WORDS: "average", "distinct",
+Words written as values (quoted, capitalised inside a sentence, numbers and
+codes such as ``TR001``) are never concepts: a name the data may not hold
+gives an empty answer, not a refusal. An acronym (``GDP``) is a word like any
+other: held only when the schema or the data holds it. Nor are the words of asking (QUERY_WORDS: "average", "distinct",
 "return", ...), which any database's questions are made of, function words
 (FUNCTION_WORDS: "without", "cannot", "his"), words with no noun reading,
 or calendar words ("year", "month") when the schema has a date or time
