@@ -29,8 +29,9 @@ When every content word of the question is covered, the model is not asked.
 Words written as values (quoted, capitalised inside a sentence, numbers and
 codes such as ``TR001``) are never concepts: a name the data may not hold
 gives an empty answer, not a refusal. An acronym (``GDP``) is a word like any
-other: held only when the schema or the data holds it. Nor are the words of asking (QUERY_WORDS: "average", "distinct",
-"return", ...), which any database's questions are made of, function words
+other: held only when the schema or the data holds it. Nor are the words of
+asking (QUERY_WORDS: "average", "distinct", "return", ...), which any
+database's questions are made of, function words
 (FUNCTION_WORDS: "without", "cannot", "his"), words with no noun reading,
 or calendar words ("year", "month") when the schema has a date or time
 column.
